@@ -1,0 +1,34 @@
+# Two commands for a newcomer: `make demo` and `make test`. Both create the venv and install.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+# ansible-runner finds ansible-playbook on PATH: the venv's bin/ must come first.
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: install demo test lint typecheck ansible-lint bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: install
+	$(BIN)/remediate demo
+
+test: install lint typecheck ansible-lint
+	$(BIN)/pytest -W error -q
+
+lint: install
+	$(BIN)/ruff check pack tests benchmarks
+	$(BIN)/ruff format --check pack tests benchmarks
+
+typecheck: install
+	$(BIN)/mypy pack/remediate
+
+ansible-lint: install
+	cd playbooks && ../$(BIN)/ansible-lint --offline --profile production *.yml
+
+clean:
+	rm -rf $(VENV) .remediate

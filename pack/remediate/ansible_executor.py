@@ -1,0 +1,189 @@
+"""Adapter around ansible-runner: run one catalog playbook on one host.
+
+Every run gets a fresh private_data_dir (mode 0700) named by its run id, which
+is also ansible-runner's ``ident``, so artifacts join to our records. The
+playbook is copied into the run's ``project/`` and its content hash checked
+against the one the caller expects: what runs is byte for byte what was
+approved. ansible-runner's status strings are mapped to
+:class:`ExecutionStatus` here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import ansible_runner
+
+from remediate.errors import ApprovalMismatch, ExecutionError
+from remediate.models import Execution, ExecutionStatus, ParamValue, TaskEvent, utcnow
+
+_STATUS = {
+    "successful": ExecutionStatus.SUCCESSFUL,
+    "failed": ExecutionStatus.FAILED,
+    "timeout": ExecutionStatus.TIMEOUT,
+    "canceled": ExecutionStatus.CANCELED,
+}
+_EVENT_STATUS = {
+    "runner_on_ok": "ok",
+    "runner_on_failed": "failed",
+    "runner_on_skipped": "skipped",
+    "runner_on_unreachable": "unreachable",
+}
+REPORT_TASK = "Report observation"
+MAX_DETAIL = 4000
+
+
+def new_run_id() -> str:
+    return "run-" + secrets.token_hex(8)
+
+
+def ensure_ansible_on_path() -> None:
+    """ansible-runner looks up ``ansible-playbook`` on PATH; put our interpreter's bin/ first."""
+    bindir = str(Path(sys.executable).parent)
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if bindir not in parts:
+        os.environ["PATH"] = os.pathsep.join([bindir, *parts])
+
+
+class AnsibleExecutor:
+    def __init__(self, runs_dir: Path, inventory: Path) -> None:
+        self.runs_dir = runs_dir
+        self.inventory = inventory
+        ensure_ansible_on_path()
+
+    def run(
+        self,
+        *,
+        action: str,
+        playbook: Path,
+        host: str,
+        params: Mapping[str, ParamValue],
+        check_mode: bool = False,
+        timeout: int = 300,
+        expected_digest: str | None = None,
+    ) -> Execution:
+        run_id = new_run_id()
+        private = self.runs_dir / run_id
+        started = utcnow()
+        try:
+            (private / "project").mkdir(parents=True, mode=0o700)
+            os.chmod(self.runs_dir, 0o700)
+            os.chmod(private, 0o700)
+            data = playbook.read_bytes()
+        except OSError as exc:
+            raise ExecutionError(f"cannot prepare run directory {private}: {exc}") from exc
+        if expected_digest is not None and hashlib.sha256(data).hexdigest() != expected_digest:
+            shutil.rmtree(private, ignore_errors=True)
+            raise ApprovalMismatch(f"{playbook.name} changed since it was approved; not running it")
+        (private / "project" / playbook.name).write_bytes(data)
+        extravars: dict[str, Any] = {**params, "target": host}
+        try:
+            runner = ansible_runner.run(
+                private_data_dir=str(private),
+                ident=run_id,
+                playbook=playbook.name,
+                inventory=str(self.inventory),
+                limit=host,
+                extravars=extravars,
+                cmdline="--check --diff" if check_mode else "--diff",
+                timeout=timeout,
+                quiet=True,
+                suppress_env_files=True,
+                envvars={"ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "0"},
+            )
+        except Exception as exc:  # ansible-runner raises bare exceptions on bad configuration
+            raise ExecutionError(f"ansible-runner could not start {playbook.name}: {exc}") from exc
+        status = _STATUS.get(str(runner.status), ExecutionStatus.ERROR)
+        events = [e for e in (_task_event(ev) for ev in runner.events) if e is not None]
+        return Execution(
+            run_id=run_id,
+            action=action,
+            host=host,
+            check_mode=check_mode,
+            status=status,
+            rc=runner.rc if isinstance(runner.rc, int) else None,
+            started_at=started,
+            finished_at=utcnow(),
+            events=events,
+            output=render_events(events),
+        )
+
+
+def _task_event(event: Mapping[str, Any]) -> TaskEvent | None:
+    kind = event.get("event")
+    if kind not in _EVENT_STATUS:
+        return None
+    data = event.get("event_data", {})
+    res = data.get("res", {}) or {}
+    status = _EVENT_STATUS[str(kind)]
+    if status == "ok" and res.get("changed"):
+        status = "changed"
+    if status == "failed" and data.get("ignore_errors"):
+        status = "failed (ignored)"
+    return TaskEvent(
+        task=str(data.get("task", "")),
+        host=str(data.get("host", "")),
+        status=status,
+        detail=_detail(res)[:MAX_DETAIL],
+    )
+
+
+def _detail(res: Mapping[str, Any]) -> str:
+    parts: list[str] = []
+    msg = res.get("msg")
+    if isinstance(msg, list):
+        msg = "\n".join(map(str, msg))
+    if msg:
+        parts.append(str(msg))
+    for key in ("stdout", "stderr"):
+        if res.get(key):
+            parts.append(str(res[key]))
+    diffs = res.get("diff")
+    if isinstance(diffs, dict):
+        diffs = [diffs]
+    for diff in diffs or []:
+        parts.append(_render_diff(diff))
+    if res.get("results") and not parts:
+        parts.extend(_detail(item) for item in res["results"] if isinstance(item, dict))
+    return "\n".join(p for p in parts if p)
+
+
+def _render_diff(diff: Mapping[str, Any]) -> str:
+    before, after = diff.get("before"), diff.get("after")
+    if before is None and after is None:
+        return str(diff.get("prepared", ""))
+    header = diff.get("before_header") or diff.get("after_header") or ""
+
+    def show(value: object) -> str:
+        return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+    lines = [f"--- {header}".rstrip()] if header else []
+    lines += [f"- {line}" for line in show(before).splitlines()]
+    lines += [f"+ {line}" for line in show(after).splitlines()]
+    return "\n".join(lines)
+
+
+def render_events(events: list[TaskEvent]) -> str:
+    blocks = []
+    for event in events:
+        head = f"[{event.status}] {event.task} ({event.host})"
+        blocks.append(head + ("\n" + _indent(event.detail) if event.detail else ""))
+    return "\n".join(blocks)
+
+
+def observation_text(execution: Execution) -> str:
+    """What a read-only playbook reports (its ``Report observation`` task), else all output."""
+    reports = [e.detail for e in execution.events if e.task == REPORT_TASK]
+    return "\n".join(reports) if reports else execution.output
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines())

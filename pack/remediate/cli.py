@@ -1,0 +1,254 @@
+"""The ``remediate`` command: parse arguments, call one service function, print the result.
+
+Exit codes: 0 success, 1 the job ran but its outcome is bad (an eval failed,
+the demo failed), 2 caller error, 3 operational failure, 4 refused by policy
+or approval, 5 not found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from remediate import errors
+from remediate.config import Settings, load_settings
+
+EXIT_CODES: list[tuple[type[errors.RemediateError], int]] = [
+    (errors.UsageError, 2),
+    (errors.OperationalError, 3),
+    (errors.PolicyViolation, 4),
+    (errors.ApprovalError, 4),
+    (errors.InvalidTransition, 4),
+    (errors.NotFound, 5),
+]
+
+
+def _read_input(source: str) -> str:
+    if source == "-":
+        return sys.stdin.read()
+    try:
+        return Path(source).read_text()
+    except OSError as exc:
+        raise errors.UsageError(f"cannot read {source}: {exc}") from exc
+
+
+def _engine(args: argparse.Namespace) -> Any:
+    from remediate.pipeline import Engine
+
+    settings: Settings = load_settings(args.config)
+    if getattr(args, "planner", None):
+        settings = settings.model_copy(update={"planner": args.planner})
+    return Engine(settings)
+
+
+def _print(data: Any, as_json: bool, text: str) -> None:
+    print(json.dumps(data, indent=1, default=str) if as_json else text)
+
+
+# ---------------------------------------------------------------------- commands
+
+
+def cmd_investigate(args: argparse.Namespace) -> int:
+    from remediate.report import outcome_text
+
+    engine = _engine(args)
+    outcomes = engine.investigate(_read_input(args.file))
+    for outcome in outcomes:
+        _print(outcome.incident.model_dump(mode="json"), args.json, outcome_text(engine, outcome))
+    return 0
+
+
+def cmd_sanitize(args: argparse.Namespace) -> int:
+    from remediate.sanitizer import Sanitizer
+
+    sanitizer = Sanitizer()
+    if args.file == "-":
+        sys.stdout.writelines(sanitizer.sanitize_lines(sys.stdin))
+        return 0
+    try:
+        with open(args.file, encoding="utf-8", errors="replace") as stream:
+            sys.stdout.writelines(sanitizer.sanitize_lines(stream))
+    except OSError as exc:
+        raise errors.UsageError(f"cannot read {args.file}: {exc}") from exc
+    return 0
+
+
+def cmd_kb(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    if args.kb_command == "ingest":
+        count = engine.ingest()
+        print(f"indexed {count} rows from {engine.settings.kb} into {engine.settings.index_dir}")
+        return 0
+    hits = engine.index.search(args.query, k=args.k)
+    _print(
+        [h.model_dump(mode="json") for h in hits],
+        args.json,
+        "\n".join(f"{h.score:6.2f}  {h.label()}  [{h.source}]" for h in hits) or "no hits",
+    )
+    return 0
+
+
+def cmd_inquiry(args: argparse.Namespace) -> int:
+    from remediate.report import inquiry_text, outcome_text
+
+    engine = _engine(args)
+    engine.expire_inquiries()
+    if args.inquiry_command == "list":
+        items = engine.store.list_inquiries()
+        _print(
+            [i.model_dump(mode="json", by_alias=True) for i in items],
+            args.json,
+            "\n".join(
+                f"{i.id}  {i.status:<9}  incident {i.incident_id}  route {i.route}" for i in items
+            )
+            or "no inquiries",
+        )
+        return 0
+    if args.inquiry_command == "show":
+        item = engine.store.get_inquiry(args.id)
+        _print(item.model_dump(mode="json", by_alias=True), args.json, inquiry_text(engine, item))
+        return 0
+    response: dict[str, Any] = {"approved": bool(args.approve)}
+    if args.comment:
+        response["comment"] = args.comment
+    outcome = engine.respond(args.id, response, user=args.as_user)
+    _print(outcome.incident.model_dump(mode="json"), args.json, outcome_text(engine, outcome))
+    return 0
+
+
+def cmd_incident(args: argparse.Namespace) -> int:
+    from remediate.report import incident_text
+
+    engine = _engine(args)
+    if args.incident_command == "list":
+        items = engine.store.list_incidents()
+        _print(
+            [i.model_dump(mode="json") for i in items],
+            args.json,
+            "\n".join(
+                f"{i.id}  {i.status:<17}  {i.alert.name}  {i.host or i.alert.host_hint or '-'}"
+                for i in items
+            )
+            or "no incidents",
+        )
+        return 0
+    incident = engine.store.get_incident(args.id)
+    _print(incident.model_dump(mode="json"), args.json, incident_text(engine, incident))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from remediate.evals import format_report, run_evals
+    from remediate.pipeline import make_planner
+
+    engine = _engine(args)
+    settings = engine.settings
+
+    def transcript_of(planner: Any) -> str:
+        return json.dumps(getattr(planner, "transcript", []))
+
+    report = run_evals(
+        Path(args.dir),
+        catalog=engine.catalog,
+        kb=engine.kb,
+        planner_factory=lambda: make_planner(settings, engine.kb, engine.catalog),
+        transcript_of=transcript_of,
+    )
+    _print(report, args.json, format_report(report))
+    summary = report["summary"]
+    return 0 if summary["passed"] == summary["cases"] else 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from remediate.demo import run_demo
+
+    return run_demo(keep=args.keep)
+
+
+# ---------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="remediate", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", help="configuration file (default: $REMEDIATE_CONFIG)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("investigate", help="take an alert (JSON) from intake to a proposal")
+    p.add_argument("file", nargs="?", default="-")
+    p.add_argument("--planner", choices=["offline", "llm"])
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_investigate)
+
+    p = sub.add_parser("sanitize", help="write the sanitized text of FILE (or stdin)")
+    p.add_argument("file", nargs="?", default="-")
+    p.set_defaults(func=cmd_sanitize)
+
+    p = sub.add_parser("kb", help="knowledge base")
+    kb = p.add_subparsers(dest="kb_command", required=True)
+    kb.add_parser("ingest", help="index kb/ into LanceDB").set_defaults(func=cmd_kb)
+    q = kb.add_parser("search", help="search the index")
+    q.add_argument("query")
+    q.add_argument("-k", type=int, default=5)
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_kb)
+
+    p = sub.add_parser("inquiry", help="approval requests")
+    inq = p.add_subparsers(dest="inquiry_command", required=True)
+    q = inq.add_parser("list")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_inquiry)
+    q = inq.add_parser("show")
+    q.add_argument("id")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_inquiry)
+    q = inq.add_parser("respond")
+    q.add_argument("id")
+    decision = q.add_mutually_exclusive_group(required=True)
+    decision.add_argument("--approve", action="store_true")
+    decision.add_argument("--reject", action="store_true")
+    q.add_argument("--as", dest="as_user", required=True, help="who answers")
+    q.add_argument("--comment")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_inquiry)
+
+    p = sub.add_parser("incident", help="incidents and their timeline")
+    inc = p.add_subparsers(dest="incident_command", required=True)
+    q = inc.add_parser("list")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_incident)
+    q = inc.add_parser("show")
+    q.add_argument("id")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_incident)
+
+    p = sub.add_parser("eval", help="run evaluation scenarios")
+    p.add_argument("dir")
+    p.add_argument("--planner", choices=["offline", "llm"])
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("demo", help="run the whole pipeline on a local lab host")
+    p.add_argument("--keep", action="store_true", help="keep the lab directory afterwards")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except errors.RemediateError as exc:
+        code = next((c for kind, c in EXIT_CODES if isinstance(exc, kind)), 1)
+        print(f"remediate: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""Configuration: one YAML file, with the environment overriding it.
+
+Lookup order for the file: an explicit path, ``$REMEDIATE_CONFIG``, then
+``./remediate.yaml``; without a file the embedded defaults apply (SQLite,
+LanceDB and the outbox under ``.remediate/`` of the project root). The LLM
+settings follow the OpenAI conventions: ``OPENAI_BASE_URL``,
+``OPENAI_API_KEY`` and ``REMEDIATE_LLM_MODEL`` override the file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from remediate.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+"""The repository (and StackStorm pack) root: ``pack/remediate/`` lives two levels down."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LLMSettings(Section):
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    model: str = "gpt-4o-mini"
+    timeout: float = Field(default=60.0, gt=0, le=600)
+    max_steps: int = Field(default=6, ge=1, le=20)
+    """Tool-calling rounds before the model must answer without tools."""
+    max_retries: int = Field(default=2, ge=0, le=5)
+    """Invalid final answers sent back to the model with the validation error."""
+
+
+class ApprovalSettings(Section):
+    users: list[str] = Field(default_factory=list)
+    roles: list[str] = Field(default_factory=list)
+    route: str = "remediate"
+    ttl: int = Field(default=60, ge=1, le=60 * 24 * 30)
+    """Minutes before an unanswered inquiry times out."""
+    role_members: dict[str, list[str]] = Field(default_factory=dict)
+    """Who holds each role named in ``roles`` (StackStorm takes this from RBAC)."""
+
+
+class SanitizerSettings(Section):
+    allow: list[str] = Field(default_factory=list)
+    internal_domains: list[str] = Field(
+        default_factory=lambda: ["internal", "local", "lan", "corp", "example.com"]
+    )
+
+
+class Settings(Section):
+    catalog: Path = PROJECT_ROOT / "playbooks" / "catalog.yaml"
+    inventory: Path = PROJECT_ROOT / "playbooks" / "inventory.yaml"
+    kb: Path = PROJECT_ROOT / "kb"
+    state_dir: Path = PROJECT_ROOT / ".remediate"
+    planner: Literal["offline", "llm"] = "offline"
+    gather: list[str] = Field(
+        default_factory=lambda: ["service_status", "collect_logs", "check_disk", "check_memory"]
+    )
+    run_timeout: int = Field(default=300, ge=10, le=3600)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    approval: ApprovalSettings = Field(default_factory=ApprovalSettings)
+    sanitizer: SanitizerSettings = Field(default_factory=SanitizerSettings)
+
+    @property
+    def database(self) -> Path:
+        return self.state_dir / "remediate.sqlite"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.state_dir / "lancedb"
+
+    @property
+    def outbox(self) -> Path:
+        return self.state_dir / "outbox"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.state_dir / "runs"
+
+
+def load_settings(
+    path: Path | str | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, object] | None = None,
+) -> Settings:
+    env = os.environ if env is None else env
+    file = Path(path) if path else None
+    if file is None and env.get("REMEDIATE_CONFIG"):
+        file = Path(env["REMEDIATE_CONFIG"])
+    if file is None and Path("remediate.yaml").is_file():
+        file = Path("remediate.yaml")
+    data: dict[str, object] = {}
+    if file is not None:
+        try:
+            loaded = yaml.safe_load(file.read_text()) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"cannot read configuration {file}: {exc}") from exc
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"configuration {file} must be a mapping")
+        data = _relative_to(loaded, file.parent)
+    data.update(overrides or {})
+    llm = dict(data.get("llm") or {})  # type: ignore[call-overload]
+    for key, var in (
+        ("base_url", "OPENAI_BASE_URL"),
+        ("api_key", "OPENAI_API_KEY"),
+        ("model", "REMEDIATE_LLM_MODEL"),
+    ):
+        if env.get(var):
+            llm[key] = env[var]
+    data["llm"] = llm
+    if env.get("REMEDIATE_PLANNER"):
+        data["planner"] = env["REMEDIATE_PLANNER"]
+    if env.get("REMEDIATE_STATE_DIR"):
+        data["state_dir"] = env["REMEDIATE_STATE_DIR"]
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"invalid configuration:\n{exc}") from exc
+
+
+def _relative_to(data: dict[str, object], base: Path) -> dict[str, object]:
+    """Paths in a configuration file are relative to that file."""
+    out = dict(data)
+    for key in ("catalog", "inventory", "kb", "state_dir"):
+        value = out.get(key)
+        if isinstance(value, str) and not Path(value).is_absolute():
+            out[key] = str((base / value).resolve())
+    return out

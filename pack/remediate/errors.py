@@ -1,0 +1,113 @@
+"""One exception tree for the whole package.
+
+Caller mistakes, runtime failures of the outside world, policy refusals and
+approval problems are kept apart so that each shell (CLI, HTTP, StackStorm
+action) can map them to the right exit code or message::
+
+    RemediateError
+    ├── UsageError                 the caller or its files are wrong; fix and retry
+    │   ├── ConfigError            bad configuration file or environment
+    │   ├── CatalogError           catalog.yaml / playbook inconsistent
+    │   ├── InventoryError         inventory unreadable or inconsistent
+    │   ├── AlertFormatError       alert payload malformed or missing fields
+    │   └── KnowledgeBaseError     runbook / ticket malformed
+    ├── OperationalError           the outside world failed; may succeed later
+    │   ├── PlannerUnavailable     LLM endpoint down, timed out, or answered garbage too often
+    │   ├── RetrievalError         LanceDB index missing or unreadable
+    │   ├── ExecutionError         ansible-runner could not run a playbook
+    │   └── StoreError             SQLite state unreadable
+    ├── PolicyViolation            a proposal broke the allowlist; never executed
+    ├── ApprovalError              an inquiry response or an execution request was refused
+    │   ├── InquiryNotPending      already answered or expired
+    │   ├── ResponderNotAllowed    user / role not in the inquiry's users / roles
+    │   ├── InvalidResponse        response does not validate against the inquiry schema
+    │   └── ApprovalMismatch       approval was for another playbook, parameters or target
+    ├── InvalidTransition          incident state machine refused a step
+    └── NotFound                   no incident / inquiry with that id
+"""
+
+from __future__ import annotations
+
+
+class RemediateError(Exception):
+    """Root of every error raised on purpose by remediate."""
+
+
+class UsageError(RemediateError):
+    """The caller, its configuration or its data is wrong."""
+
+
+class ConfigError(UsageError):
+    pass
+
+
+class CatalogError(UsageError):
+    pass
+
+
+class InventoryError(UsageError):
+    pass
+
+
+class AlertFormatError(UsageError):
+    pass
+
+
+class KnowledgeBaseError(UsageError):
+    pass
+
+
+class OperationalError(RemediateError):
+    """Something outside the process failed."""
+
+
+class PlannerUnavailable(OperationalError):
+    pass
+
+
+class RetrievalError(OperationalError):
+    pass
+
+
+class ExecutionError(OperationalError):
+    pass
+
+
+class StoreError(OperationalError):
+    pass
+
+
+class PolicyViolation(RemediateError):
+    """A proposal broke the allowlist, the inventory or the evidence rules."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+class ApprovalError(RemediateError):
+    pass
+
+
+class InquiryNotPending(ApprovalError):
+    pass
+
+
+class ResponderNotAllowed(ApprovalError):
+    pass
+
+
+class InvalidResponse(ApprovalError):
+    pass
+
+
+class ApprovalMismatch(ApprovalError):
+    pass
+
+
+class InvalidTransition(RemediateError):
+    pass
+
+
+class NotFound(RemediateError):
+    pass

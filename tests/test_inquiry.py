@@ -1,0 +1,77 @@
+from datetime import timedelta
+
+import pytest
+
+from remediate.errors import (
+    ApprovalMismatch,
+    InquiryNotPending,
+    InvalidResponse,
+    ResponderNotAllowed,
+)
+from remediate.inquiry import expire_if_due, open_inquiry, require_approval, respond
+from remediate.models import InquiryStatus, utcnow
+
+ROLES = {"sre": ["bob"]}
+
+
+def make(users=("alice",), roles=("sre",), ttl=30, now=None):
+    return open_inquiry(
+        incident_id="RMD-1",
+        proposal_hash="h" * 64,
+        users=list(users),
+        roles=list(roles),
+        route="oncall",
+        ttl=ttl,
+        dry_run="would restart",
+        now=now,
+    )
+
+
+def test_allowed_user_approves_and_is_recorded():
+    answered = respond(
+        make(), {"approved": True, "comment": "ok"}, user="alice", role_members=ROLES
+    )
+    assert answered.status is InquiryStatus.SUCCEEDED and answered.approved
+    assert answered.responder == "alice" and answered.responded_at is not None
+
+
+def test_role_member_may_answer_and_a_rejection_still_succeeds():
+    answered = respond(make(), {"approved": False}, user="bob", role_members=ROLES)
+    assert answered.status is InquiryStatus.SUCCEEDED and not answered.approved
+
+
+def test_stackstorm_order_pending_before_user_before_schema():
+    done = respond(make(), {"approved": True}, user="alice", role_members=ROLES)
+    # An answered inquiry refuses even a stranger with a bad body: "pending?" comes first.
+    with pytest.raises(InquiryNotPending):
+        respond(done, {"nonsense": 1}, user="mallory", role_members=ROLES)
+    # A stranger is refused before the schema is looked at.
+    with pytest.raises(ResponderNotAllowed):
+        respond(make(), {"nonsense": 1}, user="mallory", role_members=ROLES)
+    with pytest.raises(InvalidResponse):
+        respond(make(), {"approved": "yes"}, user="alice", role_members=ROLES)
+    with pytest.raises(InvalidResponse):
+        respond(make(), {"comment": "no decision"}, user="alice", role_members=ROLES)
+
+
+def test_no_users_and_no_roles_means_anyone():
+    answered = respond(make(users=(), roles=()), {"approved": True}, user="zoe", role_members={})
+    assert answered.approved
+
+
+def test_ttl_expires_the_inquiry():
+    old = make(ttl=1, now=utcnow() - timedelta(minutes=2))
+    assert expire_if_due(old).status is InquiryStatus.TIMEOUT
+    with pytest.raises(InquiryNotPending, match="timeout"):
+        respond(old, {"approved": True}, user="alice", role_members=ROLES)
+    assert expire_if_due(make()).status is InquiryStatus.PENDING
+
+
+def test_approval_binds_to_exactly_one_proposal():
+    approved = respond(make(), {"approved": True}, user="alice", role_members=ROLES)
+    require_approval(approved, "h" * 64)
+    with pytest.raises(ApprovalMismatch):
+        require_approval(approved, "x" * 64)
+    rejected = respond(make(), {"approved": False}, user="alice", role_members=ROLES)
+    with pytest.raises(ApprovalMismatch):
+        require_approval(rejected, "h" * 64)

@@ -1,0 +1,194 @@
+"""The pipeline on real parts: a supervisord lab host, ansible-runner, LanceDB, SQLite."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from remediate.config import PROJECT_ROOT, load_settings
+from remediate.errors import AlertFormatError, ApprovalMismatch, ResponderNotAllowed
+from remediate.lab import Lab
+from remediate.models import Decision, IncidentStatus, InquiryStatus
+from remediate.pipeline import Engine
+
+ARTICLE = {"error_msg": "502 Bad Gateway - Connection Refused", "timestamp": "2026-11-20T09:14:02Z"}
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    with Lab(tmp_path_factory.mktemp("lab")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory, lab):
+    state = tmp_path_factory.mktemp("shared-index")
+    engine = make_engine(lab, state)
+    engine.ingest()
+    return engine.settings.index_dir
+
+
+def make_engine(lab, state_dir, **approval):
+    settings = load_settings(
+        env={},
+        overrides={
+            "inventory": str(lab.inventory_path),
+            "state_dir": str(state_dir),
+            "approval": {
+                "users": ["alice"],
+                "roles": ["sre"],
+                "role_members": {"sre": ["bob"]},
+                "ttl": 30,
+                **approval,
+            },
+        },
+    )
+    return Engine(settings)
+
+
+@pytest.fixture
+def engine(lab, tmp_path, index_dir):
+    eng = make_engine(lab, tmp_path / "state")
+    eng.settings.state_dir.mkdir(parents=True)
+    (eng.settings.state_dir / "lancedb").symlink_to(index_dir)
+    yield eng
+    if not lab.is_healthy():
+        lab.start()
+
+
+def crashed_alert(lab, engine):
+    lab.crash()
+    assert not lab.is_healthy()
+    [outcome] = engine.investigate({"server_id": lab.host, **ARTICLE})
+    return outcome
+
+
+def test_alert_to_verified_fix(lab, engine):
+    outcome = crashed_alert(lab, engine)
+    incident = outcome.incident
+    assert incident.status is IncidentStatus.AWAITING_APPROVAL, incident.escalation_reason
+    proposal = incident.proposal
+    assert (proposal.action, proposal.host, proposal.params) == (
+        "restart_service",
+        lab.host,
+        {"service": lab.service},
+    )
+    assert proposal.citations and all(
+        any(ref in (c.ref, c.id) for c in incident.citations) for ref in proposal.citations
+    )
+    assert "[HOST_" not in proposal.rationale, "people see real names"
+    # The dry run ran in check mode: it described the restart and did not perform it.
+    assert outcome.dry_run.check_mode and "would restart" in outcome.dry_run.output.lower()
+    assert not lab.is_healthy()
+    observations = engine.store.observations(incident.id)
+    assert {o["action"] for o in observations} >= {"service_status", "collect_logs"}
+    assert all(lab.host not in o["text"] for o in observations), "stored observations are sanitized"
+
+    done = engine.respond(outcome.inquiry.id, {"approved": True, "comment": "go"}, user="alice")
+    assert done.incident.status is IncidentStatus.VERIFIED
+    assert lab.is_healthy()
+    inquiry = engine.store.get_inquiry(outcome.inquiry.id)
+    assert (inquiry.status, inquiry.responder) == (InquiryStatus.SUCCEEDED, "alice")
+    runs = engine.store.executions(incident.id)
+    writes = [r for r in runs if not r.check_mode and r.action == "restart_service"]
+    assert len(writes) == 1 and writes[0].status.value == "successful"
+    steps = [e.status for e in engine.store.timeline(incident.id)]
+    for expected in [
+        IncidentStatus.RECEIVED,
+        IncidentStatus.INVESTIGATING,
+        IncidentStatus.PROPOSED,
+        IncidentStatus.AWAITING_APPROVAL,
+        IncidentStatus.APPROVED,
+        IncidentStatus.EXECUTING,
+        IncidentStatus.VERIFIED,
+    ]:
+        assert expected in steps
+    email = next(d for d in engine.store.drafts(incident.id) if d["kind"] == "email")
+    assert incident.id in email["subject"] and "alice" in email["body"]
+    assert Path(email["path"]).read_text().startswith("Subject:")
+    assert any(c.id in email["body"] for c in incident.citations)
+
+
+def test_rejection_runs_nothing(lab, engine):
+    outcome = crashed_alert(lab, engine)
+    with pytest.raises(ResponderNotAllowed):
+        engine.respond(outcome.inquiry.id, {"approved": True}, user="mallory")
+    done = engine.respond(outcome.inquiry.id, {"approved": False, "comment": "not now"}, user="bob")
+    assert done.incident.status is IncidentStatus.REJECTED
+    assert not lab.is_healthy()
+    assert all(r.check_mode for r in engine.store.executions(outcome.incident.id))
+    with pytest.raises(ApprovalMismatch):
+        engine.execute(outcome.incident.id)
+
+
+def test_an_approval_cannot_run_another_proposal(lab, engine):
+    outcome = crashed_alert(lab, engine)
+    engine.respond(outcome.inquiry.id, {"approved": True}, user="alice", execute=False)
+    incident = engine.store.get_incident(outcome.incident.id)
+    swapped = incident.proposal.model_copy(update={"params": {"service": "other"}})
+    engine.store.save_incident(incident.model_copy(update={"proposal": swapped}), "tampered")
+    with pytest.raises(ApprovalMismatch):
+        engine.execute(incident.id)
+    assert not lab.is_healthy()
+    assert all(r.check_mode for r in engine.store.executions(incident.id))
+
+
+def test_unknown_host_escalates_without_running_anything(engine):
+    [outcome] = engine.investigate({"server_id": "db-07", **ARTICLE})
+    assert outcome.incident.status is IncidentStatus.ESCALATED
+    assert "not in the inventory" in outcome.incident.escalation_reason
+    assert engine.store.executions(outcome.incident.id) == []
+    assert any(d["kind"] == "email" for d in engine.store.drafts(outcome.incident.id))
+
+
+def test_resolved_alert_proposes_nothing(lab, engine):
+    body = {
+        "version": "4",
+        "status": "resolved",
+        "alerts": [
+            {
+                "status": "resolved",
+                "labels": {"alertname": "WebappDown", "instance": f"{lab.host}:80"},
+                "annotations": {"summary": "webapp is back"},
+                "startsAt": "2026-11-20T09:14:02Z",
+                "endsAt": "2026-11-20T09:20:00Z",
+            }
+        ],
+    }
+    [outcome] = engine.investigate(json.dumps(body))
+    assert outcome.incident.status is IncidentStatus.CLOSED
+    assert outcome.incident.proposal is None
+
+
+def test_bad_input_leaves_no_incident(engine):
+    for payload in ['{"server_id": "x"', '{"server_id": "lab-web-01"}', "x" * 6_000_000]:
+        with pytest.raises(AlertFormatError):
+            engine.investigate(payload)
+    assert engine.store.list_incidents() == []
+
+
+def test_duplicate_notifications_do_not_open_a_second_incident(lab, engine):
+    first = crashed_alert(lab, engine)
+    [again] = engine.investigate({"server_id": lab.host, **ARTICLE})
+    assert again.duplicate and again.incident.id == first.incident.id
+    assert len(engine.store.list_incidents()) == 1
+    assert Decision.PROPOSE.value == first.incident.proposal.decision.value
+
+
+def test_demo_command_runs_end_to_end():
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "remediate"), "demo"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+        cwd=PROJECT_ROOT,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    out = proc.stdout
+    for needle in ["restart_service", "inquiry respond", "verified", "Subject:", "demo passed"]:
+        assert needle in out, needle

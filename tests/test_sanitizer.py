@@ -1,0 +1,365 @@
+import json
+import re
+from itertools import islice
+from pathlib import Path
+
+import pytest
+
+from remediate.errors import InventoryError, UsageError
+from remediate.sanitizer import PEM_MAX_LINES, Sanitizer
+
+INVENTORY = {
+    "srv-prod-04.example.com": ["10.20.4.14"],
+    "web1": ["web1.corp", "web-frontend-1"],
+}
+OPENSSH_LOG = Path(__file__).resolve().parents[2] / "shared/datasets/logs/OpenSSH/OpenSSH_2k.log"
+RAW_IPV4 = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])")
+PEM_BODY = [
+    "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n",
+    "VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK\n",
+    "LxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW/VDL5AaWTg0nLVkjRo\n",
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "raw", "pseudonym"),
+    [
+        (
+            "Failed password for root from 173.234.31.186 port 38926",
+            "173.234.31.186",
+            "[IP_ADDRESS_1]",
+        ),
+        ("DataNode /10.250.19.102:50010 is up", "10.250.19.102", "[IP_ADDRESS_1]"),
+        (
+            "v6(en0:2607:f140:6000:8:c6b3:1ff:fecd:467f)",
+            "2607:f140:6000:8:c6b3:1ff:fecd:467f",
+            "[IPV6_ADDRESS_1]",
+        ),
+        ("mail from xpc_ben@163.com bounced", "xpc_ben@163.com", "[EMAIL_1]"),
+        ("disk full on srv-prod-04", "srv-prod-04", "[HOST_1]"),
+        ("connect to db-main.internal:5432 refused", "db-main.internal", "[HOST_1]"),
+        (
+            "reverse mapping checking getaddrinfo for ns.marryaldkfaczcz.com",
+            "ns.marryaldkfaczcz.com",
+            "[HOST_1]",
+        ),
+        (
+            "at MININT-FNANLI5.fareast.corp.microsoft.com/10.86.169.121",
+            "MININT-FNANLI5",
+            "[HOST_1]",
+        ),
+    ],
+)
+def test_each_entity_type_is_replaced(text: str, raw: str, pseudonym: str) -> None:
+    sanitized = Sanitizer(hosts=INVENTORY).sanitize(text)
+
+    assert raw not in sanitized
+    assert pseudonym in sanitized
+
+
+def test_port_stays_outside_the_ip_pseudonym() -> None:
+    assert Sanitizer().sanitize("peer 10.10.34.11:3888 lost") == "peer [IP_ADDRESS_1]:3888 lost"
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("postgres://admin:hunter2@10.0.0.5:5432/app", "admin:hunter2"),
+        ("password=hunter2 retry=3", "hunter2"),
+        ("DB_PASSWORD: 'correct horse battery'", "correct horse battery"),
+        ('{"api_key": "k-123-456", "user": "ops"}', "k-123-456"),
+        ("client-secret=s3cr3tv4lue&grant=code", "s3cr3tv4lue"),
+        ("X-Auth-Token: 6f1ed002ab5595859014ebf0951522d9", "6f1ed002ab5595859014ebf0951522d9"),
+        ("Authorization: Bearer abc.def-ghi_jkl", "abc.def-ghi_jkl"),
+        ("Authorization: Basic dXNlcjpwYXNzd29yZA==", "dXNlcjpwYXNzd29yZA=="),
+        (
+            "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
+            "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0",
+        ),
+        ("aws AKIAIOSFODNN7EXAMPLE used", "AKIAIOSFODNN7EXAMPLE"),
+        (
+            "gh ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789 push",
+            "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789",
+        ),
+        ("fine-grained github_pat_11ABCDEFG0123456789_abcdefghijklmnop", "github_pat_11ABCDEFG"),
+        ("slack xoxb-1234567890-0987654321-AbCdEfGhIjKl", "xoxb-1234567890"),
+        ("openai sk-proj-AbCdEfGhIjKlMnOpQrStUvWx", "sk-proj-AbCdEfGhIjKlMnOpQrStUvWx"),
+        ("gitlab glpat-AbCdEfGhIjKlMnOpQrSt", "glpat-AbCdEfGhIjKlMnOpQrSt"),
+        ("stripe sk_live_4eC39HqLyjWDarjtT1zdp7dc", "sk_live_4eC39HqLyjWDarjtT1zdp7dc"),
+        (
+            "-----BEGIN RSA PRIVATE KEY-----\n"
+            + "".join(PEM_BODY)
+            + "-----END RSA PRIVATE KEY-----",
+            "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun",
+        ),
+    ],
+)
+def test_secrets_become_secret_token_and_never_come_back(text: str, secret: str) -> None:
+    sanitizer = Sanitizer()
+
+    sanitized = sanitizer.sanitize(text)
+
+    assert secret not in sanitized
+    assert "[SECRET_TOKEN]" in sanitized
+    assert secret not in sanitizer.restore(sanitized)
+    assert secret not in json.dumps(sanitizer.mapping())
+    assert sanitizer.counts()["SECRET_TOKEN"] >= 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Windows 6.1.7601.23505 installed, package ~~6.1.1.0, lib 1.2.3.4.5",
+        "03-17 16:13:38.811 1702 2395 D WindowManager",
+        "0:0:0:0:0:0:0:0:2181 and ::1 and 127.0.0.1 and 0.0.0.0 mask 255.255.255.0",
+        "MAC 00:a2:ee:1a:71:8c PCI 0000:00:1f.2",
+        "reload /etc/nginx/nginx.conf and run app.py, main.rs, build.sh, README.md",
+        "at org.apache.hadoop.mapreduce.v2.app.MRAppMaster.main and com.tencent.mm.activity.info",
+        "logger.info(msg) failed in Chrome.app",
+        "Receiving blk_-1608999687919862906 src: dest:",
+        "see https://docs.ansible.com/ansible/latest/ and https://prometheus.io/docs, github.com",
+        "Executing with tokens: none; secret keys are rotated; Failed password for root",
+        "nginx and app-api restarted",
+    ],
+)
+def test_traps_are_left_readable(text: str) -> None:
+    sanitizer = Sanitizer(allow=["nginx", "app-api"])
+
+    assert sanitizer.sanitize(text) == text
+    assert sanitizer.mapping() == {}
+
+
+def test_allowlisted_values_are_never_replaced() -> None:
+    sanitizer = Sanitizer(allow=["app-api.internal", "10.0.0.53"], hosts={"app-api.internal": []})
+
+    sanitized = sanitizer.sanitize(
+        "app-api.internal resolves via 10.0.0.53, db.internal via 10.0.0.54"
+    )
+
+    assert sanitized == "app-api.internal resolves via 10.0.0.53, [HOST_1] via [IP_ADDRESS_1]"
+
+
+def test_same_value_same_pseudonym_across_calls_numbered_by_first_appearance() -> None:
+    sanitizer = Sanitizer()
+
+    first = sanitizer.sanitize("from 10.0.0.2 to 10.0.0.1")
+    second = sanitizer.sanitize("again 10.0.0.1, then 10.0.0.3 and 10.0.0.2")
+
+    assert first == "from [IP_ADDRESS_1] to [IP_ADDRESS_2]"
+    assert second == "again [IP_ADDRESS_2], then [IP_ADDRESS_3] and [IP_ADDRESS_1]"
+
+
+def test_neighbouring_values_of_one_type_stay_separate() -> None:
+    sanitized = Sanitizer().sanitize(
+        "peers 10.0.0.1 10.0.0.2 a@corp.example.com b@corp.example.com"
+    )
+
+    assert sanitized == "peers [IP_ADDRESS_1] [IP_ADDRESS_2] [EMAIL_1] [EMAIL_2]"
+
+
+def test_inventory_host_forms_share_one_pseudonym_and_its_address_is_an_ip() -> None:
+    sanitizer = Sanitizer(hosts=INVENTORY)
+
+    sanitized = sanitizer.sanitize(
+        "srv-prod-04 SRV-PROD-04.example.com srv-prod-04.example.com (10.20.4.14) web1.corp "
+        "WEB1 web-frontend-1 web1.corp.example.com"
+    )
+
+    assert sanitized == (
+        "[HOST_1] [HOST_1] [HOST_1] ([IP_ADDRESS_1]) [HOST_2] [HOST_2] [HOST_2] [HOST_2]"
+    )
+    assert sanitizer.mapping() == {
+        "[HOST_1]": "srv-prod-04.example.com",
+        "[IP_ADDRESS_1]": "10.20.4.14",
+        "[HOST_2]": "web1",
+    }
+
+
+def test_a_name_two_hosts_share_is_replaced_but_restores_to_itself() -> None:
+    sanitizer = Sanitizer(hosts={"web.dc1.corp": ["web", "lb.corp"], "web.dc2.corp": ["web"]})
+
+    sanitized = sanitizer.sanitize("web down, web.dc1.corp and web.dc2.corp up")
+
+    assert sanitized == "[HOST_1] down, [HOST_2] and [HOST_3] up"
+    assert sanitizer.restore(sanitized) == "web down, web.dc1.corp and web.dc2.corp up"
+
+
+def test_discovered_host_names_compare_case_insensitively() -> None:
+    sanitizer = Sanitizer()
+
+    assert sanitizer.sanitize("Cache.Internal cache.internal") == "[HOST_1] [HOST_1]"
+
+
+def test_secret_wins_over_an_overlapping_email_and_host_stays_a_host() -> None:
+    sanitizer = Sanitizer()
+
+    sanitized = sanitizer.sanitize("dsn https://admin:hunter2@db.internal/app")
+
+    assert sanitized == "dsn https://[SECRET_TOKEN]@[HOST_1]/app"
+    assert sanitizer.mapping() == {"[HOST_1]": "db.internal"}
+
+
+def test_restore_round_trip() -> None:
+    sanitizer = Sanitizer()
+    text = (
+        "Dec 10 06:55:46 sshd: reverse mapping for ns.marryaldkfaczcz.com [173.234.31.186] failed\n"
+        "configd: v6(en0:fe80:0:0:0:c6b3:1ff:fecd:467f) owner bhcompile@bugs.build.redhat.com\n"
+    )
+
+    sanitized = sanitizer.sanitize(text)
+
+    assert sanitized != text
+    assert sanitizer.restore(sanitized) == text
+
+
+def test_restore_gives_the_inventory_name_for_execution() -> None:
+    sanitizer = Sanitizer(hosts=INVENTORY)
+
+    sanitized = sanitizer.sanitize("WEB1.corp is slow")
+
+    assert sanitizer.restore(sanitized) == "web1 is slow"
+    assert sanitizer.restore("restart nginx on [HOST_1], keep [SECRET_TOKEN]") == (
+        "restart nginx on web1, keep [SECRET_TOKEN]"
+    )
+
+
+def test_restore_value_restores_strings_and_passes_other_values() -> None:
+    sanitizer = Sanitizer(hosts=INVENTORY)
+    sanitizer.sanitize("srv-prod-04")
+
+    assert sanitizer.restore_value("[HOST_1]") == "srv-prod-04.example.com"
+    assert sanitizer.restore_value(8080) == 8080
+    assert sanitizer.restore_value(True) is True
+
+
+def test_unknown_pseudonyms_are_the_ones_never_issued() -> None:
+    sanitizer = Sanitizer()
+    sanitizer.sanitize("10.0.0.1 on db.internal")
+
+    unknown = sanitizer.unknown_pseudonyms(
+        "restart [HOST_1] and [HOST_7] from [IP_ADDRESS_1] as [USER_2] with [SECRET_TOKEN]"
+    )
+
+    assert unknown == {"[HOST_7]", "[USER_2]"}
+    assert sanitizer.is_pseudonym("[HOST_7]")
+    assert not sanitizer.is_pseudonym("[SECRET_TOKEN]")
+    assert not sanitizer.is_pseudonym("web1")
+
+
+def test_from_mapping_continues_numbering_and_restores() -> None:
+    first = Sanitizer(hosts=INVENTORY)
+    first.sanitize("10.0.0.1 web1 ns.example.org 10.0.0.2")
+    saved = json.loads(json.dumps(first.mapping()))
+
+    second = Sanitizer.from_mapping(saved, hosts=INVENTORY)
+
+    assert second.mapping() == first.mapping()
+    assert second.sanitize("web1.corp 10.0.0.2 10.0.0.9 new.example.org") == (
+        "[HOST_1] [IP_ADDRESS_2] [IP_ADDRESS_3] [HOST_3]"
+    )
+    assert second.restore("[HOST_2] [IP_ADDRESS_1]") == "ns.example.org 10.0.0.1"
+
+
+@pytest.mark.parametrize(
+    "mapping",
+    [
+        {"[SECRET_TOKEN]": "hunter2"},
+        {"[USER_1]": "root"},
+        {"[IP_ADDRESS_1]": "10.0.0.300"},
+        {"[HOST_01]": "web1"},
+        {"[HOST_1]": "web1", "[HOST_2]": "WEB1"},
+        {"[EMAIL_1]": ""},
+    ],
+)
+def test_from_mapping_rejects_what_sanitize_never_produces(mapping: dict[str, str]) -> None:
+    with pytest.raises(UsageError):
+        Sanitizer.from_mapping(mapping)
+
+
+def test_bad_constructor_arguments_are_usage_errors() -> None:
+    with pytest.raises(UsageError):
+        Sanitizer(allow="nginx")
+    with pytest.raises(UsageError):
+        Sanitizer(internal_domains=["bad domain"])
+    with pytest.raises(InventoryError):
+        Sanitizer(hosts={"web1": "10.0.0.1"})
+    with pytest.raises(UsageError):
+        Sanitizer().sanitize(b"10.0.0.1")  # type: ignore[arg-type]
+    with pytest.raises(UsageError):
+        list(Sanitizer().sanitize_lines([b"10.0.0.1\n"]))  # type: ignore[list-item]
+
+
+def test_sanitize_is_idempotent() -> None:
+    sanitizer = Sanitizer(hosts=INVENTORY)
+    text = "password=hunter2 https://u:p@web1.corp 10.20.4.14 ops@corp.example.com"
+
+    once = sanitizer.sanitize(text)
+
+    assert sanitizer.sanitize(once) == once
+
+
+def test_streaming_redacts_a_multi_line_private_key() -> None:
+    sanitizer = Sanitizer()
+    lines = [
+        "deploy to 10.0.0.7\n",
+        "key: -----BEGIN OPENSSH PRIVATE KEY-----\n",
+        *PEM_BODY,
+        "-----END OPENSSH PRIVATE KEY----- (from 10.0.0.7)\n",
+        "done on 10.0.0.8\n",
+    ]
+
+    out = list(sanitizer.sanitize_lines(lines))
+
+    assert out == [
+        "deploy to [IP_ADDRESS_1]\n",
+        "key: [SECRET_TOKEN] (from [IP_ADDRESS_1])\n",
+        "done on [IP_ADDRESS_2]\n",
+    ]
+    assert sanitizer.counts() == {"IP_ADDRESS": 3, "SECRET_TOKEN": 1}
+
+
+def test_streaming_cuts_an_unterminated_key_at_the_cap_and_resumes() -> None:
+    sanitizer = Sanitizer()
+    body = ["QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=\n"] * (PEM_MAX_LINES - 1)
+
+    out = list(sanitizer.sanitize_lines(["-----BEGIN PRIVATE KEY-----\n", *body, "at 10.0.0.1\n"]))
+    tail = list(sanitizer.sanitize_lines(["-----BEGIN EC PRIVATE KEY-----", "QUJD"]))
+
+    assert out == ["[SECRET_TOKEN]\n", "at [IP_ADDRESS_1]\n"]
+    assert tail == ["[SECRET_TOKEN]"]
+
+
+def test_counts_report_replacements_per_type_and_no_values() -> None:
+    sanitizer = Sanitizer(hosts=INVENTORY)
+
+    sanitizer.sanitize("web1 10.0.0.1 10.0.0.1 token=abc a@b.example.com fe80::1234")
+
+    assert sanitizer.counts() == {
+        "HOST": 1,
+        "IP_ADDRESS": 2,
+        "SECRET_TOKEN": 1,
+        "EMAIL": 1,
+        "IPV6_ADDRESS": 1,
+    }
+
+
+def test_openssh_sample_has_no_raw_ipv4_after_sanitizing() -> None:
+    if not OPENSSH_LOG.exists():
+        pytest.skip(f"loghub sample not found at {OPENSSH_LOG} (needs ../shared next to the repo)")
+    with OPENSSH_LOG.open(encoding="utf-8") as log:
+        lines = list(islice(log, 300))
+    assert any(RAW_IPV4.search(line) for line in lines)
+    sanitizer = Sanitizer()
+
+    sanitized = list(sanitizer.sanitize_lines(lines))
+
+    assert not [line for line in sanitized if RAW_IPV4.search(line)]
+    assert "ns.marryaldkfaczcz.com" not in "".join(sanitized)
+    assert [sanitizer.restore(line) for line in sanitized] == lines
+
+
+def test_sanitize_keeps_line_endings_and_blank_lines() -> None:
+    sanitized = Sanitizer().sanitize("a 10.0.0.1\r\nb\n\nc 10.0.0.2")
+
+    assert sanitized == "a [IP_ADDRESS_1]\r\nb\n\nc [IP_ADDRESS_2]"
