@@ -104,7 +104,13 @@ def decide(
     clean_alert = names.sanitize(alert.text())
     clean_obs = {action: names.sanitize(text) for action, text in observations.items()}
     labels = {names.sanitize(k): names.sanitize(v) for k, v in alert.labels.items()}
-    citations = retrieve(retrieval_query(clean_alert, clean_obs))
+    # The index was scrubbed when it was built; hosts added to the inventory since are not.
+    citations = [
+        c.model_copy(
+            update={"title": names.sanitize(c.title), "snippet": names.sanitize(c.snippet)}
+        )
+        for c in retrieve(retrieval_query(clean_alert, clean_obs))
+    ]
     context = PlanningContext(
         alert_name=names.sanitize(alert.name),
         alert_status=alert.status.value,

@@ -9,6 +9,7 @@ unknown and the incident escalates: remediate never guesses a target.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from remediate.errors import InventoryError
 
 SERVICE_MANAGERS = ("systemd", "supervisord")
+_HOSTNAME = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,62})(?:\.[a-z0-9_](?:[a-z0-9_-]{0,62}))*")
 
 
 class Host(BaseModel):
@@ -68,6 +70,8 @@ class Inventory:
         if not hint:
             return None
         wanted = hint.strip().lower().rstrip(".")
+        if not (_is_ip(wanted) or _HOSTNAME.fullmatch(wanted)):
+            return None  # "web-01.$(reboot)" names no host, whatever it starts with
         if wanted in {h.lower() for h in self.hosts}:
             return next(h for n, h in self.hosts.items() if n.lower() == wanted)
         matches = [h for h in self.hosts.values() if _same_address(h.address, wanted)]

@@ -103,7 +103,9 @@ class KnowledgeIndex:
         if not rows:
             raise RetrievalError(f"knowledge base {kb.root} has no runbooks or tickets")
         try:
-            table = self._db().create_table(TABLE, rows, mode="overwrite")
+            db = self._db()
+            mode = "overwrite" if TABLE in db.list_tables().tables else "create"
+            table = db.create_table(TABLE, rows, mode=mode)
             table.create_index("text", config=FTS(with_position=False), replace=True)
         except RetrievalError:
             raise

@@ -11,7 +11,7 @@ action are cited as precedent. Weak or ambiguous evidence escalates.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from remediate.catalog import Catalog
 from remediate.kb import WHEN_NOT_TO_ACT, KnowledgeBase, Runbook
@@ -19,13 +19,15 @@ from remediate.models import Citation, CitationKind, Decision, ParamValue, Propo
 from remediate.planning import PlanningContext
 
 FLEET_THRESHOLD = 3
-_DOWN = re.compile(
-    r"\b(inactive|failed|dead|exited|stopped|fatal|backoff|not running|crashed|"
-    r"auto-restart|activestate=(?:inactive|failed)|substate=(?:dead|failed))\b",
+_FAILED = re.compile(
+    r"\b(failed|exited|fatal|backoff|crashed|auto-restart)\b|\bresult=(?!success\b)[\w-]+",
     re.IGNORECASE,
 )
-_PS_CPU = re.compile(r"^\s*\d+\s+\S+\s+(?P<cpu>\d+(?:\.\d+)?)\s+.*?(?P<cmd>[A-Za-z0-9_.@-]+)\s*$")
-_SERVICE_LABELS = ("service", "program", "job", "unit", "container", "app")
+_STOPPED = re.compile(r"\b(inactive|dead|stopped|not running)\b", re.IGNORECASE)
+_RUNNING = re.compile(r"\b(running|active)\b", re.IGNORECASE)
+_BLOCK_HEADER = re.compile(r"^(?:## service_status (?P<a>\S+)|status of (?P<b>\S+) on )")
+_SIZE = re.compile(r"(?<![\w.])(?P<n>\d+(?:\.\d+)?)\s?(?P<unit>[KMGT](?:i?B)?)?(?![\w.%])")
+_SERVICE_LABELS = ("service", "program", "job", "unit", "container", "app", "groupname")
 
 
 class OfflinePlanner:
@@ -49,9 +51,14 @@ class OfflinePlanner:
                 "failure points at a shared dependency, and restarting one host would hide it",
                 _refs(retrieved, kind=CitationKind.RUNBOOK)[:2],
             )
-        for runbook, hits in self._ranked_runbooks(retrieved):
-            if not _supported(runbook, context, evidence):
-                continue
+        ranked = [
+            (support, position, runbook, hits)
+            for position, (runbook, hits) in enumerate(self._ranked_runbooks(retrieved))
+            if (support := _support(runbook, context, evidence)) > 0
+        ]
+        if ranked:
+            # Most evidence first; retrieval order breaks ties.
+            _, _, runbook, hits = min(ranked, key=lambda r: (-r[0], r[1]))
             return self._follow(runbook, hits, context, evidence)
         return _escalate(
             "no retrieved runbook matches this alert and its evidence; a human should look",
@@ -61,7 +68,10 @@ class OfflinePlanner:
     # ------------------------------------------------------------------ steps
 
     def _contraindication(self, evidence: str, retrieved: Sequence[Citation]) -> Proposal | None:
-        for runbook in self.kb.runbooks.values():
+        """Every runbook's "When not to act" counts; the best-retrieved one is cited first."""
+        order = {c.id: i for i, c in reversed(list(enumerate(retrieved)))}
+        runbooks = sorted(self.kb.runbooks.values(), key=lambda rb: order.get(rb.id, len(order)))
+        for runbook in runbooks:
             for rule in runbook.meta.do_not_act:
                 if rule.matches(evidence):
                     refs = [
@@ -102,11 +112,14 @@ class OfflinePlanner:
         params, problem = self._parameters(action, runbook, context, evidence)
         if problem is not None:
             return _escalate(f"runbook {runbook.id} suggests {action}, but {problem}", [cite])
-        precedents = [
-            c
-            for c in context.citations
-            if c.kind is CitationKind.TICKET and c.action == action and c.outcome == "resolved"
-        ]
+        precedents = sorted(
+            (
+                c
+                for c in context.citations
+                if c.kind is CitationKind.TICKET and c.action == action and c.outcome == "resolved"
+            ),
+            key=lambda c: not _mentions_any(f"{c.title} {c.snippet}", params.values()),
+        )
         why = [f"Runbook {runbook.id} ('{runbook.meta.title}', §Remediation) recommends {action}."]
         if precedents:
             first = precedents[0]
@@ -132,7 +145,7 @@ class OfflinePlanner:
             return ({"service": service} if service else {}), problem
         if action == "free_disk_space":
             allowed = spec.parameters["path"].enum or []
-            path = _mentioned_path(evidence, allowed) or _hint(runbook, "path", allowed)
+            path = _cleanup_path(evidence, allowed) or _hint(runbook, "path", allowed)
             if path is None:
                 return {}, "no allowlisted log directory is named in the evidence"
             days = runbook.meta.params.get("older_than_days", 7)
@@ -149,48 +162,104 @@ class OfflinePlanner:
 # ---------------------------------------------------------------------- evidence helpers
 
 
-def _supported(runbook: Runbook, context: PlanningContext, evidence: str) -> bool:
-    """Does the evidence really show what this runbook is about?"""
+def _support(runbook: Runbook, context: PlanningContext, evidence: str) -> int:
+    """How much of what this runbook is about the evidence shows: alert name and symptoms."""
     meta = runbook.meta
-    if context.alert_name.lower() in {a.lower() for a in meta.alerts}:
-        return True
+    score = int(context.alert_name.lower() in {a.lower() for a in meta.alerts})
     text = evidence.lower()
-    return any(symptom.lower() in text for symptom in meta.symptoms)
+    return score + sum(symptom.lower() in text for symptom in meta.symptoms)
 
 
 def _pick_service(context: PlanningContext, runbook: Runbook) -> tuple[str | None, str | None]:
+    """A service that failed; else the one the alert names; else the one cleanly stopped."""
     services = context.host_services
     if not services:
         return None, f"{context.host} has no restartable services in the inventory"
-    status_text = context.observations.get("service_status", "")
-    down = [s for s in services if _is_down(s, status_text)]
-    if len(down) == 1:
-        return down[0], None
-    if len(down) > 1:
-        return None, f"several services are down at once ({', '.join(down)}); a human decides"
-    for key in _SERVICE_LABELS:
-        if context.alert_labels.get(key) in services:
-            return context.alert_labels[key], None
-    named = [s for s in services if re.search(rf"\b{re.escape(s)}\b", context.alert_text)]
+    states = service_states(context.observations.get("service_status", ""), services)
+    failed = [s for s, state in states.items() if state == "failed"]
+    if len(failed) == 1:
+        return failed[0], None
+    if len(failed) > 1:
+        return None, f"several services failed at once ({', '.join(failed)}); a human decides"
+    named = {context.alert_labels[k] for k in _SERVICE_LABELS if context.alert_labels.get(k)}
+    named |= {
+        s for s in services if re.search(rf"(?<![\w-]){re.escape(s)}(?![\w-])", context.alert_text)
+    }
+    named &= set(services)
     if len(named) == 1:
-        return named[0], None
-    if len(services) == 1 and runbook.meta.services in ([], services):
+        return named.pop(), None
+    stopped = [s for s, state in states.items() if state == "stopped"]
+    if len(stopped) == 1 and not named:
+        return stopped[0], None
+    if len(services) == 1 and not states and runbook.meta.services in ([], services):
         return services[0], None
     return None, "the evidence does not show which service to restart"
 
 
-def _is_down(service: str, status_text: str) -> bool:
+def service_states(status_text: str, services: Sequence[str]) -> dict[str, str]:
+    """``failed``, ``stopped`` or ``running`` for each service the status text speaks of.
+
+    Reads both one-line forms (``app-api: ActiveState=failed ...``, supervisorctl's
+    ``webapp EXITED ...``) and blocks headed by the service (``## service_status nginx``,
+    ``status of nginx on ...``) with one property per line.
+    """
+    lines: dict[str, list[str]] = {s: [] for s in services}
+    current: str | None = None
     for line in status_text.splitlines():
-        if re.search(rf"(?<![\w-]){re.escape(service)}(?![\w-])", line) and _DOWN.search(line):
-            return True
-    return False
+        header = _BLOCK_HEADER.match(line)
+        if header:
+            current = header["a"] or header["b"]
+        for service in services:
+            if service == current or _names(service, line):
+                lines[service].append(line)
+    states = {}
+    for service, relevant in lines.items():
+        text = "\n".join(relevant)
+        if _FAILED.search(text):
+            states[service] = "failed"
+        elif _STOPPED.search(text):
+            states[service] = "stopped"
+        elif _RUNNING.search(text):
+            states[service] = "running"
+    return states
 
 
-def _mentioned_path(evidence: str, allowed: Sequence[str]) -> str | None:
-    for path in sorted(allowed, key=len, reverse=True):
-        if re.search(rf"(?<![\w/]){re.escape(path)}(?![\w.-])", evidence):
-            return path
-    return None
+def _names(service: str, line: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(service)}(?![\w-])", line) is not None
+
+
+def _mentions_any(text: str, values: object) -> bool:
+    assert isinstance(values, Iterable)
+    return any(isinstance(v, str) and _names(v, text) for v in values)
+
+
+def _cleanup_path(evidence: str, allowed: Sequence[str]) -> str | None:
+    """The narrowest allowlisted directory holding most of the space the evidence reports.
+
+    Sizes come from ``du``-style lines (``32871204  /var/log/app``); without sizes, the most
+    specific allowlisted directory the evidence names.
+    """
+    sizes: dict[str, float] = {}
+    mentioned: list[str] = []
+    for path in allowed:
+        token = re.compile(rf"(?<![\w/]){re.escape(path)}(?![\w.-]|/[\w])")
+        for line in evidence.splitlines():
+            if not token.search(line):
+                continue
+            mentioned.append(path)
+            size = _SIZE.search(token.split(line, 1)[0])  # du prints the size first
+            if size:
+                sizes[path] = max(sizes.get(path, 0.0), _bytes(size))
+    if sizes:
+        best = max(sizes, key=lambda p: sizes[p])
+        narrower = [p for p in sizes if p.startswith(best + "/") and sizes[p] >= sizes[best] / 2]
+        return max(narrower, key=lambda p: sizes[p]) if narrower else best
+    return max(mentioned, key=len) if mentioned else None
+
+
+def _bytes(match: re.Match[str]) -> float:
+    unit = (match["unit"] or "K")[0].upper()
+    return float(match["n"]) * 1024 ** "KMGT".index(unit) if unit in "KMGT" else float(match["n"])
 
 
 def _hint(runbook: Runbook, key: str, allowed: Sequence[str]) -> str | None:
@@ -199,12 +268,23 @@ def _hint(runbook: Runbook, key: str, allowed: Sequence[str]) -> str | None:
 
 
 def _top_process(cpu_text: str, protected: set[str]) -> str | None:
+    """The busiest unprotected process (>= 50% CPU) in ``ps`` output, by its ``comm`` name."""
     best: tuple[float, str] | None = None
+    cpu_col, cmd_col = 2, -1
     for line in cpu_text.splitlines():
-        match = _PS_CPU.match(line)
-        if match is None:
+        fields = line.split()
+        upper = [f.upper() for f in fields]
+        if "%CPU" in upper and ("COMMAND" in upper or "COMM" in upper):
+            cpu_col = upper.index("%CPU")
+            cmd_col = upper.index("COMMAND") if "COMMAND" in upper else upper.index("COMM")
             continue
-        cpu, cmd = float(match["cpu"]), match["cmd"].rsplit("/", 1)[-1]
+        if len(fields) <= max(cpu_col, cmd_col) or not fields[0].isdigit():
+            continue
+        try:
+            cpu = float(fields[cpu_col])
+        except ValueError:
+            continue
+        cmd = fields[cmd_col].rsplit("/", 1)[-1]
         if cpu >= 50 and cmd.lower() not in protected and (best is None or cpu > best[0]):
             best = (cpu, cmd)
     return best[1] if best else None

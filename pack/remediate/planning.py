@@ -62,10 +62,7 @@ class PlanningContext(BaseModel):
 def action_specs(catalog: Catalog) -> list[ActionSpec]:
     specs = []
     for action in catalog.actions.values():
-        params = {
-            name: p.model_dump(exclude_none=True)
-            for name, p in action.parameters.items()
-        }
+        params = {name: p.model_dump(exclude_none=True) for name, p in action.parameters.items()}
         specs.append(
             ActionSpec(
                 id=action.id,

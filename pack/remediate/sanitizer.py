@@ -80,7 +80,8 @@ _FQDN = re.compile(rf"(?<![\w.-]){_LABEL}(?:\.{_LABEL})+(?![\w(-]|\.[A-Za-z0-9])
 _DOTTED_WORD = re.compile(r"(?<![\w.-])[\w-]+(?:\.[\w-]+)*")
 
 _KEYWORD = (
-    r"(?:passw(?:or)?d|pwd|passphrase|secret|token|api[-_]?key|access[-_]key|private[-_]key"
+    # A prefix glued to the keyword still names a password: PGPASSWORD, DB_PASSWORD.
+    r"(?:[A-Za-z0-9]*passw(?:or)?d|pwd|passphrase|secret|token|api[-_]?key|access[-_]key|private[-_]key"
     r"|secret[-_]key|client[-_]secret|auth)"
 )
 _PEM_BEGIN = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
@@ -93,7 +94,8 @@ _SECRET_PATTERNS: Final = (
         "private key",
         re.compile(rf"{_PEM_BEGIN.pattern}(?:.*?{_PEM_END.pattern}|.*?(?=\n?\Z))", re.S),
     ),
-    ("://", re.compile(r"://([^\s:/@]+:[^\s/@]+)@")),
+    # An empty user is common for Redis (redis://:password@host).
+    ("://", re.compile(r"://([^\s:/@]*:[^\s/@]+)@")),
     (
         "",
         re.compile(

@@ -75,7 +75,7 @@ def _m001(db: sqlite3.Connection) -> None:
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
             incident_id TEXT NOT NULL REFERENCES incidents(id),
             kind TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL, path TEXT);
-        """
+        """,
     )
 
 
