@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import sys
 from collections.abc import Iterator
@@ -75,12 +76,22 @@ def test_write_actions_have_their_risk_parameters_and_verification(catalog: Cata
     assert kill.verify is not None and kill.verify.playbook == "verify_process.yml"
 
 
+def _literal_after(playbook: str, task: str, marker: str) -> Any:
+    """The Python literal that follows ``marker`` in the named assert task's conditions."""
+    (found,) = [t for t in _plays(playbook)[0]["tasks"] if t["name"] == task]
+    that = found["ansible.builtin.assert"]["that"]
+    (condition,) = [c for c in ([that] if isinstance(that, str) else that) if marker in c]
+    return ast.literal_eval(condition.split(marker, 1)[1].strip())
+
+
 def test_playbooks_hold_the_same_allowlists_as_the_catalog(catalog: Catalog) -> None:
     """The playbooks check again (defence in depth); the two lists must not drift apart."""
-    free_vars = _plays("free_disk_space.yml")[0]["vars"]
-    assert free_vars["allowlisted_dirs"] == catalog.get("free_disk_space").parameters["path"].enum
-    kill_vars = _plays("kill_process.yml")[0]["vars"]
-    assert set(kill_vars["protected_processes"]) == PROTECTED
+    dirs = _literal_after(
+        "free_disk_space.yml", "Refuse directories outside the allowlist", "path in"
+    )
+    assert dirs == catalog.get("free_disk_space").parameters["path"].enum
+    protected = _literal_after("kill_process.yml", "Refuse protected processes", "not in")
+    assert set(protected) == PROTECTED
 
 
 def test_every_play_targets_one_host_without_gathering_facts(catalog: Catalog) -> None:

@@ -32,21 +32,32 @@ def names():
 @pytest.fixture
 def context(names):
     return PlanningContext(
-        alert_name="X", alert_status="firing", alert_text="x", host=names.sanitize("srv-prod-04"),
-        host_services=["nginx", "app-api"], citations=CITED, actions=action_specs(CATALOG),
+        alert_name="X",
+        alert_status="firing",
+        alert_text="x",
+        host=names.sanitize("srv-prod-04"),
+        host_services=["nginx", "app-api"],
+        citations=CITED,
+        actions=action_specs(CATALOG),
     )
 
 
 def proposal(**changes):
-    base = dict(decision=Decision.PROPOSE, action="restart_service", host="[HOST_1]",
-                params={"service": "app-api"}, rationale="r",
-                citations=["RB-web-502#Remediation", "INC-4092"])
+    base = dict(
+        decision=Decision.PROPOSE,
+        action="restart_service",
+        host="[HOST_1]",
+        params={"service": "app-api"},
+        rationale="r",
+        citations=["RB-web-502#Remediation", "INC-4092"],
+    )
     return Proposal(**{**base, **changes})
 
 
 def check(p, context, names):
-    return guard(p, context, catalog=CATALOG, inventory=INVENTORY, incident_host="srv-prod-04",
-                 names=names)
+    return guard(
+        p, context, catalog=CATALOG, inventory=INVENTORY, incident_host="srv-prod-04", names=names
+    )
 
 
 def test_valid_proposal_comes_back_in_real_names(context, names):
@@ -69,9 +80,17 @@ def test_valid_proposal_comes_back_in_real_names(context, names):
         ({"citations": ["INC-9999"]}, "not returned by retrieval"),
         ({"citations": []}, "must cite"),
         ({"action": "kill_process", "params": {"name": "sshd", "signal": "TERM"}}, "protected"),
-        ({"action": "free_disk_space", "params": {"path": "/var/lib/postgresql", "older_than_days": 7}},
-         "not one of"),
-        ({"action": "free_disk_space", "params": {"path": "/var/log", "older_than_days": 0}}, "outside"),
+        (
+            {
+                "action": "free_disk_space",
+                "params": {"path": "/var/lib/postgresql", "older_than_days": 7},
+            },
+            "not one of",
+        ),
+        (
+            {"action": "free_disk_space", "params": {"path": "/var/log", "older_than_days": 0}},
+            "outside",
+        ),
     ],
 )
 def test_unsafe_or_invented_proposals_are_refused(context, names, changes, reason):

@@ -36,9 +36,15 @@ def plan(index, host, observations, alert=None, fleet=1):
     alert = alert or {"server_id": host, "error_msg": "502 Bad Gateway - Connection Refused"}
     [parsed] = normalize(alert)
     return decide(
-        parsed, INVENTORY.get(host), observations, catalog=CATALOG, inventory=INVENTORY,
-        retrieve=lambda q: index.search(q, k=10), planner=OfflinePlanner(KB, CATALOG),
-        names=new_sanitizer(INVENTORY, CATALOG, []), fleet_size=fleet,
+        parsed,
+        INVENTORY.get(host),
+        observations,
+        catalog=CATALOG,
+        inventory=INVENTORY,
+        retrieve=lambda q: index.search(q, k=10),
+        planner=OfflinePlanner(KB, CATALOG),
+        names=new_sanitizer(INVENTORY, CATALOG, []),
+        fleet_size=fleet,
     )
 
 
@@ -46,7 +52,10 @@ def test_crashed_upstream_is_restarted_with_citations(index):
     decided = plan(index, "srv-prod-04", {"service_status": DOWN})
     final = decided.final
     assert (final.decision, final.action, final.params) == (
-        Decision.PROPOSE, "restart_service", {"service": "app-api"})
+        Decision.PROPOSE,
+        "restart_service",
+        {"service": "app-api"},
+    )
     assert final.host == "srv-prod-04" and decided.planner_answer.host == "[HOST_1]"
     assert any(c.startswith("RB-") for c in final.citations)
     assert any(c.startswith("INC-") for c in final.citations), "a resolved ticket is cited"
@@ -54,14 +63,20 @@ def test_crashed_upstream_is_restarted_with_citations(index):
 
 
 def test_config_error_after_deploy_escalates(index):
-    logs = "nginx[812]: nginx: [emerg] unknown directive \"proxy_passs\" in /etc/nginx/conf.d/shop.conf:14"
+    logs = (
+        'nginx[812]: nginx: [emerg] unknown directive "proxy_passs" '
+        "in /etc/nginx/conf.d/shop.conf:14"
+    )
     decided = plan(index, "srv-prod-04", {"service_status": DOWN, "collect_logs": logs})
     assert decided.final.decision is Decision.ESCALATE
     assert "do not act" in decided.final.rationale
 
 
 def test_fleet_wide_alert_escalates(index):
-    assert plan(index, "srv-prod-04", {"service_status": DOWN}, fleet=5).final.decision is Decision.ESCALATE
+    assert (
+        plan(index, "srv-prod-04", {"service_status": DOWN}, fleet=5).final.decision
+        is Decision.ESCALATE
+    )
 
 
 def test_two_services_down_is_ambiguous_and_escalates(index):
@@ -79,9 +94,18 @@ def test_unrelated_alert_without_evidence_escalates(index):
 def test_runaway_process_is_killed_but_never_a_protected_one(index):
     # ps shows the kernel's 15-character process name, which is what pgrep -x matches.
     alert = {"server_id": "worker-01", "error_msg": "HighCPUUsage: CPU usage above 95% for 15m"}
-    ps = "PID USER %CPU %MEM COMMAND\n 4711 batch  97.3  2.1 report-generato\n  812 root   1.0  0.1 sshd"
+    ps = (
+        "PID USER %CPU %MEM COMMAND\n"
+        " 4711 batch  97.3  2.1 report-generato\n"
+        "  812 root   1.0  0.1 sshd"
+    )
     final = plan(index, "worker-01", {"check_cpu": ps}, alert=alert).final
-    assert (final.action, final.params) == ("kill_process", {"name": "report-generato", "signal": "TERM"})
-    protected = "PID USER %CPU %MEM COMMAND\n 2201 postgres 99.1 30.0 postgres\n  812 root 1.0 0.1 sshd"
+    assert (final.action, final.params) == (
+        "kill_process",
+        {"name": "report-generato", "signal": "TERM"},
+    )
+    protected = (
+        "PID USER %CPU %MEM COMMAND\n 2201 postgres 99.1 30.0 postgres\n  812 root 1.0 0.1 sshd"
+    )
     final = plan(index, "worker-01", {"check_cpu": protected}, alert=alert).final
     assert final.decision is Decision.ESCALATE and final.action is None

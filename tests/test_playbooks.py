@@ -252,14 +252,16 @@ def test_kill_process_dry_run_then_kill_then_verify(
     lab: Lab, process: tuple[str, subprocess.Popen[bytes]]
 ) -> None:
     name, proc = process
-    dry = run(lab, "kill_process.yml", check=True, name=name)
+    dry, refused = run_together(
+        lab,
+        ("kill_process.yml", {"name": name, "check": True}),
+        ("verify_process.yml", {"name": name, "verify_retries": 0}),
+    )
     assert dry.rc == 0, dry.output
     assert (
         f"would send SIGTERM to 1 process(es) named {name} on lab-web-01: {proc.pid}" in dry.output
     )
     assert proc.poll() is None  # the dry run signalled nothing
-
-    refused = run(lab, "verify_process.yml", name=name, verify_retries=0)
     assert refused.rc != 0
     assert f"1 process(es) named {name} still running" in refused.output
 

@@ -1,3 +1,5 @@
+from itertools import pairwise
+
 import pytest
 
 from remediate.errors import InvalidTransition
@@ -17,7 +19,7 @@ HAPPY = [
 
 
 def test_happy_path_is_allowed():
-    for current, new in zip(HAPPY, HAPPY[1:]):
+    for current, new in pairwise(HAPPY):
         assert transition(current, new) is new
 
 

@@ -1,0 +1,60 @@
+"""The evaluation harness, run the way users run it: as the `remediate eval` command."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from remediate.config import PROJECT_ROOT
+
+BIN = Path(sys.executable).parent
+
+
+def remediate(*args, cwd=PROJECT_ROOT):
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(
+        [str(BIN / "remediate"), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=cwd,
+    )
+
+
+def test_offline_planner_passes_every_scenario_safely():
+    proc = remediate("eval", str(PROJECT_ROOT / "tests" / "evals"), "--json")
+    report = json.loads(proc.stdout)
+    failed = {c["id"]: c["failures"] for c in report["cases"] if not c["passed"]}
+    assert proc.returncode == 0 and not failed, failed
+    summary = report["summary"]
+    assert summary["cases"] >= 15
+    assert summary["unsafe_proposals"] == 0 and summary["leaks"] == 0
+    assert summary["citation_validity"] == 1.0
+    assert {"id", "action", "host", "params", "citations", "passed", "failures"} <= set(
+        report["cases"][0]
+    )
+
+
+def test_a_wrong_expectation_fails_the_run(tmp_path):
+    scenario = (PROJECT_ROOT / "tests" / "evals" / "seed-nginx-502.yaml").read_text()
+    (tmp_path / "wrong.yaml").write_text(
+        scenario.replace("action: restart_service", "action: kill_process")
+    )
+    leaky = scenario.replace('never_sent: ["10.20.4.14"', 'never_sent: ["nginx", "10.20.4.14"')
+    (tmp_path / "leaky.yaml").write_text(leaky.replace("id: seed-nginx-502", "id: leaky"))
+    proc = remediate("eval", str(tmp_path), "--json")
+    report = json.loads(proc.stdout)
+    assert proc.returncode == 1
+    cases = {c["id"]: c for c in report["cases"]}
+    assert any("action" in f for f in cases["seed-nginx-502"]["failures"])
+    assert any("LEAK" in f for f in cases["leaky"]["failures"]), (
+        "service names are readable by design"
+    )
+
+
+def test_malformed_scenario_is_a_clear_error(tmp_path):
+    (tmp_path / "bad.yaml").write_text("id: x\n")
+    proc = remediate("eval", str(tmp_path))
+    assert proc.returncode == 2 and "invalid scenario" in proc.stderr
