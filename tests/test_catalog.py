@@ -70,7 +70,7 @@ def test_write_actions_have_their_risk_parameters_and_verification(catalog: Cata
 
     kill = catalog.get("kill_process")
     assert kill.risk is Risk.HIGH and kill.check_mode
-    assert set(kill.parameters["name"].not_in) == PROTECTED
+    assert set(kill.parameters["process"].not_in) == PROTECTED
     assert kill.parameters["signal"].enum == ["TERM", "KILL"]
     assert kill.parameters["signal"].default == "TERM"
     assert kill.verify is not None and kill.verify.playbook == "verify_process.yml"
@@ -256,14 +256,14 @@ def test_valid_parameters_pass(catalog: Catalog) -> None:
     assert catalog.get("collect_logs").validate_params({"service": "nginx.service"}) == []
     assert catalog.get("free_disk_space").validate_params({"path": "/var/log"}) == []
     kill = catalog.get("kill_process")
-    assert kill.validate_params({"name": "java", "signal": "KILL"}) == []
+    assert kill.validate_params({"process": "java", "signal": "KILL"}) == []
     assert catalog.get("check_disk").validate_params({}) == []
 
 
 def test_defaults_fill_optional_parameters(catalog: Catalog) -> None:
     free = catalog.get("free_disk_space")
     assert free.with_defaults({"path": "/tmp"}) == {"path": "/tmp", "older_than_days": 7}
-    assert catalog.get("kill_process").with_defaults({"name": "java"})["signal"] == "TERM"
+    assert catalog.get("kill_process").with_defaults({"process": "java"})["signal"] == "TERM"
     assert catalog.get("collect_logs").with_defaults({"service": "x"})["lines"] == 100
 
 
@@ -272,20 +272,20 @@ def test_defaults_fill_optional_parameters(catalog: Catalog) -> None:
     [
         ("free_disk_space", {"path": "/etc"}, "not one of"),
         ("free_disk_space", {"path": "/var/log/../../etc"}, "not one of"),
-        ("kill_process", {"name": "java", "signal": "HUP"}, "not one of"),
+        ("kill_process", {"process": "java", "signal": "HUP"}, "not one of"),
         ("restart_service", {"service": "web app; reboot"}, "does not match"),
         ("restart_service", {"service": "-h"}, "does not match"),
-        ("kill_process", {"name": ".*"}, "does not match"),
-        ("kill_process", {"name": "a" * 16}, "does not match"),
+        ("kill_process", {"process": ".*"}, "does not match"),
+        ("kill_process", {"process": "a" * 16}, "does not match"),
         ("free_disk_space", {"path": "/tmp", "older_than_days": 0}, "outside 1..365"),
         ("free_disk_space", {"path": "/tmp", "older_than_days": 366}, "outside 1..365"),
         ("collect_logs", {"service": "x", "lines": 501}, "outside 1..500"),
         ("free_disk_space", {"path": "/tmp", "older_than_days": "7"}, "expected an integer"),
         ("free_disk_space", {"path": "/tmp", "older_than_days": True}, "expected an integer"),
         ("restart_service", {"service": 3}, "expected a string"),
-        ("kill_process", {"name": "sshd"}, "protected"),
-        ("kill_process", {"name": "PostgreS"}, "protected"),
-        ("kill_process", {"name": "supervisord", "signal": "KILL"}, "protected"),
+        ("kill_process", {"process": "sshd"}, "protected"),
+        ("kill_process", {"process": "PostgreS"}, "protected"),
+        ("kill_process", {"process": "supervisord", "signal": "KILL"}, "protected"),
         ("restart_service", {}, "missing parameter 'service'"),
         ("restart_service", {"service": "webapp", "force": True}, "unknown parameter 'force'"),
         ("check_cpu", {"host": "x"}, "unknown parameter 'host'"),

@@ -79,7 +79,7 @@ def test_valid_proposal_comes_back_in_real_names(context, names):
         ({"host": "srv-prod-99"}, "not an inventory host"),
         ({"citations": ["INC-9999"]}, "not returned by retrieval"),
         ({"citations": []}, "must cite"),
-        ({"action": "kill_process", "params": {"name": "sshd", "signal": "TERM"}}, "protected"),
+        ({"action": "kill_process", "params": {"process": "sshd", "signal": "TERM"}}, "protected"),
         (
             {
                 "action": "free_disk_space",

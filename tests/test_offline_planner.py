@@ -102,7 +102,7 @@ def test_runaway_process_is_killed_but_never_a_protected_one(index):
     final = plan(index, "worker-01", {"check_cpu": ps}, alert=alert).final
     assert (final.action, final.params) == (
         "kill_process",
-        {"name": "report-generato", "signal": "TERM"},
+        {"process": "report-generato", "signal": "TERM"},
     )
     protected = (
         "PID USER %CPU %MEM COMMAND\n 2201 postgres 99.1 30.0 postgres\n  812 root 1.0 0.1 sshd"

@@ -55,8 +55,7 @@ def engine(lab, tmp_path, index_dir):
     eng.settings.state_dir.mkdir(parents=True)
     (eng.settings.state_dir / "lancedb").symlink_to(index_dir)
     yield eng
-    if not lab.is_healthy():
-        lab.start()
+    lab.recover()
 
 
 def crashed_alert(lab, engine):

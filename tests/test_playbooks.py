@@ -225,11 +225,11 @@ def test_write_playbooks_refuse_what_is_not_allowed(running: Lab, tmp_path: Path
         ),
         "refusing to signal sshd on lab-web-01: it is a protected process": (
             "kill_process.yml",
-            {"name": "sshd"},
+            {"process": "sshd"},
         ),
         f"no process named {nothing} is running on lab-web-01": (
             "kill_process.yml",
-            {"name": nothing},
+            {"process": nothing},
         ),
         f"refusing to clean {tmp_path} on lab-web-01": (
             "free_disk_space.yml",
@@ -254,8 +254,8 @@ def test_kill_process_dry_run_then_kill_then_verify(
     name, proc = process
     dry, refused = run_together(
         lab,
-        ("kill_process.yml", {"name": name, "check": True}),
-        ("verify_process.yml", {"name": name, "verify_retries": 0}),
+        ("kill_process.yml", {"process": name, "check": True}),
+        ("verify_process.yml", {"process": name, "verify_retries": 0}),
     )
     assert dry.rc == 0, dry.output
     assert (
@@ -265,11 +265,11 @@ def test_kill_process_dry_run_then_kill_then_verify(
     assert refused.rc != 0
     assert f"1 process(es) named {name} still running" in refused.output
 
-    killed = run(lab, "kill_process.yml", name=name)
+    killed = run(lab, "kill_process.yml", process=name)
     assert killed.rc == 0, killed.output
     assert proc.wait(timeout=10) == -15  # SIGTERM
 
-    verified = run(lab, "verify_process.yml", name=name)
+    verified = run(lab, "verify_process.yml", process=name)
     assert verified.rc == 0, verified.output
     assert f"no process named {name} on lab-web-01" in verified.output
 

@@ -151,8 +151,10 @@ def _detail(res: Mapping[str, Any]) -> str:
         diffs = [diffs]
     for diff in diffs or []:
         parts.append(_render_diff(diff))
-    if res.get("results") and not parts:
-        parts.extend(_detail(item) for item in res["results"] if isinstance(item, dict))
+    # A loop's own msg ("All items completed") says nothing; its items carry the diffs.
+    for item in res.get("results") or []:
+        if isinstance(item, dict) and not item.get("skipped"):
+            parts.append(_detail(item))
     return "\n".join(p for p in parts if p)
 
 

@@ -100,6 +100,14 @@ class Lab:
         os.kill(pid, signal.SIGKILL)
         self._wait_until(self._crashed, _CRASH_TIMEOUT, f"{self.service} up after SIGKILL")
 
+    def recover(self) -> None:
+        """Bring the service back by hand (between test cases); remediate's own path is the
+        approved restart_service playbook."""
+        if self.is_healthy():
+            return
+        self._supervisorctl("start", self.service)
+        self._wait_until(self.is_healthy, _START_TIMEOUT, f"{self.service} did not come back")
+
     def _crashed(self) -> bool:
         return self.state() == "EXITED" and not self._port_accepts()
 

@@ -151,11 +151,11 @@ class OfflinePlanner:
             days = runbook.meta.params.get("older_than_days", 7)
             return {"path": path, "older_than_days": days if isinstance(days, int) else 7}, None
         if action == "kill_process":
-            protected = {p.lower() for p in spec.parameters["name"].not_in}
+            protected = {p.lower() for p in spec.parameters["process"].not_in}
             name = _top_process(context.observations.get("check_cpu", ""), protected)
             if name is None:
                 return {}, "no unprotected runaway process is visible in check_cpu"
-            return {"name": name, "signal": "TERM"}, None
+            return {"process": name, "signal": "TERM"}, None
         return {}, f"the offline planner cannot fill parameters for {action}"
 
 
