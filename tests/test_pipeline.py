@@ -191,3 +191,34 @@ def test_demo_command_runs_end_to_end():
     out = proc.stdout
     for needle in ["restart_service", "inquiry respond", "verified", "Subject:", "demo passed"]:
         assert needle in out, needle
+
+
+def test_llm_planner_end_to_end_sees_only_pseudonyms(lab, tmp_path, index_dir, llm_server):
+    from llm_server import ToolCall
+
+    engine = make_engine(lab, tmp_path / "state")
+    engine.settings.state_dir.mkdir(parents=True)
+    (engine.settings.state_dir / "lancedb").symlink_to(index_dir)
+    engine.settings.planner = "llm"
+    engine.settings.llm.base_url = llm_server.base_url
+    final = {
+        "decision": "propose",
+        "action": "restart_service",
+        "host": "[HOST_1]",
+        "params": {"service": lab.service},
+        "rationale": "webapp on [HOST_1] is EXITED and the proxy answers 502",
+        "citations": ["RB-supervisord-app-stopped#Remediation"],
+    }
+    llm_server.script([ToolCall("collect_logs", {"service": lab.service})], json.dumps(final))
+    try:
+        outcome = crashed_alert(lab, engine)
+    finally:
+        lab.recover()
+    incident = outcome.incident
+    assert incident.status is IncidentStatus.AWAITING_APPROVAL, incident.escalation_reason
+    assert incident.proposal.planner == "llm" and incident.proposal.host == lab.host
+    assert "webapp on lab-web-01" in incident.proposal.rationale, "people read real names"
+    sent = json.dumps([r.body for r in llm_server.requests])
+    assert "[HOST_1]" in sent and lab.host not in sent
+    audit = [d for d in engine.store.drafts(incident.id) if d["kind"] == "planner-transcript"]
+    assert audit and lab.host not in audit[0]["body"] and "[HOST_1]" in audit[0]["body"]

@@ -16,6 +16,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import yaml
+
 from remediate.config import PROJECT_ROOT, load_settings
 from remediate.errors import RemediateError
 from remediate.lab import Lab
@@ -55,15 +57,18 @@ def run_demo(*, keep: bool = False) -> int:
 def _run(lab: Lab, directory: Path) -> int:
     _step(f"lab host {lab.host}: '{lab.service}' under supervisord at {lab.health_url}")
     print(f"healthy: {lab.is_healthy()}")
-    settings = load_settings(
-        env={},
-        overrides={
-            "inventory": str(lab.inventory_path),
-            "state_dir": str(directory / "state"),
-            "kb": str(PROJECT_ROOT / "kb"),
-            "approval": {"users": [OPERATOR], "route": "demo-oncall", "ttl": 30},
-        },
+    config = directory / "remediate.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "inventory": str(lab.inventory_path),
+                "state_dir": str(directory / "state"),
+                "kb": str(PROJECT_ROOT / "kb"),
+                "approval": {"users": [OPERATOR], "route": "demo-oncall", "ttl": 30},
+            }
+        )
     )
+    settings = load_settings(config, env={})
     engine = Engine(settings)
 
     _step("knowledge base: ingest kb/ into embedded LanceDB")
@@ -86,7 +91,7 @@ def _run(lab: Lab, directory: Path) -> int:
 
     _step(f"approval: {OPERATOR} answers the inquiry; a human would type:")
     print(
-        f"  remediate --config <config> inquiry respond {outcome.inquiry.id} "
+        f"  remediate --config {config} inquiry respond {outcome.inquiry.id} "
         f"--approve --as {OPERATOR} --comment 'dry run looks right'"
     )
     result = engine.respond(

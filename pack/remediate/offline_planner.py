@@ -112,18 +112,18 @@ class OfflinePlanner:
         params, problem = self._parameters(action, runbook, context, evidence)
         if problem is not None:
             return _escalate(f"runbook {runbook.id} suggests {action}, but {problem}", [cite])
-        precedents = sorted(
-            (
-                c
-                for c in context.citations
-                if c.kind is CitationKind.TICKET and c.action == action and c.outcome == "resolved"
-            ),
-            key=lambda c: not _mentions_any(f"{c.title} {c.snippet}", params.values()),
-        )
+        resolved = [
+            c
+            for c in context.citations
+            if c.kind is CitationKind.TICKET and c.action == action and c.outcome == "resolved"
+        ]
+        # A ticket about the same service (or path, or process) is the precedent that counts.
+        same = [c for c in resolved if _mentions_any(f"{c.title} {c.snippet}", params.values())]
+        precedents = same[:2] or resolved[:1]
         why = [f"Runbook {runbook.id} ('{runbook.meta.title}', §Remediation) recommends {action}."]
         if precedents:
-            first = precedents[0]
-            why.append(f"The same action fixed {first.id} on {first.date} ({first.title}).")
+            fixed = " and ".join(f"{p.id} on {p.date}" for p in precedents)
+            why.append(f"The same action fixed {fixed}.")
         rendered = ", ".join(f"{k}={v}" for k, v in params.items())
         why.append(f"Proposed: {action}({rendered}) on {context.host}.")
         return Proposal(
@@ -132,7 +132,7 @@ class OfflinePlanner:
             host=context.host,
             params=params,
             rationale=" ".join(why),
-            citations=[cite, *[p.ref for p in precedents[:2]]],
+            citations=[cite, *[p.ref for p in precedents]],
             planner=self.name,
         )
 

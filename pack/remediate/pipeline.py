@@ -10,6 +10,7 @@ incident's timeline.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -152,10 +153,22 @@ class Engine:
         except RemediateError as exc:
             self.store.save_mapping(incident.id, names.mapping())
             return self._escalate(incident, f"investigation failed: {exc}")
+        except Exception as exc:  # a defect must not leave the incident half-handled
+            self._escalate(incident, f"internal error: {type(exc).__name__}: {exc}")
+            raise
         self.store.save_mapping(incident.id, names.mapping())
+        transcript = getattr(self.planner, "transcript", None)
+        if transcript:  # the LLM conversation, sanitized text only, kept for audit
+            self.store.save_draft(
+                incident.id, "planner-transcript", "LLM conversation", json.dumps(transcript), None
+            )
         if decided.final.decision is not Decision.PROPOSE:
             return self._finish_without_action(incident, decided, names)
-        return self._propose(incident, decided)
+        try:
+            return self._propose(incident, decided)
+        except RemediateError as exc:
+            current = self.store.get_incident(incident.id)
+            return self._escalate(current, f"dry run could not run: {exc}")
 
     def gather(self, incident: Incident, host: Host, names: Sanitizer) -> dict[str, str]:
         """Run the read-only playbooks in parallel; store their sanitized output."""
@@ -204,7 +217,7 @@ class Engine:
         assert proposal.action is not None and proposal.host is not None
         digest = self.catalog.digest(proposal.action)
         binding = proposal.binding_hash(digest)
-        citations = decided.context.citations if decided.context else []
+        citations = self._readable(decided.context.citations if decided.context else [])
         incident = incident.model_copy(
             update={"proposal": proposal, "proposal_hash": binding, "citations": citations}
         )
@@ -277,16 +290,21 @@ class Engine:
         digest = self.catalog.digest(action.id)
         inquiries.require_approval(approved[-1], proposal.binding_hash(digest))
         incident = self._move(incident, IncidentStatus.EXECUTING, "executing", proposal.action)
-        run = self.executor.run(
-            action=action.id,
-            playbook=self.catalog.playbook_path(action.playbook),
-            host=proposal.host,
-            params=proposal.params,
-            timeout=min(action.timeout, self.settings.run_timeout),
-            expected_digest=digest,
-        )
-        self.store.save_execution(incident.id, run)
-        verification = self.verify(incident, run)
+        try:
+            run = self.executor.run(
+                action=action.id,
+                playbook=self.catalog.playbook_path(action.playbook),
+                host=proposal.host,
+                params=proposal.params,
+                timeout=min(action.timeout, self.settings.run_timeout),
+                expected_digest=digest,
+            )
+            self.store.save_execution(incident.id, run)
+            verification = self.verify(incident, run)
+        except RemediateError as exc:
+            incident = self._move(incident, IncidentStatus.FAILED, "execution failed", str(exc))
+            self._notify(incident)
+            raise
         self.store.save_verification(incident.id, verification)
         status = (
             IncidentStatus.VERIFIED
@@ -368,7 +386,7 @@ class Engine:
     ) -> Outcome:
         final = decided.final
         rationale = names.restore(final.rationale) if names else final.rationale
-        citations = decided.context.citations if decided.context else []
+        citations = self._readable(decided.context.citations if decided.context else [])
         cited = [c for c in citations if c.ref in final.citations or c.id in final.citations]
         incident = incident.model_copy(update={"citations": cited})
         if final.decision is Decision.NONE:
@@ -377,6 +395,20 @@ class Engine:
             )
             return Outcome(incident)
         return self._escalate(incident, rationale)
+
+    def _readable(self, citations: list[Citation]) -> list[Citation]:
+        """Citations as people read them: titles from the local knowledge base, not the
+        scrubbed index (the record stays local, like the pseudonym map)."""
+        readable = []
+        for citation in citations:
+            if citation.id in self.kb.tickets:
+                title = self.kb.tickets[citation.id].title
+            elif citation.id in self.kb.runbooks:
+                title = self.kb.runbooks[citation.id].meta.title
+            else:
+                title = citation.title
+            readable.append(citation.model_copy(update={"title": title}))
+        return readable
 
     def _notify(self, incident: Incident) -> None:
         executions = [e for e in self.store.executions(incident.id) if not e.check_mode]

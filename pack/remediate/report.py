@@ -48,7 +48,7 @@ def outcome_text(engine: Engine, outcome: Outcome) -> str:
     if outcome.inquiry is not None and outcome.inquiry.status.value == "pending":
         parts.append(f"inquiry {outcome.inquiry.id} is waiting for an answer:")
         parts.append(answer_commands(outcome.inquiry))
-    for draft in engine.store.drafts(incident.id)[-2:]:
+    for draft in engine.store.drafts(incident.id):
         if draft["path"]:
             parts.append(f"{draft['kind']} draft: {draft['path']}")
     return "\n".join(p for p in parts if p)
