@@ -32,3 +32,7 @@ ansible-lint: install
 
 clean:
 	rm -rf $(VENV) .remediate
+
+bench: install
+	$(BIN)/python benchmarks/pipeline_stages.py --rounds 3
+	$(BIN)/python benchmarks/eval_report.py --planner offline
