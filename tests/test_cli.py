@@ -1,31 +1,10 @@
 """The `remediate` command as a process: sanitize, kb, investigate on bad input, inquiry errors."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from remediate.config import PROJECT_ROOT
-
-BIN = Path(sys.executable).parent
-
-
-def remediate(*args, stdin=None, state=None):
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-    if state:
-        env["REMEDIATE_STATE_DIR"] = str(state)
-    return subprocess.run(
-        [str(BIN / "remediate"), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        cwd=PROJECT_ROOT,
-    )
+from command import remediate
 
 
 def test_sanitize_reads_stdin_and_writes_pseudonyms():

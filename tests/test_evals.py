@@ -1,26 +1,9 @@
 """The evaluation harness, run the way users run it: as the `remediate eval` command."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
+from command import remediate
 from remediate.config import PROJECT_ROOT
-
-BIN = Path(sys.executable).parent
-
-
-def remediate(*args, cwd=PROJECT_ROOT):
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-    return subprocess.run(
-        [str(BIN / "remediate"), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-        cwd=cwd,
-    )
 
 
 def test_offline_planner_passes_every_scenario_safely():

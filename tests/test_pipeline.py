@@ -1,14 +1,13 @@
 """The pipeline on real parts: a supervisord lab host, ansible-runner, LanceDB, SQLite."""
 
 import json
-import os
-import subprocess
-import sys
+import re
 from pathlib import Path
 
 import pytest
 
-from remediate.config import PROJECT_ROOT, load_settings
+from command import remediate
+from remediate.config import load_settings
 from remediate.errors import AlertFormatError, ApprovalMismatch, ResponderNotAllowed
 from remediate.lab import Lab
 from remediate.models import Decision, IncidentStatus, InquiryStatus
@@ -83,8 +82,8 @@ def test_alert_to_verified_fix(lab, engine):
     assert outcome.dry_run.check_mode and "would restart" in outcome.dry_run.output.lower()
     assert not lab.is_healthy()
     observations = engine.store.observations(incident.id)
-    assert {o["action"] for o in observations} >= {"service_status", "collect_logs"}
-    assert all(lab.host not in o["text"] for o in observations), "stored observations are sanitized"
+    assert {o.action for o in observations} >= {"service_status", "collect_logs"}
+    assert all(lab.host not in o.text for o in observations), "stored observations are sanitized"
 
     done = engine.respond(outcome.inquiry.id, {"approved": True, "comment": "go"}, user="alice")
     assert done.incident.status is IncidentStatus.VERIFIED
@@ -178,19 +177,10 @@ def test_duplicate_notifications_do_not_open_a_second_incident(lab, engine):
 
 
 def test_demo_command_runs_end_to_end():
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    proc = subprocess.run(
-        [str(Path(sys.executable).parent / "remediate"), "demo"],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env=env,
-        cwd=PROJECT_ROOT,
-    )
+    proc = remediate("demo", timeout=180)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    out = proc.stdout
     for needle in ["restart_service", "inquiry respond", "verified", "Subject:", "demo passed"]:
-        assert needle in out, needle
+        assert needle in proc.stdout, needle
 
 
 def test_llm_planner_end_to_end_sees_only_pseudonyms(lab, tmp_path, index_dir, llm_server):
@@ -222,3 +212,59 @@ def test_llm_planner_end_to_end_sees_only_pseudonyms(lab, tmp_path, index_dir, l
     assert "[HOST_1]" in sent and lab.host not in sent
     audit = [d for d in engine.store.drafts(incident.id) if d["kind"] == "planner-transcript"]
     assert audit and lab.host not in audit[0]["body"] and "[HOST_1]" in audit[0]["body"]
+
+
+def test_a_human_answers_with_the_cli(lab, tmp_path, index_dir):
+    import yaml
+
+    config = tmp_path / "remediate.yaml"
+    state = tmp_path / "state"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "inventory": str(lab.inventory_path),
+                "state_dir": str(state),
+                "approval": {"users": ["alice"]},
+            }
+        )
+    )
+    state.mkdir()
+    (state / "lancedb").symlink_to(index_dir)
+    lab.crash()
+    try:
+        alert = json.dumps({"server_id": lab.host, **ARTICLE})
+        investigated = remediate("--config", str(config), "investigate", "-", stdin=alert)
+        assert investigated.returncode == 0, investigated.stderr
+        [inquiry_id] = re.findall(r"inquiry (inq-[0-9a-f]+) is waiting", investigated.stdout)
+        shown = remediate("--config", str(config), "inquiry", "show", inquiry_id)
+        assert "restart_service(service=webapp)" in shown.stdout and "Plan" in shown.stdout
+        refused = remediate(
+            "--config",
+            str(config),
+            "inquiry",
+            "respond",
+            inquiry_id,
+            "--approve",
+            "--as",
+            "mallory",
+        )
+        assert refused.returncode == 4 and "may not answer" in refused.stderr
+        answered = remediate(
+            "--config",
+            str(config),
+            "inquiry",
+            "respond",
+            inquiry_id,
+            "--approve",
+            "--as",
+            "alice",
+            "--comment",
+            "ok",
+        )
+        assert answered.returncode == 0, answered.stderr
+        assert "verified" in answered.stdout and lab.is_healthy()
+        [incident_id] = re.findall(r"incident (RMD-\S+):", answered.stdout)
+        timeline = remediate("--config", str(config), "incident", "show", incident_id)
+        assert "approved by alice — ok" in timeline.stdout
+    finally:
+        lab.recover()

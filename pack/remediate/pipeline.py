@@ -40,6 +40,8 @@ from remediate.models import (
     IncidentStatus,
     Inquiry,
     InquiryStatus,
+    Observation,
+    ObservationStatus,
     Verification,
     VerificationStatus,
     utcnow,
@@ -200,8 +202,14 @@ class Engine:
             if execution.status is not ExecutionStatus.SUCCESSFUL:
                 text = f"({action_id} {execution.status})\n{text}"
             clean = names.sanitize(text)
+            status = (
+                ObservationStatus.OK
+                if execution.status is ExecutionStatus.SUCCESSFUL
+                else ObservationStatus.FAILED
+            )
             self.store.save_observation(
-                incident.id, action_id, host.name, execution.status.value, clean
+                incident.id,
+                Observation(action=action_id, host=host.name, status=status, text=clean),
             )
             label = f" {params['service']}" if "service" in params else ""
             texts.setdefault(action_id, []).append(f"## {action_id}{label}\n{text}")

@@ -24,6 +24,8 @@ from remediate.models import (
     IncidentStatus,
     Inquiry,
     InquiryStatus,
+    Observation,
+    ObservationStatus,
     TimelineEntry,
     Verification,
     utcnow,
@@ -203,22 +205,37 @@ class Store:
 
     # ------------------------------------------------------------------ evidence
 
-    def save_observation(
-        self, incident_id: str, action: str, host: str, status: str, text: str
-    ) -> None:
+    def save_observation(self, incident_id: str, observation: Observation) -> None:
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO observations (incident_id, action, host, status, text, collected_at) "
                 "VALUES (?,?,?,?,?,?)",
-                (incident_id, action, host, status, text, utcnow().isoformat()),
+                (
+                    incident_id,
+                    observation.action,
+                    observation.host,
+                    observation.status,
+                    observation.text,
+                    observation.collected_at.isoformat(),
+                ),
             )
 
-    def observations(self, incident_id: str) -> list[dict[str, str]]:
+    def observations(self, incident_id: str) -> list[Observation]:
         rows = self._db.execute(
-            "SELECT action, host, status, text FROM observations WHERE incident_id=? ORDER BY seq",
+            "SELECT action, host, status, text, collected_at FROM observations "
+            "WHERE incident_id=? ORDER BY seq",
             (incident_id,),
         )
-        return [{"action": a, "host": h, "status": s, "text": t} for a, h, s, t in rows]
+        return [
+            Observation(
+                action=a,
+                host=h,
+                status=ObservationStatus(s),
+                text=t,
+                collected_at=datetime.fromisoformat(c),
+            )
+            for a, h, s, t, c in rows
+        ]
 
     def save_mapping(self, incident_id: str, mapping: dict[str, str]) -> None:
         with self.transaction() as db:
