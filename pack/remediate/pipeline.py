@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -21,11 +20,12 @@ from typing import Any
 
 from remediate import inquiry as inquiries
 from remediate import intake, notify
-from remediate.ansible_executor import AnsibleExecutor, observation_text
+from remediate.ansible_executor import AnsibleExecutor
 from remediate.catalog import Catalog, load_catalog
 from remediate.config import Settings
 from remediate.decision import Decided, decide, fleet_sizes, new_sanitizer, precheck
-from remediate.errors import ApprovalMismatch, InvalidTransition, RemediateError
+from remediate.errors import ApprovalMismatch, RemediateError
+from remediate.gather import gather, observations_by_action
 from remediate.inventory import Host, Inventory, load_inventory
 from remediate.kb import KnowledgeBase, load_kb
 from remediate.lancedb_index import KnowledgeIndex
@@ -50,8 +50,6 @@ from remediate.planning import Planner
 from remediate.sanitizer import Sanitizer
 from remediate.state import transition
 from remediate.store import Store
-
-MAX_GATHER_SERVICES = 3
 
 
 def new_incident_id(now: datetime | None = None) -> str:
@@ -173,52 +171,28 @@ class Engine:
             return self._escalate(current, f"dry run could not run: {exc}")
 
     def gather(self, incident: Incident, host: Host, names: Sanitizer) -> dict[str, str]:
-        """Run the read-only playbooks in parallel; store their sanitized output."""
-        jobs: list[tuple[str, dict[str, Any]]] = []
-        for action_id in self.settings.gather:
-            action = self.catalog.get(action_id)
-            if not action.read_only:
-                raise InvalidTransition(f"gather may only run read-only actions, not {action_id}")
-            if "service" in action.parameters:
-                jobs += [(action_id, {"service": s}) for s in host.services[:MAX_GATHER_SERVICES]]
-            else:
-                jobs.append((action_id, {}))
-
-        def run(job: tuple[str, dict[str, Any]]) -> Execution:
-            action = self.catalog.get(job[0])
-            return self.executor.run(
-                action=action.id,
-                playbook=self.catalog.playbook_path(action.playbook),
-                host=host.name,
-                params=action.with_defaults(job[1]),
-                timeout=min(action.timeout, self.settings.run_timeout),
-            )
-
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            runs = list(pool.map(run, jobs))
-        texts: dict[str, list[str]] = {}
-        for (action_id, params), execution in zip(jobs, runs, strict=True):
-            text = observation_text(execution)
-            if execution.status is not ExecutionStatus.SUCCESSFUL:
-                text = f"({action_id} {execution.status})\n{text}"
-            clean = names.sanitize(text)
-            status = (
-                ObservationStatus.OK
-                if execution.status is ExecutionStatus.SUCCESSFUL
-                else ObservationStatus.FAILED
-            )
+        """Run the read-only playbooks; store their sanitized output; return the raw text."""
+        gathered = gather(
+            self.executor,
+            self.catalog,
+            self.settings.gather,
+            host,
+            timeout=self.settings.run_timeout,
+        )
+        for item in gathered:
+            status = ObservationStatus.OK if item.ok else ObservationStatus.FAILED
             self.store.save_observation(
                 incident.id,
-                Observation(action=action_id, host=host.name, status=status, text=clean),
+                Observation(
+                    action=item.action,
+                    host=host.name,
+                    status=status,
+                    text=names.sanitize(item.text()),
+                ),
             )
-            label = f" {params['service']}" if "service" in params else ""
-            texts.setdefault(action_id, []).append(f"## {action_id}{label}\n{text}")
-        self.store.save_incident(
-            incident,
-            "gathered",
-            ", ".join(f"{a}:{r.status}" for (a, _), r in zip(jobs, runs, strict=True)),
-        )
-        return {k: "\n".join(v) for k, v in texts.items()}
+        summary = ", ".join(f"{g.action}:{g.execution.status}" for g in gathered)
+        self.store.save_incident(incident, "gathered", summary)
+        return observations_by_action(gathered)
 
     def _propose(self, incident: Incident, decided: Decided) -> Outcome:
         proposal = decided.final
