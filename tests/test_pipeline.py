@@ -233,38 +233,24 @@ def test_a_human_answers_with_the_cli(lab, tmp_path, index_dir):
     lab.crash()
     try:
         alert = json.dumps({"server_id": lab.host, **ARTICLE})
-        investigated = remediate("--config", str(config), "investigate", "-", stdin=alert)
+
+        def cli(*args, **kw):
+            return remediate("--config", str(config), *args, **kw)
+
+        investigated = cli("investigate", "-", stdin=alert)
         assert investigated.returncode == 0, investigated.stderr
         [inquiry_id] = re.findall(r"inquiry (inq-[0-9a-f]+) is waiting", investigated.stdout)
-        shown = remediate("--config", str(config), "inquiry", "show", inquiry_id)
+        shown = cli("inquiry", "show", inquiry_id)
         assert "restart_service(service=webapp)" in shown.stdout and "Plan" in shown.stdout
-        refused = remediate(
-            "--config",
-            str(config),
-            "inquiry",
-            "respond",
-            inquiry_id,
-            "--approve",
-            "--as",
-            "mallory",
-        )
+        refused = cli("inquiry", "respond", inquiry_id, "--approve", "--as", "mallory")
         assert refused.returncode == 4 and "may not answer" in refused.stderr
-        answered = remediate(
-            "--config",
-            str(config),
-            "inquiry",
-            "respond",
-            inquiry_id,
-            "--approve",
-            "--as",
-            "alice",
-            "--comment",
-            "ok",
+        answered = cli(
+            "inquiry", "respond", inquiry_id, "--approve", "--as", "alice", "--comment", "ok"
         )
         assert answered.returncode == 0, answered.stderr
         assert "verified" in answered.stdout and lab.is_healthy()
         [incident_id] = re.findall(r"incident (RMD-\S+):", answered.stdout)
-        timeline = remediate("--config", str(config), "incident", "show", incident_id)
+        timeline = cli("incident", "show", incident_id)
         assert "approved by alice — ok" in timeline.stdout
     finally:
         lab.recover()
