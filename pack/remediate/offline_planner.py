@@ -182,9 +182,7 @@ def _pick_service(context: PlanningContext, runbook: Runbook) -> tuple[str | Non
     if len(failed) > 1:
         return None, f"several services failed at once ({', '.join(failed)}); a human decides"
     named = {context.alert_labels[k] for k in _SERVICE_LABELS if context.alert_labels.get(k)}
-    named |= {
-        s for s in services if re.search(rf"(?<![\w-]){re.escape(s)}(?![\w-])", context.alert_text)
-    }
+    named |= {s for s in services if _names(s, context.alert_text)}
     named &= set(services)
     if len(named) == 1:
         return named.pop(), None
@@ -228,8 +226,7 @@ def _names(service: str, line: str) -> bool:
     return re.search(rf"(?<![\w-]){re.escape(service)}(?![\w-])", line) is not None
 
 
-def _mentions_any(text: str, values: object) -> bool:
-    assert isinstance(values, Iterable)
+def _mentions_any(text: str, values: Iterable[ParamValue]) -> bool:
     return any(isinstance(v, str) and _names(v, text) for v in values)
 
 
