@@ -18,9 +18,10 @@ import jinja2
 import pytest
 import yaml
 import yaql
-from jsonschema import Draft3Validator, Draft4Validator, ValidationError, validators
+from jsonschema import Draft4Validator, ValidationError
 
 from remediate.config import PROJECT_ROOT, Settings, load_settings, settings_from_mapping
+from stackstorm_runner import St2Validator
 
 assert collections.abc
 ROOT = PROJECT_ROOT
@@ -30,18 +31,6 @@ needs_schemas = pytest.mark.skipif(
     reason="../shared/st2-schemas is absent: StackStorm's own schemas are needed to validate",
 )
 
-
-
-def _no_required_array(validator, value, instance, schema):
-    """StackStorm's validator has no draft-4 ``required`` keyword: the array is ignored."""
-    return iter(())
-
-
-# StackStorm's custom validator: draft 4 (and its ``id`` scoping), draft 3's ``properties``.
-St2Validator = validators.extend(
-    Draft4Validator,
-    {"properties": Draft3Validator.VALIDATORS["properties"], "required": _no_required_array},
-)
 
 ACTIONS = sorted((ROOT / "actions").glob("*.yaml"))
 RULES = sorted((ROOT / "rules").glob("*.yaml"))
