@@ -11,7 +11,7 @@ from jsonschema import ValidationError
 
 from remediate import stackstorm
 from remediate.lab import Lab
-from stackstorm_runner import run_action
+from stackstorm_runner import Workflow, run_action
 
 ARTICLE = {"error_msg": "502 Bad Gateway - Connection Refused", "timestamp": "2026-11-20T09:14:02Z"}
 
@@ -218,3 +218,69 @@ def test_bad_input_fails_the_action_with_a_clear_message(lab, config):
         config, stackstorm.close_proposal, incident_id="RMD-1", proposal_hash="x", reason="bored"
     )
     assert not ok and result["kind"] == "InvalidResponse"
+
+
+# ---------------------------------------------------------------------- the workflow
+
+WORKFLOW = Path(__file__).resolve().parents[1] / "actions" / "workflows" / "remediate_alert.yaml"
+
+
+def webhook_body(lab) -> dict:
+    """What Alertmanager posts and the rule passes on as ``{{ trigger.body }}``."""
+    alert = {
+        "status": "firing",
+        "labels": {"alertname": "WebappDown", "instance": f"{lab.host}:80", "severity": "page"},
+        "annotations": {"summary": "webapp answers 502 Bad Gateway - Connection Refused"},
+        "startsAt": "2026-11-20T09:14:02Z",
+        "endsAt": "0001-01-01T00:00:00Z",
+        "fingerprint": "3f2a1b0c9d8e7f60",
+    }
+    return {
+        "version": "4",
+        "status": "firing",
+        "receiver": "stackstorm",
+        "groupKey": '{}:{alertname="WebappDown"}',
+        "groupLabels": {"alertname": "WebappDown"},
+        "commonLabels": alert["labels"],
+        "commonAnnotations": alert["annotations"],
+        "externalURL": "http://alertmanager:9093",
+        "alerts": [alert],
+    }
+
+
+@pytest.mark.parametrize(
+    ("response", "path", "outcome", "healthy"),
+    [
+        ({"approved": True, "comment": "go"}, ["execute"], "verified", True),
+        ({"approved": False, "comment": "not now"}, ["record_rejection"], "rejected", False),
+        (None, ["record_expiry"], "expired", False),
+    ],
+    ids=["approved", "rejected", "timed-out"],
+)
+def test_the_workflow_from_webhook_to_outcome(lab, config, response, path, outcome, healthy):
+    lab.crash()
+    flow = Workflow(WORKFLOW, config, ask_response=response)
+    output = flow.run(alert=webhook_body(lab))
+    assert flow.trace == ["investigate", "notify_proposal", "ask", *path, "notify_outcome"]
+    assert flow.status == "succeeded" and output["outcome"] == outcome
+    assert lab.is_healthy() is healthy
+    ask = flow.states["ask"]["result"]
+    if response is not None:
+        assert ask["users"] == ["alice"] and ask["ttl"] == 30 and ask["route"] == "remediate"
+        assert "restart_service" in ask["schema"]["title"]
+        assert "st2 inquiry respond" in ask["schema"]["description"]
+    ok, shown = run_action("incident_get", config, incident_id=output["incident_id"])
+    assert ok and shown["incident"]["status"] == outcome
+
+
+def test_the_workflow_escalates_what_it_cannot_fix(config):
+    flow = Workflow(WORKFLOW, config, ask_response={"approved": True})
+    output = flow.run(alert={"server_id": "db-07", **ARTICLE})
+    assert flow.trace == ["investigate", "notify_escalation"]
+    assert flow.status == "succeeded" and output["outcome"] == "escalated"
+
+
+def test_the_workflow_fails_on_a_malformed_alert(config):
+    flow = Workflow(WORKFLOW, config, ask_response={"approved": True})
+    flow.run(alert={"status": "firing", "alerts": "not a list"})
+    assert flow.trace == ["investigate"] and flow.status == "failed"

@@ -162,8 +162,8 @@ def notify_inquiry(engine: Engine, inquiry_id: str, route: str) -> dict[str, Any
         raise NotFound(f"no remediate proposal is waiting on route {route!r}")
     parts = [f"StackStorm inquiry {inquiry_id} (route {route}) asks to approve:"]
     for inquiry in waiting:
-        parts.append(approval_request(engine.store.get_incident(inquiry.incident_id), inquiry))
-    parts.append(answer_text(inquiry_id))
+        incident = engine.store.get_incident(inquiry.incident_id)
+        parts.append(approval_request(incident, inquiry, st2_inquiry_id=inquiry_id))
     message = "\n\n".join(parts)
     return {"inquiry_id": inquiry_id, "route": route, "message": message, "waiting": len(waiting)}
 
@@ -179,7 +179,9 @@ def answer_text(inquiry_id: str = "<inquiry id>") -> str:
     )
 
 
-def approval_request(incident: Incident, inquiry: Inquiry) -> str:
+def approval_request(
+    incident: Incident, inquiry: Inquiry, *, st2_inquiry_id: str = "<inquiry id>"
+) -> str:
     """Everything an approver needs in one message: playbook, parameters, target, citations,
     the dry run's diff, the binding, the deadline and how to answer."""
     lines = [
@@ -189,7 +191,7 @@ def approval_request(incident: Incident, inquiry: Inquiry) -> str:
         f"expires: {expires_at(inquiry):%Y-%m-%d %H:%M} UTC (ttl {inquiry.ttl} min)",
         "dry run (check mode, diff):",
         _indent(inquiry.dry_run),
-        answer_text(),
+        answer_text(st2_inquiry_id),
     ]
     return "\n".join(line for line in lines if line)
 
