@@ -402,3 +402,19 @@ def test_a_bad_pack_config_is_refused_with_a_clear_error():
     with pytest.raises(ConfigError):
         settings_from_mapping({"no_such_section": {"model": "x"}})
     assert settings_from_mapping({"llm": {"api_key": None}, "inventory": None}) == Settings()
+
+
+@needs_schemas
+@pytest.mark.parametrize("path", ACTIONS, ids=lambda p: p.stem)
+def test_action_parameters_do_not_clash_with_runner_parameters(path):
+    """StackStorm refuses an action that overrides a runner parameter beyond default,
+    description, enum, immutable and required."""
+    action = load(path)
+    runner_file = {"python-script": "python_runner.yaml", "orquesta": "orquesta_runner.yaml"}
+    [runner] = load(SCHEMAS / "runners" / runner_file[action["runner_type"]])
+    overridable = {"default", "description", "enum", "immutable", "required"}
+    for name, spec in (action.get("parameters") or {}).items():
+        ours = runner["runner_parameters"].get(name)
+        if ours is not None:
+            changed = {k for k, v in spec.items() if ours.get(k) != v}
+            assert changed <= overridable, f"{name}: {changed - overridable}"
