@@ -90,7 +90,7 @@ def execute_proposal(
     """
     if not isinstance(response, Mapping) or response.get("approved") is not True:
         raise ApprovalMismatch(f"refusing to execute {incident_id}: the response does not approve")
-    inquiry = _pending_inquiry(engine, incident_id, proposal_hash)
+    inquiry = _inquiry_for(engine, incident_id, proposal_hash)
     outcome = engine.respond(inquiry.id, response, user=RESPONDER, authorized=True)
     return _finished(engine, outcome.incident)
 
@@ -108,13 +108,12 @@ def close_proposal(
     except ValueError:
         raise InvalidResponse(f"reason must be one of {[c.value for c in Closing]}") from None
     if closing is Closing.EXPIRED:
-        incident = engine.store.get_incident(incident_id)
-        inquiry = _inquiry_for(engine, incident, proposal_hash)
+        inquiry = _inquiry_for(engine, incident_id, proposal_hash)
         return _finished(engine, engine.expire_inquiry(inquiry.id))
     answer = dict(response or {})
     if answer.get("approved") is not False:
         raise InvalidResponse("a rejection needs a response with approved: false")
-    inquiry = _pending_inquiry(engine, incident_id, proposal_hash)
+    inquiry = _inquiry_for(engine, incident_id, proposal_hash)
     outcome = engine.respond(inquiry.id, answer, user=RESPONDER, authorized=True)
     return _finished(engine, outcome.incident)
 
@@ -203,7 +202,10 @@ def _indent(text: str) -> str:
     return "\n".join("    " + line for line in (text.strip() or "(no output)").splitlines())
 
 
-def _inquiry_for(engine: Engine, incident: Incident, proposal_hash: str) -> Inquiry:
+def _inquiry_for(engine: Engine, incident_id: str, proposal_hash: str) -> Inquiry:
+    """The inquiry opened for exactly this proposal. Whether it is still pending is checked
+    where the answer is recorded (Engine.respond): answered or expired is refused there."""
+    incident = engine.store.get_incident(incident_id)
     if incident.proposal_hash != proposal_hash:
         raise ApprovalMismatch(
             f"the answer was for another proposal than incident {incident.id}'s current one"
@@ -212,12 +214,6 @@ def _inquiry_for(engine: Engine, incident: Incident, proposal_hash: str) -> Inqu
     if not bound:
         raise NotFound(f"incident {incident.id} has no inquiry for that proposal")
     return bound[-1]
-
-
-def _pending_inquiry(engine: Engine, incident_id: str, proposal_hash: str) -> Inquiry:
-    incident = engine.store.get_incident(incident_id)
-    # The pending check itself happens in Engine.respond (expired or answered → refused).
-    return _inquiry_for(engine, incident, proposal_hash)
 
 
 def _summary(outcome: Outcome) -> dict[str, Any]:
