@@ -21,8 +21,8 @@ test: install lint typecheck ansible-lint
 	$(BIN)/pytest -W error -q
 
 lint: install
-	$(BIN)/ruff check pack tests benchmarks
-	$(BIN)/ruff format --check pack tests benchmarks
+	$(BIN)/ruff check pack tests benchmarks actions
+	$(BIN)/ruff format --check pack tests benchmarks actions
 
 typecheck: install
 	$(BIN)/mypy pack/remediate

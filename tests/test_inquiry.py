@@ -8,7 +8,7 @@ from remediate.errors import (
     InvalidResponse,
     ResponderNotAllowed,
 )
-from remediate.inquiry import expire_if_due, open_inquiry, require_approval, respond
+from remediate.inquiry import expire_if_due, expire_now, open_inquiry, require_approval, respond
 from remediate.models import InquiryStatus, utcnow
 
 ROLES = {"sre": ["bob"]}
@@ -75,3 +75,26 @@ def test_approval_binds_to_exactly_one_proposal():
     rejected = respond(make(), {"approved": False}, user="alice", role_members=ROLES)
     with pytest.raises(ApprovalMismatch):
         require_approval(rejected, "h" * 64)
+
+
+def test_stackstorm_checked_the_responder_but_the_schema_and_state_still_apply():
+    # core.ask enforced users/roles with RBAC we cannot see; we still check the rest.
+    answered = respond(
+        make(), {"approved": True}, user="stackstorm", role_members=ROLES, authorized=True
+    )
+    assert answered.approved and answered.responder == "stackstorm"
+    with pytest.raises(ResponderNotAllowed):
+        respond(make(), {"approved": True}, user="stackstorm", role_members=ROLES)
+    with pytest.raises(InvalidResponse):
+        respond(make(), {"approved": "yes"}, user="stackstorm", role_members={}, authorized=True)
+    with pytest.raises(InquiryNotPending):
+        respond(answered, {"approved": True}, user="stackstorm", role_members={}, authorized=True)
+
+
+def test_expire_now_times_out_a_pending_inquiry_once():
+    expired = expire_now(make(ttl=600))
+    assert expired.status is InquiryStatus.TIMEOUT
+    assert expire_now(expired) == expired, "a second expiry (our own clock got there) is a no-op"
+    answered = respond(make(), {"approved": False}, user="alice", role_members=ROLES)
+    with pytest.raises(InquiryNotPending):
+        expire_now(answered)

@@ -127,7 +127,29 @@ def load_settings(
         raise ConfigError(f"invalid configuration:\n{exc}") from exc
 
 
-def _relative_to(data: dict[str, object], base: Path) -> dict[str, object]:
+def settings_from_mapping(data: Mapping[str, object], *, base: Path = PROJECT_ROOT) -> Settings:
+    """Settings from a configuration someone else parsed: StackStorm's pack config.
+
+    The keys are those of the YAML file; ``None`` means "not set" (StackStorm fills keys
+    the operator left out with ``None``). Relative paths are relative to ``base``, the pack
+    directory, because a pack config file lives elsewhere (``/opt/stackstorm/configs``).
+    The environment is not consulted: in StackStorm the pack config is the one source.
+    """
+    try:
+        return Settings.model_validate(_relative_to(_without_none(data), base))
+    except ValidationError as exc:
+        raise ConfigError(f"invalid pack configuration:\n{exc}") from exc
+
+
+def _without_none(data: Mapping[str, object]) -> dict[str, object]:
+    return {
+        key: _without_none(value) if isinstance(value, Mapping) else value
+        for key, value in data.items()
+        if value is not None
+    }
+
+
+def _relative_to(data: Mapping[str, object], base: Path) -> dict[str, object]:
     """Paths in a configuration file are relative to that file."""
     out = dict(data)
     for key in ("catalog", "inventory", "kb", "state_dir"):

@@ -239,13 +239,26 @@ class Engine:
         return Outcome(incident, inquiry=inquiry, dry_run=dry)
 
     def respond(
-        self, inquiry_id: str, response: Mapping[str, Any], *, user: str, execute: bool = True
+        self,
+        inquiry_id: str,
+        response: Mapping[str, Any],
+        *,
+        user: str,
+        execute: bool = True,
+        authorized: bool = False,
     ) -> Outcome:
-        """Answer an inquiry; an approval resumes the incident (execute, verify, notify)."""
+        """Answer an inquiry; an approval resumes the incident (execute, verify, notify).
+
+        ``authorized``: the caller (StackStorm's ``core.ask``) already checked users and roles.
+        """
         self.expire_inquiries()
         current = self.store.get_inquiry(inquiry_id)
         answered = inquiries.respond(
-            current, response, user=user, role_members=self.settings.approval.role_members
+            current,
+            response,
+            user=user,
+            role_members=self.settings.approval.role_members,
+            authorized=authorized,
         )
         self.store.save_inquiry(answered)
         incident = self.store.get_incident(answered.incident_id)
@@ -343,11 +356,22 @@ class Engine:
         for pending in self.store.list_inquiries(InquiryStatus.PENDING):
             current = inquiries.expire_if_due(pending)
             if current.status is InquiryStatus.TIMEOUT:
-                self.store.save_inquiry(current)
-                incident = self.store.get_incident(current.incident_id)
-                self._move(incident, IncidentStatus.EXPIRED, f"inquiry {current.id} timed out")
+                self._record_expiry(current)
                 expired.append(current)
         return expired
+
+    def expire_inquiry(self, inquiry_id: str) -> Incident:
+        """Expire one inquiry now: its StackStorm ``core.ask`` timed out first."""
+        current = self.store.get_inquiry(inquiry_id)
+        expired = inquiries.expire_now(current)
+        if current.status is InquiryStatus.PENDING:
+            self._record_expiry(expired)
+        return self.store.get_incident(expired.incident_id)
+
+    def _record_expiry(self, inquiry: Inquiry) -> None:
+        self.store.save_inquiry(inquiry)
+        incident = self.store.get_incident(inquiry.incident_id)
+        self._move(incident, IncidentStatus.EXPIRED, f"inquiry {inquiry.id} timed out")
 
     # ------------------------------------------------------------------ helpers
 
