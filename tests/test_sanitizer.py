@@ -113,7 +113,7 @@ def test_secrets_become_secret_token_and_never_come_back(text: str, secret: str)
         "Windows 6.1.7601.23505 installed, package ~~6.1.1.0, lib 1.2.3.4.5",
         "03-17 16:13:38.811 1702 2395 D WindowManager",
         "0:0:0:0:0:0:0:0:2181 and ::1 and 127.0.0.1 and 0.0.0.0 mask 255.255.255.0",
-        "MAC 00:a2:ee:1a:71:8c PCI 0000:00:1f.2",
+        "PCI 0000:00:1f.2 and hex dump 00:a2:ee:1a:71:8c:00:11:22:33",
         "reload /etc/nginx/nginx.conf and run app.py, main.rs, build.sh, README.md",
         "at org.apache.hadoop.mapreduce.v2.app.MRAppMaster.main and com.tencent.mm.activity.info",
         "logger.info(msg) failed in Chrome.app",
@@ -265,7 +265,8 @@ def test_from_mapping_continues_numbering_and_restores() -> None:
     "mapping",
     [
         {"[SECRET_TOKEN]": "hunter2"},
-        {"[USER_1]": "root"},
+        {"[PASSWORD_1]": "hunter2"},
+        {"[CREDIT_CARD_1]": "4111111111111111"},
         {"[IP_ADDRESS_1]": "10.0.0.300"},
         {"[HOST_01]": "web1"},
         {"[HOST_1]": "web1", "[HOST_2]": "WEB1"},
