@@ -14,7 +14,6 @@ import ipaddress
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
 
 IP: Final = "IP_ADDRESS"
@@ -108,9 +107,7 @@ _USER_CONTEXT = re.compile(
     r"(?:\b(?:r?user|logname|login|username|uname)=|\b(?:[Ii]nvalid|[Ii]llegal) user "
     r"|\bfor (?:invalid user |illegal user |user )?(?=\S+ from )|\bfor user "
     r"|\bacls to: (?:[\w.-]+,)*|(?<![\w.])/home/|(?<![\w.])/Users/|\b[A-Za-z]:\\Users\\"
-    r"|/usercache/|/staging/)"
-    + _USER_NAME
-    + r"(?![\w$@-])"
+    r"|/usercache/|/staging/)" + _USER_NAME + r"(?![\w$@-])"
 )
 _USER_LIST_TAIL = re.compile(r",([A-Za-z_][\w.-]{0,31})(?=,|\s|$)")
 _KEYWORD = (
@@ -155,28 +152,25 @@ _VENDOR_KEYS = re.compile(
 )
 _SLACK_WEBHOOK = re.compile(r"hooks\.slack\.com/(?:services|workflows)/([A-Za-z0-9/_-]+)")
 _SECRET_CONTEXT = re.compile(
-    r"passw|secret|token|api[-_ ]?key|credential|private key|auth|bearer|signature",
+    r"passw|secret|token|api[-_ ]?key|credential|private[-_ ]?key|bearer|signature|authoriz",
     re.IGNORECASE,
 )
 _TOKEN_CANDIDATE = re.compile(r"(?<![\w+/=.-])[A-Za-z0-9+/_-]{20,}={0,2}(?![\w+/=.-])")
 _CARD = re.compile(r"(?<![\w.-])(?:\d{4}[ -]?){3}\d{1,7}(?![\w.-]|:\d)", re.ASCII)
 _SSN = re.compile(r"(?<![\w.-])(\d{3})-(\d{2})-(\d{4})(?![\w.-])", re.ASCII)
-_NINO = re.compile(
-    r"\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b", re.ASCII
-)
+_NINO = re.compile(r"\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b", re.ASCII)
 
 
-@dataclass(frozen=True)
 class Context:
     """What the host recognizers know: the inventory and the configured names."""
 
-    inventory: Mapping[str, str]  # lower-case name, alias or short name → owner
-    internal: frozenset[str]
-    allow: frozenset[str]
-
-    @property
-    def internal_suffixes(self) -> tuple[str, ...]:
-        return tuple("." + d for d in self.internal)
+    def __init__(
+        self, inventory: Mapping[str, str], internal: frozenset[str], allow: frozenset[str]
+    ) -> None:
+        self.inventory = inventory  # lower-case name, alias or short name → owner
+        self.internal = internal
+        self.allow = allow
+        self.internal_suffixes = tuple("." + d for d in internal)
 
     def is_internal(self, name: str) -> bool:
         return name in self.internal or name.endswith(self.internal_suffixes)
@@ -249,9 +243,12 @@ def _syslog_hosts(text: str, ctx: Context) -> Iterator[Span]:
         if match.group(2):
             yield Span(match.start(2), match.end(2), HOST, 0.8)
         # The same name elsewhere on the line (Thunderbird repeats it before the stamp).
-        for other in re.finditer(rf"(?<![\w.-]){re.escape(name)}(?![\w-])", text):
-            if other.start() != match.start(1):
-                yield Span(other.start(), other.end(), HOST, 0.8)
+        at = text.find(name)
+        while at >= 0:
+            end = at + len(name)
+            if at != match.start(1) and not _glued(text[at - 1 : at], text[end : end + 1]):
+                yield Span(at, end, HOST, 0.8)
+            at = text.find(name, end)
 
 
 def _users(text: str, ctx: Context) -> Iterator[Span]:
@@ -311,12 +308,16 @@ class Family(NamedTuple):
     finders: tuple[_Finder, ...]
 
 
-_TLD_TRIGGER = r"\.(?:" + "|".join(sorted(TLDS)) + ")"
 FAMILIES: Final = (
     Family(r"\d\.\d{1,3}\.\d{1,3}\.\d", (_ipv4,)),
     Family(r"::|[0-9a-f]{0,4}:[0-9a-f]{0,4}:[0-9a-f]{0,4}:[0-9a-f]{0,4}:", (_ipv6,)),
-    Family(r"[0-9a-f]{2}[:-][0-9a-f]{2}[:-][0-9a-f]{2}|[0-9a-f]{4}\.[0-9a-f]{4}\.", (_mac,)),
-    Family(r"@|%40", (_email,)),
+    Family(
+        r"[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}"
+        r"|[0-9a-f]{2}-[0-9a-f]{2}-[0-9a-f]{2}-[0-9a-f]{2}-[0-9a-f]{2}-[0-9a-f]{2}"
+        r"|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}",
+        (_mac,),
+    ),
+    Family(r"(?:@|%40)[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2}", (_email,)),
     Family(r"\+\d|\(\d{3}\)|\d{3}-\d{3}-\d{4}", (_phone,)),
     Family(
         rf"{_MONTH} +\d{{1,2}} \d\d:\d\d:\d\d |\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d", (_syslog_hosts,)
@@ -329,10 +330,12 @@ FAMILIES: Final = (
     Family(r"-----BEGIN", (_groups(_PRIVATE_KEY),)),
     Family(r"://[^\s/@]*:[^\s/@]*@", (_groups(_URL_CREDENTIALS),)),
     Family(
-        r"passw|pwd|passphrase|secret|token|api.?key|access.?key|private.?key|account.?key"
-        r"|shared.?access|credential|auth|sig|bearer|basic",
-        (_groups(_KEY_VALUE), _groups(_AUTHORIZATION), _groups(_BEARER), _entropy_tokens),
+        r"(?:passw|pwd|passphrase|secret|token|api.?key|access.?key|private.?key|account.?key"
+        r"|shared.?access|credential|auth|sig)[a-z0-9_-]*[\"']?[ \t]*[:=]"
+        r"|(?:bearer|basic)[ \t]+[a-z0-9._~+/-]{16}",
+        (_groups(_KEY_VALUE), _groups(_AUTHORIZATION), _groups(_BEARER)),
     ),
+    Family(_SECRET_CONTEXT.pattern.replace("[-_ ]", "."), (_entropy_tokens,)),
     Family(r"eyJ", (_groups(_JWT),)),
     Family(
         r"akia|asia|agpa|aida|aroa|aipa|anpa|anva|aiza|ya29\.|gh[pousr]_|github_pat_|gl[a-z]+-"
@@ -341,10 +344,8 @@ FAMILIES: Final = (
     ),
     Family(r"hooks\.slack\.com/", (_groups(_SLACK_WEBHOOK),)),
     Family(r"\d{4}[ -]?\d{4}[ -]?\d{4}[ -]?\d", (_cards,)),
-    Family(
-        r"\d{3}-\d{2}-\d{4}|[a-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[a-d]", (_national_ids,)
-    ),
-    Family(_TLD_TRIGGER, (_fqdn_hosts,)),
+    Family(r"\d{3}-\d{2}-\d{4}|[a-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[a-d]", (_national_ids,)),
+    Family("", (_fqdn_hosts,)),  # the trigger depends on the internal domains: see Scanner
 )
 
 
@@ -371,6 +372,15 @@ def shannon_entropy(text: str) -> float:
         counts[char] = counts.get(char, 0) + 1
     total = len(text)
     return -sum(n / total * math.log2(n / total) for n in counts.values())
+
+
+def _glued(before: str, after: str) -> bool:
+    """Whether a name between these characters is part of a longer word."""
+    return (
+        bool(before)
+        and (before.isalnum() or before in "_.-")
+        or (bool(after) and (after.isalnum() or after in "_-"))
+    )
 
 
 def luhn_valid(digits: str) -> bool:
@@ -411,7 +421,8 @@ class Scanner:
         *fixed, fqdn = FAMILIES
         # Names under a configured internal domain end in a label that is no public TLD.
         labels = sorted({d.rsplit(".", 1)[-1] for d in ctx.internal} | TLDS)
-        families = [*fixed, Family(r"\.(?:" + "|".join(map(re.escape, labels)) + ")", fqdn.finders)]
+        tld = r"\.(?:" + "|".join(map(re.escape, labels)) + r")(?:[^a-z0-9_(-]|$)"
+        families = [*fixed, Family(tld, fqdn.finders)]
         if ctx.inventory:
             names = "|".join(re.escape(name) for name in sorted(ctx.inventory))
             families.append(Family(names, (_inventory_hosts,)))

@@ -62,10 +62,15 @@ DEFAULT_INTERNAL_DOMAINS: Final = ("internal", "local", "lan", "corp", "example.
 # A real private key is a few kB; a block that is still open after this is cut and redacted.
 PEM_MAX_LINES: Final = 256
 PEM_MAX_CHARS: Final = 64 * 1024
+# Lines per presidio call: enough to amortize its per-call cost, small enough that its
+# rebuilding of the text for every replacement stays cheap.
+BATCH_LINES: Final = 32
+BATCH_CHARS: Final = 4096
 
 _LINE_BREAKS: Final = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")  # str.splitlines
 _NO_HOSTS: Final[Mapping[str, Sequence[str]]] = MappingProxyType({})
 _PSEUDONYM = re.compile(r"\[([A-Z][A-Z0-9_]*)_(\d+)\]")
+_KEY_ENDS: Final = frozenset(":|>-+")  # last characters of a "password:" line (cheap test first)
 _PEM_BEGIN = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
 _PEM_END = re.compile(r"-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
 
@@ -98,6 +103,7 @@ class Sanitizer:
         self._scanner = Scanner(self._context, prefilter=prefilter)
         self._keys: dict[tuple[str, str], str] = {}
         self._originals: dict[str, str] = {}
+        self._seen: dict[tuple[str, str], str] = {}
         self._last = dict.fromkeys(PSEUDONYM_TYPES, 0)
         self._counts: dict[str, int] = {}
         self._engine = AnonymizerEngine()  # type: ignore[no-untyped-call]
@@ -140,62 +146,100 @@ class Sanitizer:
         """Return ``text`` with every sensitive value replaced."""
         if not isinstance(text, str):
             raise UsageError(f"sanitize() takes a str, not {type(text).__name__}")
-        # Line by line: presidio rebuilds the whole text for every replacement.
         return "".join(self.sanitize_lines(text.splitlines(keepends=True)))
 
-    def _sanitize(self, text: str) -> str:
-        spans = _non_overlapping(self._scanner.find(text))
-        if not spans:
-            return text
-        # Presidio applies operators from the end of the text backwards; numbering must follow
-        # the order of appearance, so pseudonyms are issued here and the operators look them up.
-        for span in spans:
-            if span.entity_type not in IRREVERSIBLE_TYPES:
-                self._pseudonym(span.entity_type, text[span.start : span.end])
-            self._counts[span.entity_type] = self._counts.get(span.entity_type, 0) + 1
-        results = [RecognizerResult(s.entity_type, s.start, s.end, s.score) for s in spans]
-        # The results no longer overlap, so presidio's conflict handling keeps them all; its
-        # merging of same-type neighbours separated by spaces would fuse "10.0.0.1 10.0.0.2".
-        anonymized = self._engine.anonymize(
-            text=text,
-            analyzer_results=results,
-            operators=self._operators,
-            merge_entities_with_spaces=False,
-        )
-        return anonymized.text
-
     def sanitize_lines(self, lines: Iterable[str]) -> Iterator[str]:
-        """Sanitize line by line; a multi-line private key block comes out as one item.
+        """Sanitize line by line, one output item per line, in constant memory.
 
-        After a secret key with no value on its line (YAML ``password:`` or ``token: |``), the
-        following more indented lines are its value and are redacted whole.
+        A multi-line private key block comes out as one item. After a secret key with no value
+        on its line (YAML ``password:`` or ``token: |``), the following more indented lines are
+        its value and are redacted whole. Lines go to presidio in small batches: one call per
+        line would cost more than finding the spans.
         """
+        batch: list[tuple[str, bool]] = []
+        size = 0
+        for unit, scan in self._units(lines):
+            batch.append((unit, scan))
+            size += len(unit)
+            if len(batch) >= BATCH_LINES or size >= BATCH_CHARS:
+                yield from self._sanitize_batch(batch)
+                batch, size = [], 0
+        if batch:
+            yield from self._sanitize_batch(batch)
+
+    def _units(self, lines: Iterable[str]) -> Iterator[tuple[str, bool]]:
+        """(text, whether it still needs scanning): lines, key blocks, redacted YAML values."""
         block: list[str] = []
         size = 0
         value_indent: int | None = None  # indent of a dangling secret key, while its value runs
         for line in lines:
             if not isinstance(line, str):
                 raise UsageError(f"sanitize_lines() takes str lines, not {type(line).__name__}")
-            if value_indent is not None and line.strip():
+            if value_indent is not None and line.strip() and not block:
                 if len(line) - len(line.lstrip()) > value_indent:
-                    yield self._redact_line(line)
+                    yield self._redact_line(line), False
                     continue
                 value_indent = None
-            dangling = DANGLING_SECRET_KEY.match(line.rstrip("\r\n")) if not block else None
+            body = line.rstrip()
+            dangling = (
+                DANGLING_SECRET_KEY.match(body) if body[-1:] in _KEY_ENDS and not block else None
+            )
             if dangling is not None:
                 value_indent = len(dangling.group(1).expandtabs())
             if block:
                 block.append(line)
                 size += len(line)
                 if _PEM_END.search(line) or len(block) >= PEM_MAX_LINES or size >= PEM_MAX_CHARS:
-                    yield self._sanitize_block(block)
+                    yield _joined_block(block), True
                     block, size = [], 0
             elif _opens_pem_block(line):
                 block, size = [line], len(line)
             else:
-                yield self._sanitize(line)
+                yield line, True
         if block:
-            yield self._sanitize_block(block)
+            yield _joined_block(block), True
+
+    def _sanitize_batch(self, batch: list[tuple[str, bool]]) -> list[str]:
+        found = [_non_overlapping(self._scanner.find(unit)) if scan else [] for unit, scan in batch]
+        if not any(found):
+            return [unit for unit, _ in batch]
+        # Presidio applies operators from the end of the text backwards; numbering must follow
+        # the order of appearance, so pseudonyms are issued here and the operators look them up.
+        results: list[RecognizerResult] = []
+        sizes: list[int] = []
+        offset = 0
+        for (unit, _), spans in zip(batch, found, strict=True):
+            size = len(unit)
+            for span in spans:
+                if span.entity_type in IRREVERSIBLE_TYPES:
+                    replacement = REDACTED
+                else:
+                    replacement = self._pseudonym(span.entity_type, unit[span.start : span.end])
+                size += len(replacement) - (span.end - span.start)
+                self._counts[span.entity_type] = self._counts.get(span.entity_type, 0) + 1
+                start, end = offset + span.start, offset + span.end
+                results.append(RecognizerResult(span.entity_type, start, end, span.score))
+            sizes.append(size)
+            offset += len(unit)
+        text = self._anonymize("".join(unit for unit, _ in batch), results)
+        if len(text) != sum(sizes):  # not expected; never cut a value in two if it happens
+            return [self._anonymize(unit, _shifted(results, unit, batch)) for unit, _ in batch]
+        out: list[str] = []
+        offset = 0
+        for size in sizes:
+            out.append(text[offset : offset + size])
+            offset += size
+        return out
+
+    def _anonymize(self, text: str, results: list[RecognizerResult]) -> str:
+        # The results do not overlap, so presidio's conflict handling keeps them all; its
+        # merging of same-type neighbours separated by spaces would fuse "10.0.0.1 10.0.0.2".
+        return self._engine.anonymize(
+            text=text,
+            analyzer_results=results,
+            operators=self._operators,
+            merge_entities_with_spaces=False,
+        ).text
 
     def restore(self, text: str) -> str:
         """Replace every known pseudonym by its original; ``[SECRET_TOKEN]`` and unknowns stay."""
@@ -230,10 +274,6 @@ class Sanitizer:
         indent = body[: len(body) - len(body.lstrip())]
         self._counts[SECRET] = self._counts.get(SECRET, 0) + 1
         return indent + REDACTED + line[len(body) :]
-
-    def _sanitize_block(self, lines: list[str]) -> str:
-        ended = [line if line[-1:] in _LINE_BREAKS else line + "\n" for line in lines[:-1]]
-        return self._sanitize("".join([*ended, lines[-1]]))
 
     def _load_inventory(self, hosts: Mapping[str, Sequence[str]]) -> None:
         """Fill ``_inventory``: lower-case name, alias or short name → owning inventory name."""
@@ -282,6 +322,9 @@ class Sanitizer:
         return lower, surface
 
     def _pseudonym(self, entity_type: str, surface: str) -> str:
+        seen = self._seen.get((entity_type, surface))
+        if seen is not None:  # the same spelling again: skip parsing and normalizing it
+            return seen
         key, original = self._identity(entity_type, surface)
         pseudonym = self._keys.get((entity_type, key))
         if pseudonym is None:
@@ -289,11 +332,11 @@ class Sanitizer:
             pseudonym = f"[{entity_type}_{self._last[entity_type]}]"
             self._keys[(entity_type, key)] = pseudonym
             self._originals[pseudonym] = original
+        self._seen[(entity_type, surface)] = pseudonym
         return pseudonym
 
     def _replacer(self, entity_type: str) -> Callable[[str], str]:
         return lambda surface: self._pseudonym(entity_type, surface)
-
 
 
 def _non_overlapping(spans: list[Span]) -> list[Span]:
@@ -302,6 +345,8 @@ def _non_overlapping(spans: list[Span]) -> list[Span]:
     Irreversible types win any overlap (a secret inside a restorable span would come back on
     restore); among the rest the longer span wins, then the higher score, then the earlier start.
     """
+    if len(spans) < 2:
+        return spans
     ranked = sorted(spans, key=_rank)
     starts: list[int] = []
     kept: list[Span] = []
@@ -323,6 +368,28 @@ def _rank(span: Span) -> tuple[bool, int, float, int, str]:
         span.start,
         span.entity_type,
     )
+
+
+def _joined_block(lines: list[str]) -> str:
+    ended = [line if line[-1:] in _LINE_BREAKS else line + "\n" for line in lines[:-1]]
+    return "".join([*ended, lines[-1]])
+
+
+def _shifted(
+    results: list[RecognizerResult], unit: str, batch: list[tuple[str, bool]]
+) -> list[RecognizerResult]:
+    """The results that fall in ``unit``, in its own offsets."""
+    start = 0
+    for other, _ in batch:
+        if other is unit:
+            break
+        start += len(other)
+    end = start + len(unit)
+    return [
+        RecognizerResult(r.entity_type, r.start - start, r.end - start, r.score)
+        for r in results
+        if start <= r.start and r.end <= end
+    ]
 
 
 def _opens_pem_block(line: str) -> bool:
