@@ -23,7 +23,7 @@ HOST: Final = "HOST"
 USER: Final = "USER"
 MAC: Final = "MAC_ADDRESS"
 PHONE: Final = "PHONE_NUMBER"
-SECRET: Final = "SECRET_TOKEN"
+SECRET: Final = "SECRET_TOKEN"  # noqa: S105 (an entity type, not a password)
 CARD: Final = "CREDIT_CARD"
 NATIONAL_ID: Final = "NATIONAL_ID"
 # Identifiers the model reasons about: numbered pseudonyms, mapped back for execution and people.
@@ -49,6 +49,8 @@ TLDS: Final = _words(
     """com net org edu gov mil int info biz io co ai dev cloud tech online site xyz me tv
     asia mobi pro jobs travel arpa us eu uk de fr nl be ch at se dk fi no es it pt ie cz sk ru ua
     cn jp kr hk tw sg au nz ca br mx ar cl za il tr gr ro hu bg hr si lt lv ee lu is kz vn th ph
+    om ae sa qa kw bh jo lb eg ma tn dz ng ke gh tz ug et pk bd lk np my id mo pe ve uy py ec bo
+    cr gt hn sv ni cu pr do jm tt ba rs mk al by md ge am az uz kg tj mn kh la mm ir iq af sy
     """
 )
 PUBLIC_DOC_HOSTS: Final = _words(
@@ -74,7 +76,7 @@ _THIS_NETWORK = ipaddress.IPv4Network("0.0.0.0/8")
 # label in front (en0:2607:f140::1) is skipped, a ninth group (0:0:0:0:0:0:0:0:2181) is not;
 # a zone id (fe80::1%eth0) stays outside the span.
 _IPV6 = re.compile(
-    r"(?<![\w:.])(?:[0-9A-Fa-f]*[G-Zg-z_]\w*:)?((?=[0-9A-Fa-f:.]*\d)(?:[0-9A-Fa-f]{0,4}:){2,7}"
+    r"(?<![\w:.])(?:[0-9A-Fa-f]*[G-Zg-z_]\w*[+!-]?:)?((?=[0-9A-Fa-f:.]*\d)(?:[0-9A-Fa-f]{0,4}:){2,7}"
     r"(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?)(?![\w:]|\.\d)",
     re.ASCII,
 )
@@ -95,6 +97,15 @@ _PHONE = re.compile(
 _LABEL = r"[A-Za-z0-9][A-Za-z0-9-]*"
 _FQDN = re.compile(rf"(?<![\w.-]){_LABEL}(?:\.{_LABEL})+(?![\w(-]|\.[A-Za-z0-9])")
 _DOTTED_WORD = re.compile(r"(?<![\w.-])[\w-]+(?:\.[\w-]+)*")
+# Conventional cluster node names (node-246, compute17, worker-3): no dot, so no FQDN rule sees them.
+_NODE_NAME = re.compile(
+    r"(?<![\w./-])(?:node|compute|worker|gpu|srv|server|vm)-?[A-Za-z]?\d{1,5}(?![\w-])",
+    re.IGNORECASE,
+)
+# Java's InetAddress.toString(): "name/10.1.2.3".
+_NAME_SLASH_IP = re.compile(
+    r"(?<![\w./-])([A-Za-z][\w-]*(?:\.[\w-]+)*)/(?:\d{1,3}\.){3}\d{1,3}(?![\w.])", re.ASCII
+)
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 # RFC 3164 (Jun 14 15:16:01 combo sshd[1]:) and ISO stamps; "user@host" and "host/host" forms.
 # A token followed by "[" or ":" is the program of a header without a host.
@@ -106,10 +117,15 @@ _USER_NAME = r"([A-Za-z_][\w.-]{0,31}[\w$]|[A-Za-z_])"
 _USER_CONTEXT = re.compile(
     r"(?:\b(?:r?user|logname|login|username|uname)=|\b(?:[Ii]nvalid|[Ii]llegal) user "
     r"|\bfor (?:invalid user |illegal user |user )?(?=\S+ from )|\bfor user "
-    r"|\bacls to: (?:[\w.-]+,)*|(?<![\w.])/home/|(?<![\w.])/Users/|\b[A-Za-z]:\\Users\\"
+    r"|(?<![\w.])/home/|/Users/|\b[A-Za-z]:\\Users\\"
     r"|/usercache/|/staging/)" + _USER_NAME + r"(?![\w$@-])"
 )
-_USER_LIST_TAIL = re.compile(r",([A-Za-z_][\w.-]{0,31})(?=,|\s|$)")
+_ACL_USERS = re.compile(r"\bacls to: ([\w.,-]+)")
+# The host of a URL authority (hdfs://namenode:9000/, https://user@host/) and PAM's rhost=.
+_URL_HOST = re.compile(
+    r"\b[A-Za-z][A-Za-z0-9+.-]*://(?:[^\s/@]*@)?([A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?)(?=[:/\s\]]|$)"
+)
+_RHOST = re.compile(r"\brhost=([A-Za-z0-9][\w.-]*)")
 _KEYWORD = (
     # A prefix glued to the keyword still names a secret: PGPASSWORD, DB_PASSWORD, aws_secret_...
     r"(?:[A-Za-z0-9]*passw(?:or)?d|pwd|passphrase|secret|token|api[-_]?key|apikey"
@@ -130,8 +146,8 @@ _KEY_VALUE = re.compile(
 )
 _URL_CREDENTIALS = re.compile(r"://([^\s:/@]*:[^\s/@]+)@")
 _AUTHORIZATION = re.compile(
-    r"\b(?:proxy-)?authorization[\"']?[ \t]*[:=][ \t]*[\"']?(?:(?:bearer|basic|token|digest)[ \t]+)?"
-    r"([^\s\"',;]+)",
+    r"\b(?:proxy-)?authorization[\"']?[ \t]*[:=][ \t]*[\"']?"
+    r"(?:(?:bearer|basic|token|digest)[ \t]+)?([^\s\"',;]+)",
     re.IGNORECASE,
 )
 _BEARER = re.compile(r"\b(?:bearer|basic)[ \t]+([A-Za-z0-9._~+/-]{16,}=*)", re.IGNORECASE)
@@ -242,13 +258,24 @@ def _syslog_hosts(text: str, ctx: Context) -> Iterator[Span]:
         yield Span(match.start(1), match.end(1), HOST, 0.8)
         if match.group(2):
             yield Span(match.start(2), match.end(2), HOST, 0.8)
-        # The same name elsewhere on the line (Thunderbird repeats it before the stamp).
-        at = text.find(name)
-        while at >= 0:
-            end = at + len(name)
-            if at != match.start(1) and not _glued(text[at - 1 : at], text[end : end + 1]):
-                yield Span(at, end, HOST, 0.8)
-            at = text.find(name, end)
+
+
+def _named_hosts(text: str, ctx: Context) -> Iterator[Span]:
+    for match in _NODE_NAME.finditer(text):
+        if match.group().lower() not in ctx.allow:
+            yield Span(match.start(), match.end(), HOST, 0.6)
+    for match in _NAME_SLASH_IP.finditer(text):
+        if match.group(1).lower() not in ctx.allow:
+            yield Span(match.start(1), match.end(1), HOST, 0.7)
+
+
+def _context_hosts(text: str, ctx: Context) -> Iterator[Span]:
+    for pattern in (_URL_HOST, _RHOST):
+        for match in pattern.finditer(text):
+            name = match.group(1)
+            lower = name.lower()
+            if not (_is_address(name) or lower in ctx.allow or lower in PUBLIC_DOC_HOSTS):
+                yield Span(match.start(1), match.end(1), HOST, 0.7)
 
 
 def _users(text: str, ctx: Context) -> Iterator[Span]:
@@ -256,10 +283,12 @@ def _users(text: str, ctx: Context) -> Iterator[Span]:
         name = match.group(1)
         if name.lower() not in SYSTEM_USERS and name.lower() not in ctx.allow:
             yield Span(match.start(1), match.end(1), USER, 0.8)
-        if match.group().startswith("acls to"):
-            for other in _USER_LIST_TAIL.finditer(text, match.end(1)):
-                if other.group(1).lower() not in SYSTEM_USERS:
-                    yield Span(other.start(1), other.end(1), USER, 0.8)
+    for match in _ACL_USERS.finditer(text):
+        at = match.start(1)
+        for name in match.group(1).split(","):
+            if name and name.lower() not in SYSTEM_USERS and name.lower() not in ctx.allow:
+                yield Span(at, at + len(name), USER, 0.8)
+            at += len(name) + 1
 
 
 def _groups(pattern: re.Pattern[str], entity_type: str = SECRET) -> _Finder:
@@ -323,6 +352,12 @@ FAMILIES: Final = (
         rf"{_MONTH} +\d{{1,2}} \d\d:\d\d:\d\d |\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d", (_syslog_hosts,)
     ),
     Family(
+        r"(?:node|compute|worker|gpu|srv|server|vm)-?[a-z]?\d"
+        r"|[a-z][a-z0-9_.-]*/\d{1,3}\.\d{1,3}\.\d{1,3}\.\d",
+        (_named_hosts,),
+    ),
+    Family(r"://|rhost=", (_context_hosts,)),
+    Family(
         r"user|logname=|login=|uname=|for \S+ from |acls to: |/home/|/Users/|\\Users\\"
         r"|/usercache/|/staging/",
         (_users,),
@@ -374,12 +409,22 @@ def shannon_entropy(text: str) -> float:
     return -sum(n / total * math.log2(n / total) for n in counts.values())
 
 
+def _elsewhere(text: str, names: set[str]) -> Iterator[Span]:
+    """Other occurrences on the line of host names found by context: "Old: web1/10.0.0.1 New:
+    web1:9000", Thunderbird's "dn228 Nov 9 12:01:01 dn228/dn228"."""
+    for name in names:
+        at = text.find(name)
+        while at >= 0:
+            end = at + len(name)
+            if not _glued(text[at - 1 : at], text[end : end + 1]):
+                yield Span(at, end, HOST, 0.5)
+            at = text.find(name, end)
+
+
 def _glued(before: str, after: str) -> bool:
     """Whether a name between these characters is part of a longer word."""
-    return (
-        bool(before)
-        and (before.isalnum() or before in "_.-")
-        or (bool(after) and (after.isalnum() or after in "_-"))
+    return (bool(before) and (before.isalnum() or before in "_.-")) or (
+        bool(after) and (after.isalnum() or after in "_-")
     )
 
 
@@ -447,7 +492,8 @@ class Scanner:
         for i in chosen:
             for finder in self._families[i].finders:
                 spans.extend(finder(text, self.ctx))
-        return spans
+        names = {text[s.start : s.end] for s in spans if s.entity_type == HOST and s.score < 0.9}
+        return [*spans, *_elsewhere(text, names)] if names else spans
 
 
 def _collect(family: int, start: int, end: int, flags: int, hits: list[int]) -> None:
