@@ -212,22 +212,22 @@ def _users(line: str) -> Iterator[Label]:
 def _traps(system: str, line: str) -> Iterator[Label]:
     for word in words(line):
         core = word.strip(".,:")
-        digits_colons = core.replace(":", "").replace(".", "")
-        if core.count(":") >= 2 and digits_colons.isdigit():
-            yield Label(TRAP, core)  # clock times, 0:0:0:0:0:0:0:0:2181, HealthApp stamps
-        elif core.count(".") >= 3 and digits_colons.isdigit() and system == "Windows":
-            yield Label(TRAP, core)  # version strings
-        elif core.startswith("blk_"):
+        if _is_trap(system, core):
             yield Label(TRAP, core)
-        elif core.lower().startswith("0x") and len(core) > 2:
-            yield Label(TRAP, core)
-        elif system == "Linux" and core.count(":") == 2 and core[:4] == "0000":
-            yield Label(TRAP, core)  # PCI addresses
-        elif system == "BGL" and core.startswith("R") and "-M" in core and ":" in core:
-            yield Label(TRAP, core)
-        elif system == "Android" and core.startswith("com.") and core.count(".") >= 2:
-            yield Label(TRAP, core)
-        elif system == "BGL" and len(core) >= 8 and set(core) <= _HEX and not core.isdigit():
-            yield Label(TRAP, core)  # register dumps
-        elif system == "Windows" and "31bf3856ad364e35" in core:
-            yield Label(TRAP, core)
+
+
+def _is_trap(system: str, core: str) -> bool:
+    digits = core.replace(":", "").replace(".", "")
+    return any(
+        (
+            core.count(":") >= 2 and digits.isdigit(),  # clock times, ::2181, HealthApp stamps
+            system == "Windows" and core.count(".") >= 3 and digits.isdigit(),  # versions
+            core.startswith("blk_"),  # HDFS block ids
+            core.lower().startswith("0x") and len(core) > 2,  # hex values
+            system == "Linux" and core.count(":") == 2 and core[:4] == "0000",  # PCI addresses
+            system == "BGL" and core.startswith("R") and "-M" in core and ":" in core,  # nodes
+            system == "Android" and core.startswith("com.") and core.count(".") >= 2,
+            system == "BGL" and len(core) >= 8 and set(core) <= _HEX and not core.isdigit(),
+            system == "Windows" and "31bf3856ad364e35" in core,  # public key token
+        )
+    )

@@ -26,10 +26,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sanitizer_labels import TRAP, labels  # noqa: E402
-from secret_corpus import cases  # noqa: E402
+from sanitizer_labels import TRAP, labels
+from secret_corpus import cases
 
-from remediate.sanitizer import Sanitizer  # noqa: E402
+from remediate.sanitizer import Sanitizer
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"

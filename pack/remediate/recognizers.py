@@ -43,14 +43,15 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-# Two-letter codes that are also common file extensions (py, sh, md, pl, rs, so, in, tf, ...)
+# Two-letter codes that are also common file extensions (py, sh, md, pl, rs, so, in, tf, mk, am,
+# mo, la, do, ...)
 # and gTLDs that are common words in logs (name, host, zip) are left out on purpose.
 TLDS: Final = _words(
     """com net org edu gov mil int info biz io co ai dev cloud tech online site xyz me tv
     asia mobi pro jobs travel arpa us eu uk de fr nl be ch at se dk fi no es it pt ie cz sk ru ua
     cn jp kr hk tw sg au nz ca br mx ar cl za il tr gr ro hu bg hr si lt lv ee lu is kz vn th ph
-    om ae sa qa kw bh jo lb eg ma tn dz ng ke gh tz ug et pk bd lk np my id mo pe ve uy py ec bo
-    cr gt hn sv ni cu pr do jm tt ba rs mk al by md ge am az uz kg tj mn kh la mm ir iq af sy
+    om ae sa qa kw bh jo lb eg ma tn dz ng ke gh tz ug et pk bd lk np my id pe ve uy ec bo cr gt
+    hn sv ni cu pr jm tt ba al by ge az uz kg tj mn kh mm ir iq af sy
     """
 )
 PUBLIC_DOC_HOSTS: Final = _words(
@@ -97,7 +98,7 @@ _PHONE = re.compile(
 _LABEL = r"[A-Za-z0-9][A-Za-z0-9-]*"
 _FQDN = re.compile(rf"(?<![\w.-]){_LABEL}(?:\.{_LABEL})+(?![\w(-]|\.[A-Za-z0-9])")
 _DOTTED_WORD = re.compile(r"(?<![\w.-])[\w-]+(?:\.[\w-]+)*")
-# Conventional cluster node names (node-246, compute17, worker-3): no dot, so no FQDN rule sees them.
+# Conventional cluster node names (node-246, compute17, worker-3): no FQDN rule sees them.
 _NODE_NAME = re.compile(
     r"(?<![\w./-])(?:node|compute|worker|gpu|srv|server|vm)-?[A-Za-z]?\d{1,5}(?![\w-])",
     re.IGNORECASE,
