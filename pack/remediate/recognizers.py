@@ -493,8 +493,14 @@ class Scanner:
         for i in chosen:
             for finder in self._families[i].finders:
                 spans.extend(finder(text, self.ctx))
-        names = {text[s.start : s.end] for s in spans if s.entity_type == HOST and s.score < 0.9}
-        return [*spans, *_elsewhere(text, names)] if names else spans
+        # Dotted names are found wherever they are; a short one only where context says so.
+        hosts = [s for s in spans if s.entity_type == HOST and s.score < 0.9]
+        names = {text[s.start : s.end] for s in hosts} - {""}
+        names = {name for name in names if "." not in name}
+        if not names:
+            return spans
+        known = {s.start for s in hosts}
+        return [*spans, *(s for s in _elsewhere(text, names) if s.start not in known)]
 
 
 def _collect(family: int, start: int, end: int, flags: int, hits: list[int]) -> None:

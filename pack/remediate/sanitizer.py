@@ -104,6 +104,10 @@ class Sanitizer:
         self._keys: dict[tuple[str, str], str] = {}
         self._originals: dict[str, str] = {}
         self._seen: dict[tuple[str, str], str] = {}
+        # User and short host names issued so far: sanitize() also masks their bare mentions.
+        self._names: dict[str, str] = {}
+        self._names_pattern: re.Pattern[str] | None = None
+        self._mentions = False
         self._last = dict.fromkeys(PSEUDONYM_TYPES, 0)
         self._counts: dict[str, int] = {}
         self._engine = AnonymizerEngine()  # type: ignore[no-untyped-call]
@@ -139,14 +143,24 @@ class Sanitizer:
                 raise UsageError(f"{pseudonym} repeats the original of another pseudonym")
             sanitizer._keys[(entity_type, key)] = pseudonym
             sanitizer._originals[pseudonym] = original
+            sanitizer._remember(entity_type, original)
             sanitizer._last[entity_type] = max(sanitizer._last[entity_type], number)
         return sanitizer
 
     def sanitize(self, text: str) -> str:
-        """Return ``text`` with every sensitive value replaced."""
+        """Return ``text`` with every sensitive value replaced.
+
+        Unlike the streaming :meth:`sanitize_lines`, this also masks bare mentions of user and
+        short host names the incident already revealed ("alice restarted nginx" in a ticket,
+        after ``user=alice`` in the logs): incident texts are short, a log stream is not.
+        """
         if not isinstance(text, str):
             raise UsageError(f"sanitize() takes a str, not {type(text).__name__}")
-        return "".join(self.sanitize_lines(text.splitlines(keepends=True)))
+        self._mentions = True
+        try:
+            return "".join(self.sanitize_lines(text.splitlines(keepends=True)))
+        finally:
+            self._mentions = False
 
     def sanitize_lines(self, lines: Iterable[str]) -> Iterator[str]:
         """Sanitize line by line, one output item per line, in constant memory.
@@ -200,7 +214,7 @@ class Sanitizer:
             yield _joined_block(block), True
 
     def _sanitize_batch(self, batch: list[tuple[str, bool]]) -> list[str]:
-        found = [_non_overlapping(self._scanner.find(unit)) if scan else [] for unit, scan in batch]
+        found = [_non_overlapping(self._find(unit)) if scan else [] for unit, scan in batch]
         if not any(found):
             return [unit for unit, _ in batch]
         # Presidio applies operators from the end of the text backwards; numbering must follow
@@ -230,6 +244,28 @@ class Sanitizer:
             out.append(text[offset : offset + size])
             offset += size
         return out
+
+    def _find(self, unit: str) -> list[Span]:
+        spans = self._scanner.find(unit)
+        if self._mentions and self._names:
+            spans += self._mentioned(unit)
+        return spans
+
+    def _mentioned(self, text: str) -> list[Span]:
+        if self._names_pattern is None:
+            alternatives = "|".join(map(re.escape, sorted(self._names, key=len, reverse=True)))
+            self._names_pattern = re.compile(rf"(?<![\w.@/-])(?:{alternatives})(?![\w@-])")
+        return [
+            Span(m.start(), m.end(), self._names[m.group()], 0.4)
+            for m in self._names_pattern.finditer(text)
+        ]
+
+    def _remember(self, entity_type: str, original: str) -> None:
+        # Three characters at least: shorter names ("ab") are too likely to be ordinary words.
+        if entity_type in (USER, HOST) and "." not in original and len(original) >= 3:
+            if original.lower() not in self._allow and original not in self._names:
+                self._names[original] = entity_type
+                self._names_pattern = None
 
     def _anonymize(self, text: str, results: list[RecognizerResult]) -> str:
         # The results do not overlap, so presidio's conflict handling keeps them all; its
@@ -333,6 +369,7 @@ class Sanitizer:
             self._keys[(entity_type, key)] = pseudonym
             self._originals[pseudonym] = original
         self._seen[(entity_type, surface)] = pseudonym
+        self._remember(entity_type, surface)
         return pseudonym
 
     def _replacer(self, entity_type: str) -> Callable[[str], str]:
