@@ -133,7 +133,8 @@ def measure(method: str, path: Path, step: int) -> dict[str, float]:
         assert process.stdout is not None
         output = process.stdout.read()
         _, status, usage = os.wait4(process.pid, 0)
-    if os.waitstatus_to_exitcode(status):
+        process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
         tail = (path.parent / f"{method}.stderr").read_text(errors="replace")[-2000:]
         sys.exit(f"{method} failed:\n{tail}")
     row = json.loads(output.decode().strip().splitlines()[-1])
@@ -152,7 +153,8 @@ def cli_peak(path: Path) -> dict[str, float]:
     assert process.stdout is not None
     report = json.loads(process.stdout.read())
     _, status, usage = os.wait4(process.pid, 0)
-    if os.waitstatus_to_exitcode(status):
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
         sys.exit(f"remediate sanitize failed on {path}")
     return {
         "mb": path.stat().st_size / 1e6,
