@@ -10,6 +10,7 @@ The :class:`~remediate.sanitizer.Sanitizer` decides what to do with the spans.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import re
@@ -115,11 +116,12 @@ _SYSLOG_HOST = re.compile(
     r"(?:Z|[+-]\d\d:?\d\d)?) (?:[\w.-]+@)?([A-Za-z0-9][\w.-]*)(?:/([A-Za-z0-9][\w.-]*))?(?= )"
 )
 _USER_NAME = r"([A-Za-z_][\w.-]{0,31}[\w$]|[A-Za-z_])"
+# Every branch starts with a literal, so the scan skips most positions; the word boundary in
+# front is checked afterwards (a look-behind first would disable that skip).
 _USER_CONTEXT = re.compile(
-    r"(?:\b(?:r?user|logname|login|username|uname)=|\b(?:[Ii]nvalid|[Ii]llegal) user "
-    r"|\bfor (?:invalid user |illegal user |user )?(?=\S+ from )|\bfor user "
-    r"|(?<![\w.])/home/|/Users/|\b[A-Za-z]:\\Users\\"
-    r"|/usercache/|/staging/)" + _USER_NAME + r"(?![\w$@-])"
+    r"(?:(?:r?user|logname|login|username|uname)=|(?:[Ii]nvalid|[Ii]llegal) user "
+    r"|for (?:invalid user |illegal user |user )?(?=\S+ from )|for user "
+    r"|/home/|/Users/|:\\Users\\|/usercache/|/staging/)" + _USER_NAME + r"(?![\w$@-])"
 )
 _ACL_USERS = re.compile(r"\bacls to: ([\w.,-]+)")
 # The host of a URL authority (hdfs://namenode:9000/, https://user@host/) and PAM's rhost=.
@@ -198,11 +200,15 @@ _Finder = Callable[[str, Context], Iterator[Span]]
 
 def _ipv4(text: str, ctx: Context) -> Iterator[Span]:
     for match in _IPV4.finditer(text):
-        ipv4 = ipaddress.IPv4Address(match.group())
-        # Loopback, 0.0.0.0/8 (also 0.0.0.6-style versions) and 240/4 (netmasks) say nothing.
-        silent = ipv4.is_loopback or ipv4.is_reserved or ipv4 in _THIS_NETWORK
-        if not silent and match.group() not in ctx.allow:
+        if not _silent_ipv4(match.group()) and match.group() not in ctx.allow:
             yield Span(match.start(), match.end(), IP, 0.9)
+
+
+@functools.lru_cache(maxsize=4096)  # logs repeat their addresses; bounded, so memory stays flat
+def _silent_ipv4(text: str) -> bool:
+    """Loopback, 0.0.0.0/8 (also 0.0.0.6-style versions) and 240/4 (netmasks) say nothing."""
+    ipv4 = ipaddress.IPv4Address(text)
+    return ipv4.is_loopback or ipv4.is_reserved or ipv4 in _THIS_NETWORK
 
 
 def _ipv6(text: str, ctx: Context) -> Iterator[Span]:
@@ -254,7 +260,7 @@ def _fqdn_hosts(text: str, ctx: Context) -> Iterator[Span]:
 def _syslog_hosts(text: str, ctx: Context) -> Iterator[Span]:
     for match in _SYSLOG_HOST.finditer(text):
         name = match.group(1)
-        if name.lower() in ctx.allow or _is_address(name):
+        if name.lower() in ctx.allow or (name[0].isdigit() and _is_address(name)):
             continue
         yield Span(match.start(1), match.end(1), HOST, 0.8)
         if match.group(2):
@@ -281,6 +287,8 @@ def _context_hosts(text: str, ctx: Context) -> Iterator[Span]:
 
 def _users(text: str, ctx: Context) -> Iterator[Span]:
     for match in _USER_CONTEXT.finditer(text):
+        if not _stands_alone(text, match.start()):
+            continue
         name = match.group(1)
         if name.lower() not in SYSTEM_USERS and name.lower() not in ctx.allow:
             yield Span(match.start(1), match.end(1), USER, 0.8)
@@ -290,6 +298,20 @@ def _users(text: str, ctx: Context) -> Iterator[Span]:
             if name and name.lower() not in SYSTEM_USERS and name.lower() not in ctx.allow:
                 yield Span(at, at + len(name), USER, 0.8)
             at += len(name) + 1
+
+
+def _stands_alone(text: str, start: int) -> bool:
+    """Whether a user-name context found at ``start`` is not the tail of a longer word."""
+    before = text[start - 1 : start]
+    if text[start] == ":":  # C:\Users\name: the drive letter must stand alone
+        return before.isalpha() and not _word_char(text[start - 2 : start - 1])
+    if text.startswith(("/Users/", "/usercache/", "/staging/"), start):
+        return True
+    return not (_word_char(before) or (before == "." and text[start] == "/"))
+
+
+def _word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def _groups(pattern: re.Pattern[str], entity_type: str = SECRET) -> _Finder:

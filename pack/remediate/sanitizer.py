@@ -262,10 +262,15 @@ class Sanitizer:
 
     def _remember(self, entity_type: str, original: str) -> None:
         # Three characters at least: shorter names ("ab") are too likely to be ordinary words.
-        if entity_type in (USER, HOST) and "." not in original and len(original) >= 3:
-            if original.lower() not in self._allow and original not in self._names:
-                self._names[original] = entity_type
-                self._names_pattern = None
+        if (
+            entity_type in (USER, HOST)
+            and "." not in original
+            and len(original) >= 3
+            and original.lower() not in self._allow
+            and original not in self._names
+        ):
+            self._names[original] = entity_type
+            self._names_pattern = None
 
     def _anonymize(self, text: str, results: list[RecognizerResult]) -> str:
         # The results do not overlap, so presidio's conflict handling keeps them all; its
