@@ -10,11 +10,13 @@ The :class:`~remediate.sanitizer.Sanitizer` decides what to do with the spans.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import ipaddress
+import itertools
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final, NamedTuple
 
 IP: Final = "IP_ADDRESS"
@@ -503,14 +505,24 @@ class Scanner:
 
     def find(self, text: str) -> list[Span]:
         """Every span any recognizer reports in ``text`` (they may overlap)."""
-        chosen: Iterable[int]
+        return self.find_many([text])[0]
+
+    def find_many(self, texts: Sequence[str]) -> list[list[Span]]:
+        """:meth:`find` for each text, with one Hyperscan call for all of them."""
         if self._database is None:
-            chosen = range(len(self._families))
-        else:
-            hits: list[int] = []
-            data = text.encode("utf-8", "surrogatepass")
-            self._database.scan(data, match_event_handler=_collect, context=hits)
-            chosen = sorted(hits)
+            every = range(len(self._families))
+            return [self._run(text, every) for text in texts]
+        # A newline after each text: no trigger crosses one, so a hit belongs to one text.
+        data = [text.encode("utf-8", "surrogatepass") + b"\n" for text in texts]
+        ends = list(itertools.accumulate(map(len, data)))
+        hits: list[tuple[int, int]] = []
+        self._database.scan(b"".join(data), match_event_handler=_collect, context=hits)
+        chosen: list[set[int]] = [set() for _ in texts]
+        for family, end in hits:
+            chosen[bisect.bisect_left(ends, end)].add(family)
+        return [self._run(text, families) for text, families in zip(texts, chosen, strict=True)]
+
+    def _run(self, text: str, chosen: Iterable[int]) -> list[Span]:
         spans: list[Span] = []
         for i in chosen:
             for finder in self._families[i].finders:
@@ -525,8 +537,8 @@ class Scanner:
         return [*spans, *(s for s in _elsewhere(text, names) if s.start not in known)]
 
 
-def _collect(family: int, start: int, end: int, flags: int, hits: list[int]) -> None:
-    hits.append(family)
+def _collect(family: int, start: int, end: int, flags: int, hits: list[tuple[int, int]]) -> None:
+    hits.append((family, end))
 
 
 def _compile(triggers: tuple[str, ...]) -> Any:
@@ -536,7 +548,7 @@ def _compile(triggers: tuple[str, ...]) -> Any:
     except ImportError:  # no wheel for this platform: every family runs on every line
         return None
     database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH
+    flags = hyperscan.HS_FLAG_CASELESS
     database.compile(
         expressions=[t.encode() for t in triggers],
         ids=list(range(len(triggers))),

@@ -214,7 +214,11 @@ class Sanitizer:
             yield _joined_block(block), True
 
     def _sanitize_batch(self, batch: list[tuple[str, bool]]) -> list[str]:
-        found = [_non_overlapping(self._find(unit)) if scan else [] for unit, scan in batch]
+        scanned = iter(self._scanner.find_many([unit for unit, scan in batch if scan]))
+        found = [
+            _non_overlapping(self._with_mentions(unit, next(scanned))) if scan else []
+            for unit, scan in batch
+        ]
         if not any(found):
             return [unit for unit, _ in batch]
         # Presidio applies operators from the end of the text backwards; numbering must follow
@@ -245,8 +249,7 @@ class Sanitizer:
             offset += size
         return out
 
-    def _find(self, unit: str) -> list[Span]:
-        spans = self._scanner.find(unit)
+    def _with_mentions(self, unit: str, spans: list[Span]) -> list[Span]:
         if self._mentions and self._names:
             spans += self._mentioned(unit)
         return spans
