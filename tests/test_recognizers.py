@@ -142,6 +142,9 @@ TRAPS = [
     "Failed password for root from 127.0.0.1 and user=root",
     "instance 3f2b7c1e-9a4d-4e55-8f0a-1b2c3d4e5f60 and req-38101a0b-2096-447d-96ea-a692162415ae",
     "reload /etc/nginx/nginx.conf, run app.py main.rs build.sh README.md lib.so",
+    "upstream http://localhost:8080/health and http://127.0.0.1:8080/ and localhost.localdomain",
+    "Nov 20 09:13:57 localhost app[1]: started",
+    "2026-11-20T09:14:02+00:00 webapp pid 7 listening on port 8080",
 ]
 
 

@@ -65,6 +65,8 @@ PUBLIC_DOC_HOSTS: Final = _words(
     elastic.co stackoverflow.com en.wikipedia.org man7.org access.redhat.com docs.aws.amazon.com
     learn.microsoft.com cloud.google.com"""
 )
+# Names every host has for itself: they identify nothing.
+LOCAL_HOSTS: Final = _words("localhost localhost.localdomain ip6-localhost ip6-loopback")
 # Accounts every Unix host has: naming them reveals nothing and the model needs "root".
 SYSTEM_USERS: Final = _words("root nobody daemon bin sys adm sshd www-data")
 # Values after "password=" that are placeholders, not secrets.
@@ -112,10 +114,13 @@ _NAME_SLASH_IP = re.compile(
 )
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 # RFC 3164 (Jun 14 15:16:01 combo sshd[1]:) and ISO stamps; "user@host" and "host/host" forms.
-# A token followed by "[" or ":" is the program of a header without a host.
+# A token followed by "[" or ":" is the program of a header without a host; a token not followed
+# by a program ("2026-11-20T09:14:02+00:00 webapp pid 7 listening") is not a host either.
 _SYSLOG_HOST = re.compile(
     rf"(?:\b{_MONTH} +\d{{1,2}} \d\d:\d\d:\d\d|\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d[.\d]*"
-    r"(?:Z|[+-]\d\d:?\d\d)?) (?:[\w.-]+@)?([A-Za-z0-9][\w.-]*)(?:/([A-Za-z0-9][\w.-]*))?(?= )"
+    r"(?:Z|[+-]\d\d:?\d\d)?) (?:[\w.-]+@)?([A-Za-z0-9][\w.-]*)(?:/([A-Za-z0-9][\w.-]*))?"
+    # then the program: "sshd[24200]:", "kernel:", "syslogd 1.4.1:", "launchd[1] (...)"
+    r"(?= (?:\S+(?: [\w.]+)?:(?:\s|$)|[^\s\[]+\[\d+\]))"
 )
 _USER_NAME = r"([A-Za-z_][\w.-]{0,31}[\w$]|[A-Za-z_])"
 # Every branch starts with a literal, so the scan skips most positions; the word boundary in
@@ -262,7 +267,9 @@ def _fqdn_hosts(text: str, ctx: Context) -> Iterator[Span]:
 def _syslog_hosts(text: str, ctx: Context) -> Iterator[Span]:
     for match in _SYSLOG_HOST.finditer(text):
         name = match.group(1)
-        if name.lower() in ctx.allow or (name[0].isdigit() and _is_address(name)):
+        if name.lower() in ctx.allow or name.lower() in LOCAL_HOSTS:
+            continue
+        if name[0].isdigit() and _is_address(name):
             continue
         yield Span(match.start(1), match.end(1), HOST, 0.8)
         if match.group(2):
@@ -283,7 +290,8 @@ def _context_hosts(text: str, ctx: Context) -> Iterator[Span]:
         for match in pattern.finditer(text):
             name = match.group(1)
             lower = name.lower()
-            if not (_is_address(name) or lower in ctx.allow or lower in PUBLIC_DOC_HOSTS):
+            quiet = lower in ctx.allow or lower in PUBLIC_DOC_HOSTS or lower in LOCAL_HOSTS
+            if not (quiet or _is_address(name)):
                 yield Span(match.start(1), match.end(1), HOST, 0.7)
 
 
@@ -411,7 +419,7 @@ FAMILIES: Final = (
 
 def is_host_name(name: str, ctx: Context) -> bool:
     lower = name.lower()
-    if lower in ctx.allow or lower.removeprefix("www.") in PUBLIC_DOC_HOSTS:
+    if lower in ctx.allow or lower in LOCAL_HOSTS or lower.removeprefix("www.") in PUBLIC_DOC_HOSTS:
         return False
     labels = name.split(".")
     if any(label.endswith("-") or len(label) > 63 for label in labels):
