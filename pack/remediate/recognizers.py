@@ -119,8 +119,8 @@ _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 _SYSLOG_HOST = re.compile(
     rf"(?:\b{_MONTH} +\d{{1,2}} \d\d:\d\d:\d\d|\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d[.\d]*"
     r"(?:Z|[+-]\d\d:?\d\d)?) (?:[\w.-]+@)?([A-Za-z0-9][\w.-]*)(?:/([A-Za-z0-9][\w.-]*))?"
-    # then the program: "sshd[24200]:", "kernel:", "syslogd 1.4.1:", "launchd[1] (...)"
-    r"(?= (?:\S+(?: [\w.]+)?:(?:\s|$)|[^\s\[]+\[\d+\]))"
+    # then the program: "sshd[24200]:", "kernel:", "Microsoft Word[14463]:", "launchd[1] (...)"
+    r"(?= (?:\S+(?: [\w.]+)?(?:\[\d+\])?:(?:\s|$)|[^\s\[]+\[\d+\]))"
 )
 _USER_NAME = r"([A-Za-z_][\w.-]{0,31}[\w$]|[A-Za-z_])"
 # Every branch starts with a literal, so the scan skips most positions; the word boundary in

@@ -1,16 +1,17 @@
 """Replace sensitive values in text before it leaves the process (to an LLM, an index, a log).
 
-IP addresses, e-mail addresses, inventory hosts and other host names become numbered pseudonyms
-such as ``[HOST_1]``, consistent within one :class:`Sanitizer` (one incident) and mapped back by
-:meth:`Sanitizer.restore`; credentials, tokens, API keys and private keys become
-``[SECRET_TOKEN]`` and are never kept. Detection is ours (compiled regexes plus validation, no
-NLP model); presidio-anonymizer applies the replacements.
+Identifiers the model reasons about (IP and MAC addresses, e-mails, phone numbers, host and user
+names) become numbered pseudonyms such as ``[HOST_1]``, consistent within one :class:`Sanitizer`
+(one incident) and mapped back by :meth:`Sanitizer.restore`; credentials, tokens, keys, card
+numbers and national ids become ``[SECRET_TOKEN]`` and are never kept. Detection is ours
+(:mod:`remediate.recognizers`, no NLP model); presidio-anonymizer applies the replacements.
 """
 
 from __future__ import annotations
 
 import bisect
 import ipaddress
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
@@ -241,7 +242,11 @@ class Sanitizer:
             offset += len(unit)
         text = self._anonymize("".join(unit for unit, _ in batch), results)
         if len(text) != sum(sizes):  # not expected; never cut a value in two if it happens
-            return [self._anonymize(unit, _shifted(results, unit, batch)) for unit, _ in batch]
+            starts = itertools.accumulate((len(unit) for unit, _ in batch), initial=0)
+            return [
+                self._anonymize(unit, _shifted(results, start, start + len(unit)))
+                for (unit, _), start in zip(batch, starts, strict=False)
+            ]
         out: list[str] = []
         offset = 0
         for size in sizes:
@@ -420,16 +425,8 @@ def _joined_block(lines: list[str]) -> str:
     return "".join([*ended, lines[-1]])
 
 
-def _shifted(
-    results: list[RecognizerResult], unit: str, batch: list[tuple[str, bool]]
-) -> list[RecognizerResult]:
-    """The results that fall in ``unit``, in its own offsets."""
-    start = 0
-    for other, _ in batch:
-        if other is unit:
-            break
-        start += len(other)
-    end = start + len(unit)
+def _shifted(results: list[RecognizerResult], start: int, end: int) -> list[RecognizerResult]:
+    """The results between ``start`` and ``end``, in offsets from ``start``."""
     return [
         RecognizerResult(r.entity_type, r.start - start, r.end - start, r.score)
         for r in results
