@@ -117,3 +117,17 @@ def test_sanitize_streams_in_constant_memory(tmp_path):
 
     assert large > 90 * small  # two orders of magnitude more input ...
     assert large_rss < small_rss + 10, (small_rss, large_rss)  # ... and no more memory
+
+
+def test_sanitize_uses_the_configured_internal_domains_and_allowlist(tmp_path):
+    config = tmp_path / "remediate.yaml"
+    config.write_text(
+        "sanitizer:\n  allow: [billing.acme-intra]\n  internal_domains: [acme-intra]\n"
+    )
+
+    proc = remediate(
+        "--config", str(config), "sanitize", "-", stdin="billing.acme-intra calls db.acme-intra\n"
+    )
+
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "billing.acme-intra calls [HOST_1]\n"

@@ -67,7 +67,9 @@ def cmd_sanitize(args: argparse.Namespace) -> int:
 
     from remediate.sanitizer import Sanitizer
 
-    sanitizer = Sanitizer()
+    # The configured allowlist and internal domains apply; no inventory is needed to scrub a file.
+    options = load_settings(args.config).sanitizer
+    sanitizer = Sanitizer(allow=options.allow, internal_domains=options.internal_domains)
     try:
         # Undecodable bytes become U+FFFD: a log with a stray binary byte is still a log.
         if args.file == "-":
