@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # ansible-runner finds ansible-playbook on PATH: the venv's bin/ must come first.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install demo test lint typecheck ansible-lint bench clean
+.PHONY: install demo test lint typecheck ansible-lint bench bench-sanitizer clean
 
 install: $(VENV)/.installed
 
@@ -33,6 +33,11 @@ ansible-lint: install
 clean:
 	rm -rf $(VENV) .remediate
 
-bench: install
+bench: install bench-sanitizer
 	$(BIN)/python benchmarks/pipeline_stages.py --rounds 3
 	$(BIN)/python benchmarks/eval_report.py --planner offline
+
+# Needs ../shared/datasets/logs (the loghub samples); exits with a message without it.
+bench-sanitizer: install
+	$(BIN)/python benchmarks/sanitizer_quality.py
+	$(BIN)/python benchmarks/sanitizer_speed.py --baseline-step 10

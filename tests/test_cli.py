@@ -42,3 +42,92 @@ def test_investigate_bad_input_exits_2_and_records_nothing(tmp_path, payload):
 def test_responding_to_an_unknown_inquiry_exits_5(tmp_path):
     proc = remediate("inquiry", "respond", "inq-nope", "--approve", "--as", "alice", state=tmp_path)
     assert proc.returncode == 5 and "no inquiry" in proc.stderr
+
+
+def test_sanitize_json_reports_counts_per_type_and_never_values(tmp_path):
+    log = tmp_path / "auth.log"
+    log.write_text(
+        "Dec 10 06:55:46 LabSZ sshd[1]: Invalid user webmaster from 173.234.31.186\n"
+        "password=hunter2 mail ops@example.org\n"
+    )
+
+    proc = remediate("sanitize", str(log), "--json")
+
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report == {
+        "lines": 2,
+        "replacements": {
+            "EMAIL": 1,
+            "HOST": 1,
+            "IP_ADDRESS": 1,
+            "SECRET_TOKEN": 1,
+            "USER": 1,
+        },
+    }
+    for value in ("LabSZ", "webmaster", "173.234.31.186", "hunter2", "ops@example.org"):
+        assert value not in proc.stdout + proc.stderr
+
+
+def test_sanitize_a_missing_file_or_binary_input_is_no_traceback(tmp_path):
+    missing = remediate("sanitize", str(tmp_path / "nope.log"))
+    binary = tmp_path / "core.bin"
+    binary.write_bytes(b"\xff\xfe\x00 10.0.0.1\n\x80\x81 user=alice\n")
+    garbled = remediate("sanitize", str(binary))
+
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    assert garbled.returncode == 0 and "Traceback" not in garbled.stderr
+    assert "[IP_ADDRESS_1]" in garbled.stdout and "alice" not in garbled.stdout
+
+
+def _peak_rss_mb(path) -> float:
+    import os
+    import subprocess
+
+    from command import BIN
+
+    with open(os.devnull, "wb") as sink:
+        process = subprocess.Popen([str(BIN / "remediate"), "sanitize", str(path)], stdout=sink)
+        _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    assert process.returncode == 0
+    return usage.ru_maxrss / 1024
+
+
+def test_sanitize_streams_in_constant_memory(tmp_path):
+    # 250 distinct hosts, users and addresses: the pseudonym map is bounded, the input is not.
+    def write(path, lines):
+        with path.open("w") as out:
+            for i in range(lines):
+                out.write(
+                    f"Dec 10 06:55:{i % 60:02d} node-{i % 250} sshd[{i}]: Failed password for "
+                    f"user{i % 250} from 10.1.{i % 250}.{i % 7 + 1} port {i % 65535} ssh2 "
+                    f"token=t{i % 250}abc\n"
+                )
+        return path.stat().st_size
+
+    small = write(tmp_path / "small.log", 400)
+    large = write(tmp_path / "large.log", 40_000)
+
+    small_rss, large_rss = (
+        _peak_rss_mb(tmp_path / "small.log"),
+        _peak_rss_mb(tmp_path / "large.log"),
+    )
+
+    assert large > 90 * small  # two orders of magnitude more input ...
+    assert large_rss < small_rss + 10, (small_rss, large_rss)  # ... and no more memory
+
+
+def test_sanitize_uses_the_configured_internal_domains_and_allowlist(tmp_path):
+    config = tmp_path / "remediate.yaml"
+    config.write_text(
+        "sanitizer:\n  allow: [billing.acme-intra]\n  internal_domains: [acme-intra]\n"
+    )
+
+    proc = remediate(
+        "--config", str(config), "sanitize", "-", stdin="billing.acme-intra calls db.acme-intra\n"
+    )
+
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "billing.acme-intra calls [HOST_1]\n"

@@ -76,6 +76,8 @@ def test_valid_proposal_comes_back_in_real_names(context, names):
         ({"params": {"service": "nginx", "force": True}}, "unknown parameter"),
         ({"host": "[HOST_2]"}, "not the host this alert is about"),
         ({"host": "[HOST_9]"}, "not a pseudonym of this incident"),
+        ({"params": {"service": "[USER_3]"}}, r"\[USER_3\] is not a pseudonym of this incident"),
+        ({"host": "[MAC_ADDRESS_1]"}, "not a pseudonym of this incident"),
         ({"host": "srv-prod-99"}, "not an inventory host"),
         ({"citations": ["INC-9999"]}, "not returned by retrieval"),
         ({"citations": []}, "must cite"),

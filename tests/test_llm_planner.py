@@ -47,7 +47,15 @@ OBSERVATIONS = {
     "(111: Connection refused) while connecting to upstream, client: 10.20.1.7, "
     'server: shop.internal, upstream: "http://127.0.0.1:8080/checkout"',
 }
-NEVER_SENT = ["srv-prod-04", "10.20.4.14", "10.20.1.7", "db-01", "shop.internal", "hunter2"]
+NEVER_SENT = [
+    "srv-prod-04",
+    "10.20.4.14",
+    "10.20.1.7",
+    "db-01",
+    "shop.internal",
+    "hunter2",
+    "user=shop",
+]
 HOST = "[HOST_1]"
 """srv-prod-04's pseudonym: the first host the sanitizer meets in the alert's description."""
 
@@ -383,7 +391,8 @@ def test_nothing_sensitive_reaches_the_endpoint(llm_server: ScriptedLLM, catalog
         answer(),
     )
 
-    decided = investigate(LLMPlanner(llm_settings(llm_server)), catalog)
+    planner = LLMPlanner(llm_settings(llm_server))
+    decided = investigate(planner, catalog)
 
     assert decided.final.decision is Decision.PROPOSE
     sent = llm_server.sent()
@@ -394,6 +403,24 @@ def test_nothing_sensitive_reaches_the_endpoint(llm_server: ScriptedLLM, catalog
     assert "[SECRET_TOKEN]" in sent
     assert "[IP_ADDRESS_" in sent
     assert HOST in sent
+    # The conversation kept for the audit trail is the same sanitized text.
+    audit = json.dumps(planner.transcript)
+    assert [word for word in NEVER_SENT if word in audit] == []
+    assert "[SECRET_TOKEN]" in audit and HOST in audit
+
+
+def test_a_pseudonym_the_model_invents_is_never_executed(
+    llm_server: ScriptedLLM, catalog: Catalog
+) -> None:
+    invented = answer(host="[HOST_7]", rationale="restart on [HOST_7] as [USER_4]")
+    llm_server.script(invented, invented, invented)
+
+    decided = investigate(LLMPlanner(llm_settings(llm_server, max_retries=2)), catalog)
+
+    assert decided.final.decision is Decision.ESCALATE
+    assert decided.final.action is None and decided.final.host is None
+    assert f"host must be {HOST}" in retry_message(llm_server.bodies[1])
+    assert "[HOST_7]" not in json.dumps(decided.final.model_dump(mode="json"))
 
 
 def test_endpoint_model_and_key_come_from_the_environment(

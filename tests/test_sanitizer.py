@@ -113,7 +113,7 @@ def test_secrets_become_secret_token_and_never_come_back(text: str, secret: str)
         "Windows 6.1.7601.23505 installed, package ~~6.1.1.0, lib 1.2.3.4.5",
         "03-17 16:13:38.811 1702 2395 D WindowManager",
         "0:0:0:0:0:0:0:0:2181 and ::1 and 127.0.0.1 and 0.0.0.0 mask 255.255.255.0",
-        "MAC 00:a2:ee:1a:71:8c PCI 0000:00:1f.2",
+        "PCI 0000:00:1f.2 and hex dump 00:a2:ee:1a:71:8c:00:11:22:33",
         "reload /etc/nginx/nginx.conf and run app.py, main.rs, build.sh, README.md",
         "at org.apache.hadoop.mapreduce.v2.app.MRAppMaster.main and com.tencent.mm.activity.info",
         "logger.info(msg) failed in Chrome.app",
@@ -265,7 +265,8 @@ def test_from_mapping_continues_numbering_and_restores() -> None:
     "mapping",
     [
         {"[SECRET_TOKEN]": "hunter2"},
-        {"[USER_1]": "root"},
+        {"[PASSWORD_1]": "hunter2"},
+        {"[CREDIT_CARD_1]": "4111111111111111"},
         {"[IP_ADDRESS_1]": "10.0.0.300"},
         {"[HOST_01]": "web1"},
         {"[HOST_1]": "web1", "[HOST_2]": "WEB1"},
@@ -363,3 +364,95 @@ def test_sanitize_keeps_line_endings_and_blank_lines() -> None:
     sanitized = Sanitizer().sanitize("a 10.0.0.1\r\nb\n\nc 10.0.0.2")
 
     assert sanitized == "a [IP_ADDRESS_1]\r\nb\n\nc [IP_ADDRESS_2]"
+
+
+def test_new_pseudonym_types_round_trip_through_the_store(tmp_path) -> None:
+    from remediate.intake import normalize
+    from remediate.models import Incident
+    from remediate.store import Store
+
+    sanitizer = Sanitizer()
+    text = "Invalid user webmaster from 10.0.0.1; arp 00:a2:ee:1a:71:8c; sms +44 20 7946 0958\n"
+    sanitized = sanitizer.sanitize(text)
+    store = Store(tmp_path / "state.sqlite")
+    [alert] = normalize({"server_id": "web1", "error_msg": "ssh brute force"})
+    store.save_incident(Incident(id="RMD-1", alert=alert, host="web1"), "received", new=True)
+    store.save_mapping("RMD-1", sanitizer.mapping())
+
+    reloaded = Sanitizer.from_mapping(Store(tmp_path / "state.sqlite").mapping("RMD-1"))
+
+    assert sanitized == (
+        "Invalid user [USER_1] from [IP_ADDRESS_1]; arp [MAC_ADDRESS_1]; sms [PHONE_NUMBER_1]\n"
+    )
+    assert reloaded.restore(sanitized) == text
+    assert reloaded.sanitize("user=webmaster at 00-A2-EE-1A-71-8C") == (
+        "user=[USER_1] at [MAC_ADDRESS_1]"
+    )
+    assert reloaded.unknown_pseudonyms("[USER_1] [MAC_ADDRESS_1] [USER_2]") == {"[USER_2]"}
+
+
+def test_one_incident_keeps_one_pseudonym_per_value_across_all_its_texts() -> None:
+    sanitizer = Sanitizer(hosts=INVENTORY)
+    alert = sanitizer.sanitize("502 on srv-prod-04 (10.20.4.14) for user=alice")
+    logs = sanitizer.sanitize(
+        "Dec 10 06:55:46 srv-prod-04 sshd[1]: Accepted key for alice from 10.9.9.9"
+    )
+    ticket = sanitizer.sanitize("Last time alice restarted nginx on srv-prod-04.example.com")
+    llm_turn = sanitizer.sanitize("collect_logs on srv-prod-04 returned 10.9.9.9")
+
+    for text in (alert, logs, ticket, llm_turn):
+        assert "alice" not in text and "srv-prod-04" not in text
+    assert "[HOST_1]" in alert and "[HOST_1]" in logs and "[HOST_1]" in ticket
+    assert "[USER_1]" in alert and "[USER_1]" in logs and "[USER_1]" in ticket
+    assert "[IP_ADDRESS_2]" in logs and "[IP_ADDRESS_2]" in llm_turn
+
+
+def test_execution_parameters_come_back_in_real_values_secrets_never() -> None:
+    sanitizer = Sanitizer(hosts=INVENTORY)
+    sanitizer.sanitize("web1 user=deploy password=hunter2 /home/deploy")
+
+    params = {"host": "[HOST_1]", "owner": "[USER_1]", "key": "[SECRET_TOKEN]", "days": 7}
+
+    assert {k: sanitizer.restore_value(v) for k, v in params.items()} == {
+        "host": "web1",
+        "owner": "deploy",
+        "key": "[SECRET_TOKEN]",
+        "days": 7,
+    }
+    assert "hunter2" not in json.dumps(sanitizer.mapping())
+
+
+@pytest.mark.parametrize(
+    ("lines", "secrets"),
+    [
+        (["db:\n", "  password:\n", "    hunter2\n", "  host: db.internal\n"], ["hunter2"]),
+        (
+            ["token: |\n", "  abc123\n", "  def456\n", "\n", "next: 10.0.0.1\n"],
+            ["abc123", "def456"],
+        ),
+        (['  "client_secret":\n', '    "s3cr3t"\n', "done\n"], ["s3cr3t"]),
+    ],
+)
+def test_a_secret_on_the_following_yaml_lines_is_redacted(lines, secrets) -> None:
+    sanitizer = Sanitizer()
+
+    out = list(sanitizer.sanitize_lines(lines))
+
+    assert len(out) == len(lines)
+    assert not [s for s in secrets if s in "".join(out)]
+    assert out[-1] != "[SECRET_TOKEN]\n", "the value ends where the indentation does"
+
+
+def test_batched_output_matches_line_by_line_output() -> None:
+    lines = [
+        f"host{i % 7}.corp from 10.0.{i % 5}.{i % 251} user=u{i % 3} token=t{i}\n"
+        for i in range(300)
+    ]
+    batched = Sanitizer()
+    single = Sanitizer()
+
+    together = list(batched.sanitize_lines(lines))
+    alone = [next(single.sanitize_lines([line])) for line in lines]
+
+    assert together == alone
+    assert batched.mapping() == single.mapping()

@@ -63,17 +63,28 @@ def cmd_investigate(args: argparse.Namespace) -> int:
 
 
 def cmd_sanitize(args: argparse.Namespace) -> int:
+    import io
+
     from remediate.sanitizer import Sanitizer
 
-    sanitizer = Sanitizer()
-    if args.file == "-":
-        sys.stdout.writelines(sanitizer.sanitize_lines(sys.stdin))
-        return 0
+    # The configured allowlist and internal domains apply; no inventory is needed to scrub a file.
+    options = load_settings(args.config).sanitizer
+    sanitizer = Sanitizer(allow=options.allow, internal_domains=options.internal_domains)
     try:
-        with open(args.file, encoding="utf-8", errors="replace") as stream:
-            sys.stdout.writelines(sanitizer.sanitize_lines(stream))
+        # Undecodable bytes become U+FFFD: a log with a stray binary byte is still a log.
+        if args.file == "-":
+            stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+        else:
+            stream = open(args.file, encoding="utf-8", errors="replace")  # noqa: SIM115
+        with stream:
+            lines = 0
+            for lines, line in enumerate(sanitizer.sanitize_lines(stream), 1):  # noqa: B007
+                if not args.json:
+                    sys.stdout.write(line)
     except OSError as exc:
         raise errors.UsageError(f"cannot read {args.file}: {exc}") from exc
+    if args.json:  # counts only: values, even sanitized ones, stay out of the report
+        print(json.dumps({"lines": lines, "replacements": sanitizer.counts()}, sort_keys=True))
     return 0
 
 
@@ -185,6 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sanitize", help="write the sanitized text of FILE (or stdin)")
     p.add_argument("file", nargs="?", default="-")
+    p.add_argument(
+        "--json", action="store_true", help="print replacement counts per entity type instead"
+    )
     p.set_defaults(func=cmd_sanitize)
 
     p = sub.add_parser("kb", help="knowledge base")

@@ -9,7 +9,7 @@ writes: running playbooks and recording state is the pipeline's job.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from remediate.catalog import Catalog
@@ -18,7 +18,7 @@ from remediate.guard import guard
 from remediate.inventory import Host, Inventory
 from remediate.models import Alert, AlertStatus, Citation, Decision, Proposal
 from remediate.planning import Planner, PlanningContext, action_specs
-from remediate.sanitizer import Sanitizer
+from remediate.sanitizer import DEFAULT_INTERNAL_DOMAINS, Sanitizer
 
 Retrieve = Callable[[str], list[Citation]]
 _SALIENT = re.compile(
@@ -44,13 +44,17 @@ def new_sanitizer(
     catalog: Catalog,
     allow: list[str],
     mapping: Mapping[str, str] | None = None,
+    internal_domains: Sequence[str] = DEFAULT_INTERNAL_DOMAINS,
 ) -> Sanitizer:
     """A sanitizer for one incident; ``mapping`` continues an incident's pseudonyms."""
     services = {s for h in inventory.hosts.values() for s in h.services}
     keep = sorted(services | set(allow) | set(catalog.actions))
+    hosts = inventory.aliases()
     if mapping:
-        return Sanitizer.from_mapping(dict(mapping), hosts=inventory.aliases(), allow=keep)
-    return Sanitizer(hosts=inventory.aliases(), allow=keep)
+        return Sanitizer.from_mapping(
+            dict(mapping), hosts=hosts, allow=keep, internal_domains=internal_domains
+        )
+    return Sanitizer(hosts=hosts, allow=keep, internal_domains=internal_domains)
 
 
 def fleet_sizes(alerts: list[Alert]) -> dict[str, int]:

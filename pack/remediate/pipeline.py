@@ -103,10 +103,12 @@ class Engine:
 
     def sanitizer_for(self, incident_id: str | None = None) -> Sanitizer:
         mapping = self.store.mapping(incident_id) if incident_id else {}
-        return new_sanitizer(self.inventory, self.catalog, self.settings.sanitizer.allow, mapping)
+        domains = self.settings.sanitizer.internal_domains
+        allow = self.settings.sanitizer.allow
+        return new_sanitizer(self.inventory, self.catalog, allow, mapping, domains)
 
     def ingest(self) -> int:
-        scrubber = new_sanitizer(self.inventory, self.catalog, self.settings.sanitizer.allow)
+        scrubber = self.sanitizer_for()
         return self.index.ingest(self.kb, scrubber.sanitize)
 
     # ------------------------------------------------------------------ stages

@@ -1,16 +1,17 @@
 """Replace sensitive values in text before it leaves the process (to an LLM, an index, a log).
 
-IP addresses, e-mail addresses, inventory hosts and other host names become numbered pseudonyms
-such as ``[HOST_1]``, consistent within one :class:`Sanitizer` (one incident) and mapped back by
-:meth:`Sanitizer.restore`; credentials, tokens, API keys and private keys become
-``[SECRET_TOKEN]`` and are never kept. Detection is ours (compiled regexes plus validation, no
-NLP model); presidio-anonymizer applies the replacements.
+Identifiers the model reasons about (IP and MAC addresses, e-mails, phone numbers, host and user
+names) become numbered pseudonyms such as ``[HOST_1]``, consistent within one :class:`Sanitizer`
+(one incident) and mapped back by :meth:`Sanitizer.restore`; credentials, tokens, keys, card
+numbers and national ids become ``[SECRET_TOKEN]`` and are never kept. Detection is ours
+(:mod:`remediate.recognizers`, no NLP model); presidio-anonymizer applies the replacements.
 """
 
 from __future__ import annotations
 
 import bisect
 import ipaddress
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
@@ -20,109 +21,59 @@ from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
 from remediate.errors import InventoryError, UsageError
+from remediate.recognizers import (
+    DANGLING_SECRET_KEY,
+    EMAIL,
+    HOST,
+    IP,
+    IPV6,
+    IRREVERSIBLE_TYPES,
+    MAC,
+    PHONE,
+    PSEUDONYM_TYPES,
+    SECRET,
+    USER,
+    Context,
+    Scanner,
+    Span,
+)
 
-IP: Final = "IP_ADDRESS"
-IPV6: Final = "IPV6_ADDRESS"
-EMAIL: Final = "EMAIL"
-HOST: Final = "HOST"
-REDACTED_TYPE: Final = "SECRET_TOKEN"
+__all__ = [
+    "DEFAULT_INTERNAL_DOMAINS",
+    "EMAIL",
+    "HOST",
+    "IP",
+    "IPV6",
+    "IRREVERSIBLE_TYPES",
+    "MAC",
+    "PEM_MAX_CHARS",
+    "PEM_MAX_LINES",
+    "PHONE",
+    "PSEUDONYM_TYPES",
+    "REDACTED",
+    "REDACTED_TYPE",
+    "USER",
+    "Sanitizer",
+]
+
+REDACTED_TYPE: Final = SECRET
 REDACTED: Final = f"[{REDACTED_TYPE}]"
-PSEUDONYM_TYPES: Final = (IP, IPV6, EMAIL, HOST)
 DEFAULT_INTERNAL_DOMAINS: Final = ("internal", "local", "lan", "corp", "example.com")
 
 # A real private key is a few kB; a block that is still open after this is cut and redacted.
 PEM_MAX_LINES: Final = 256
 PEM_MAX_CHARS: Final = 64 * 1024
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
+# Lines per presidio call: enough to amortize its per-call cost, small enough that its
+# rebuilding of the text for every replacement stays cheap.
+BATCH_LINES: Final = 32
+BATCH_CHARS: Final = 4096
 
 _LINE_BREAKS: Final = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")  # str.splitlines
 _NO_HOSTS: Final[Mapping[str, Sequence[str]]] = MappingProxyType({})
 _PSEUDONYM = re.compile(r"\[([A-Z][A-Z0-9_]*)_(\d+)\]")
-
-# Two-letter codes that are also common file extensions (py, sh, md, pl, rs, so, in, tf, ...)
-# and gTLDs that are common words in logs (name, host, zip) are left out on purpose.
-_TLDS = _words(
-    """com net org edu gov mil int info biz io co ai dev cloud tech online site xyz me tv
-    asia mobi pro jobs travel arpa us eu uk de fr nl be ch at se dk fi no es it pt ie cz sk ru ua
-    cn jp kr hk tw sg au nz ca br mx ar cl za il tr gr ro hu bg hr si lt lv ee lu is kz vn th ph
-    """
-)
-_PUBLIC_DOC_HOSTS = _words(
-    """docs.ansible.com ansible.com galaxy.ansible.com prometheus.io github.com docs.github.com
-    raw.githubusercontent.com gitlab.com docs.gitlab.com kubernetes.io docs.docker.com docker.com
-    hub.docker.com grafana.com nginx.org nginx.com httpd.apache.org apache.org docs.python.org
-    python.org pypi.org readthedocs.io docs.openstack.org redis.io postgresql.org dev.mysql.com
-    elastic.co stackoverflow.com en.wikipedia.org man7.org access.redhat.com docs.aws.amazon.com
-    learn.microsoft.com cloud.google.com"""
-)
-# org.apache.hadoop.io, com.tencent.mm.activity.info: Java/Android packages, not hosts.
-_PACKAGE_ROOTS = frozenset(("com", "org", "net", "java", "javax", "android", "kotlin", "scala"))
-
-_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-# Not inside a longer dotted run: 6.1.7601.23505 and 1.2.3.4.5 are versions, not addresses.
-_IPV4 = re.compile(rf"(?<![\w.~]){_OCTET}(?:\.{_OCTET}){{3}}(?!\w|\.\w)")
-_THIS_NETWORK = ipaddress.IPv4Network("0.0.0.0/8")
-# Only candidates; ipaddress decides (16:13:38 and MAC addresses do not parse). An interface
-# label in front (en0:2607:f140::1) is skipped, a ninth group (0:0:0:0:0:0:0:0:2181) is not.
-_IPV6 = re.compile(
-    r"(?<![\w:.])(?:[0-9A-Fa-f]*[G-Zg-z_]\w*:)?((?=[0-9A-Fa-f:.]*\d)(?:[0-9A-Fa-f]{0,4}:){2,7}"
-    r"(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?)(?![\w:]|\.\d)"
-)
-_EMAIL = re.compile(
-    r"(?<![\w.%+-])[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])"
-)
-_LABEL = r"[A-Za-z0-9][A-Za-z0-9-]*"
-_FQDN = re.compile(rf"(?<![\w.-]){_LABEL}(?:\.{_LABEL})+(?![\w(-]|\.[A-Za-z0-9])")
-_DOTTED_WORD = re.compile(r"(?<![\w.-])[\w-]+(?:\.[\w-]+)*")
-
-_KEYWORD = (
-    # A prefix glued to the keyword still names a password: PGPASSWORD, DB_PASSWORD.
-    r"(?:[A-Za-z0-9]*passw(?:or)?d|pwd|passphrase|secret|token|api[-_]?key|access[-_]key|private[-_]key"
-    r"|secret[-_]key|client[-_]secret|auth)"
-)
+_KEY_ENDS: Final = frozenset(":|>-+")  # last characters of a "password:" line (cheap test first)
 _PEM_BEGIN = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
 _PEM_END = re.compile(r"-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
-# (needle, pattern): the pattern runs only on text whose lower-case form contains the needle.
-# The secret is the last group that matched, or the whole match when the pattern has no group.
-_SECRET_PATTERNS: Final = (
-    # An unterminated block is redacted to the end of the text.
-    (
-        "private key",
-        re.compile(rf"{_PEM_BEGIN.pattern}(?:.*?{_PEM_END.pattern}|.*?(?=\n?\Z))", re.S),
-    ),
-    # An empty user is common for Redis (redis://:password@host).
-    ("://", re.compile(r"://([^\s:/@]*:[^\s/@]+)@")),
-    (
-        "",
-        re.compile(
-            rf"(?<![A-Za-z0-9]){_KEYWORD}[\"']?[ \t]*[:=][ \t]*(?!\[SECRET_TOKEN\])"
-            r"(?:\"([^\"\n]*)\"|'([^'\n]*)'|([^\s\"',;&)}\]]+))",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "authorization",
-        re.compile(
-            r"\bauthorization[\"']?[ \t]*[:=][ \t]*[\"']?(?:(?:bearer|basic|token)[ \t]+)?"
-            r"([^\s\"',;]+)",
-            re.IGNORECASE,
-        ),
-    ),
-    ("bearer", re.compile(r"\bbearer[ \t]+([A-Za-z0-9._~+/-]{16,}=*)", re.IGNORECASE)),
-    ("eyj", re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")),
-    (
-        "",
-        re.compile(
-            r"\b(?:(?:AKIA|ASIA)[A-Z0-9]{16}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}"
-            r"|xox[baprs]-[A-Za-z0-9-]{10,}|sk-[A-Za-z0-9_-]{20,}|glpat-[A-Za-z0-9_-]{20,}"
-            r"|(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,})(?![A-Za-z0-9_-])"
-        ),
-    ),
-)
 
 _Value = TypeVar("_Value")
 
@@ -141,23 +92,31 @@ class Sanitizer:
         hosts: Mapping[str, Sequence[str]] = _NO_HOSTS,
         allow: Iterable[str] = (),
         internal_domains: Sequence[str] = DEFAULT_INTERNAL_DOMAINS,
+        prefilter: bool = True,
     ) -> None:
         if isinstance(allow, str) or isinstance(internal_domains, str):
             raise UsageError("allow and internal_domains take a list of strings, not one string")
         self._allow = frozenset(_text(a, "allow entry").lower() for a in allow)
         self._internal = frozenset(_domain(d) for d in internal_domains)
-        self._internal_suffixes = tuple("." + d for d in self._internal)
         self._inventory_domains: set[str] = set()
         self._load_inventory(hosts)
+        self._context = Context(self._inventory, self._internal, self._allow)
+        self._scanner = Scanner(self._context, prefilter=prefilter)
         self._keys: dict[tuple[str, str], str] = {}
         self._originals: dict[str, str] = {}
+        self._seen: dict[tuple[str, str], str] = {}
+        # User and short host names issued so far: sanitize() also masks their bare mentions.
+        self._names: dict[str, str] = {}
+        self._names_pattern: re.Pattern[str] | None = None
+        self._mentions = False
         self._last = dict.fromkeys(PSEUDONYM_TYPES, 0)
         self._counts: dict[str, int] = {}
         self._engine = AnonymizerEngine()  # type: ignore[no-untyped-call]
         self._operators = {
             t: OperatorConfig("custom", {"lambda": self._replacer(t)}) for t in PSEUDONYM_TYPES
         }
-        self._operators[REDACTED_TYPE] = OperatorConfig("replace", {"new_value": REDACTED})
+        for irreversible in IRREVERSIBLE_TYPES:
+            self._operators[irreversible] = OperatorConfig("replace", {"new_value": REDACTED})
 
     @classmethod
     def from_mapping(
@@ -185,56 +144,151 @@ class Sanitizer:
                 raise UsageError(f"{pseudonym} repeats the original of another pseudonym")
             sanitizer._keys[(entity_type, key)] = pseudonym
             sanitizer._originals[pseudonym] = original
+            sanitizer._remember(entity_type, original)
             sanitizer._last[entity_type] = max(sanitizer._last[entity_type], number)
         return sanitizer
 
     def sanitize(self, text: str) -> str:
-        """Return ``text`` with every sensitive value replaced."""
+        """Return ``text`` with every sensitive value replaced.
+
+        Unlike the streaming :meth:`sanitize_lines`, this also masks bare mentions of user and
+        short host names the incident already revealed ("alice restarted nginx" in a ticket,
+        after ``user=alice`` in the logs): incident texts are short, a log stream is not.
+        """
         if not isinstance(text, str):
             raise UsageError(f"sanitize() takes a str, not {type(text).__name__}")
-        # Line by line: presidio rebuilds the whole text for every replacement.
-        return "".join(self.sanitize_lines(text.splitlines(keepends=True)))
-
-    def _sanitize(self, text: str) -> str:
-        found = [*self._secrets(text), *self._addresses(text), *self._hosts(text)]
-        results = _non_overlapping(found)
-        if not results:
-            return text
-        # Presidio applies operators from the end of the text backwards; numbering must follow
-        # the order of appearance, so pseudonyms are issued here and the operators look them up.
-        for result in results:
-            if result.entity_type != REDACTED_TYPE:
-                self._pseudonym(result.entity_type, text[result.start : result.end])
-            self._counts[result.entity_type] = self._counts.get(result.entity_type, 0) + 1
-        # The results no longer overlap, so presidio's conflict handling keeps them all; its
-        # merging of same-type neighbours separated by spaces would fuse "10.0.0.1 10.0.0.2".
-        anonymized = self._engine.anonymize(
-            text=text,
-            analyzer_results=results,
-            operators=self._operators,
-            merge_entities_with_spaces=False,
-        )
-        return anonymized.text
+        self._mentions = True
+        try:
+            return "".join(self.sanitize_lines(text.splitlines(keepends=True)))
+        finally:
+            self._mentions = False
 
     def sanitize_lines(self, lines: Iterable[str]) -> Iterator[str]:
-        """Sanitize line by line; a multi-line private key block comes out as one item."""
+        """Sanitize line by line, one output item per line, in constant memory.
+
+        A multi-line private key block comes out as one item. After a secret key with no value
+        on its line (YAML ``password:`` or ``token: |``), the following more indented lines are
+        its value and are redacted whole. Lines go to presidio in small batches: one call per
+        line would cost more than finding the spans.
+        """
+        batch: list[tuple[str, bool]] = []
+        size = 0
+        for unit, scan in self._units(lines):
+            batch.append((unit, scan))
+            size += len(unit)
+            if len(batch) >= BATCH_LINES or size >= BATCH_CHARS:
+                yield from self._sanitize_batch(batch)
+                batch, size = [], 0
+        if batch:
+            yield from self._sanitize_batch(batch)
+
+    def _units(self, lines: Iterable[str]) -> Iterator[tuple[str, bool]]:
+        """(text, whether it still needs scanning): lines, key blocks, redacted YAML values."""
         block: list[str] = []
         size = 0
+        value_indent: int | None = None  # indent of a dangling secret key, while its value runs
         for line in lines:
             if not isinstance(line, str):
                 raise UsageError(f"sanitize_lines() takes str lines, not {type(line).__name__}")
+            if value_indent is not None and line.strip() and not block:
+                if len(line) - len(line.lstrip()) > value_indent:
+                    yield self._redact_line(line), False
+                    continue
+                value_indent = None
+            body = line.rstrip()
+            dangling = (
+                DANGLING_SECRET_KEY.match(body) if body[-1:] in _KEY_ENDS and not block else None
+            )
+            if dangling is not None:
+                value_indent = len(dangling.group(1).expandtabs())
             if block:
                 block.append(line)
                 size += len(line)
                 if _PEM_END.search(line) or len(block) >= PEM_MAX_LINES or size >= PEM_MAX_CHARS:
-                    yield self._sanitize_block(block)
+                    yield _joined_block(block), True
                     block, size = [], 0
             elif _opens_pem_block(line):
                 block, size = [line], len(line)
             else:
-                yield self._sanitize(line)
+                yield line, True
         if block:
-            yield self._sanitize_block(block)
+            yield _joined_block(block), True
+
+    def _sanitize_batch(self, batch: list[tuple[str, bool]]) -> list[str]:
+        scanned = iter(self._scanner.find_many([unit for unit, scan in batch if scan]))
+        found = [
+            _non_overlapping(self._with_mentions(unit, next(scanned))) if scan else []
+            for unit, scan in batch
+        ]
+        if not any(found):
+            return [unit for unit, _ in batch]
+        # Presidio applies operators from the end of the text backwards; numbering must follow
+        # the order of appearance, so pseudonyms are issued here and the operators look them up.
+        results: list[RecognizerResult] = []
+        sizes: list[int] = []
+        offset = 0
+        for (unit, _), spans in zip(batch, found, strict=True):
+            size = len(unit)
+            for span in spans:
+                if span.entity_type in IRREVERSIBLE_TYPES:
+                    replacement = REDACTED
+                else:
+                    replacement = self._pseudonym(span.entity_type, unit[span.start : span.end])
+                size += len(replacement) - (span.end - span.start)
+                self._counts[span.entity_type] = self._counts.get(span.entity_type, 0) + 1
+                start, end = offset + span.start, offset + span.end
+                results.append(RecognizerResult(span.entity_type, start, end, span.score))
+            sizes.append(size)
+            offset += len(unit)
+        text = self._anonymize("".join(unit for unit, _ in batch), results)
+        if len(text) != sum(sizes):  # not expected; never cut a value in two if it happens
+            starts = itertools.accumulate((len(unit) for unit, _ in batch), initial=0)
+            return [
+                self._anonymize(unit, _shifted(results, start, start + len(unit)))
+                for (unit, _), start in zip(batch, starts, strict=False)
+            ]
+        out: list[str] = []
+        offset = 0
+        for size in sizes:
+            out.append(text[offset : offset + size])
+            offset += size
+        return out
+
+    def _with_mentions(self, unit: str, spans: list[Span]) -> list[Span]:
+        if self._mentions and self._names:
+            spans += self._mentioned(unit)
+        return spans
+
+    def _mentioned(self, text: str) -> list[Span]:
+        if self._names_pattern is None:
+            alternatives = "|".join(map(re.escape, sorted(self._names, key=len, reverse=True)))
+            self._names_pattern = re.compile(rf"(?<![\w.@/-])(?:{alternatives})(?![\w@-])")
+        return [
+            Span(m.start(), m.end(), self._names[m.group()], 0.4)
+            for m in self._names_pattern.finditer(text)
+        ]
+
+    def _remember(self, entity_type: str, original: str) -> None:
+        # Three characters at least: shorter names ("ab") are too likely to be ordinary words.
+        if (
+            entity_type in (USER, HOST)
+            and "." not in original
+            and len(original) >= 3
+            and original.lower() not in self._allow
+            and original not in self._names
+        ):
+            self._names[original] = entity_type
+            self._names_pattern = None
+
+    def _anonymize(self, text: str, results: list[RecognizerResult]) -> str:
+        # The results do not overlap, so presidio's conflict handling keeps them all; its
+        # merging of same-type neighbours separated by spaces would fuse "10.0.0.1 10.0.0.2".
+        return self._engine.anonymize(
+            text=text,
+            analyzer_results=results,
+            operators=self._operators,
+            merge_entities_with_spaces=False,
+        ).text
 
     def restore(self, text: str) -> str:
         """Replace every known pseudonym by its original; ``[SECRET_TOKEN]`` and unknowns stay."""
@@ -264,9 +318,11 @@ class Sanitizer:
         """Entity type → number of replacements made so far."""
         return dict(self._counts)
 
-    def _sanitize_block(self, lines: list[str]) -> str:
-        ended = [line if line[-1:] in _LINE_BREAKS else line + "\n" for line in lines[:-1]]
-        return self._sanitize("".join([*ended, lines[-1]]))
+    def _redact_line(self, line: str) -> str:
+        body = line.rstrip("\r\n")
+        indent = body[: len(body) - len(body.lstrip())]
+        self._counts[SECRET] = self._counts.get(SECRET, 0) + 1
+        return indent + REDACTED + line[len(body) :]
 
     def _load_inventory(self, hosts: Mapping[str, Sequence[str]]) -> None:
         """Fill ``_inventory``: lower-case name, alias or short name → owning inventory name."""
@@ -290,7 +346,6 @@ class Sanitizer:
                     if key and key not in self._allow:
                         claimed[key] = owner if claimed.get(key, owner) == owner else key
         self._inventory = {**claims[1], **claims[0]}
-        self._inventory_labels = max((name.count(".") + 1 for name in self._inventory), default=0)
 
     def _identity(self, entity_type: str, surface: str) -> tuple[str, str]:
         """(comparison key, original to restore) of a value; raises ValueError on bad addresses."""
@@ -302,13 +357,23 @@ class Sanitizer:
         if entity_type == HOST:
             short, _, domain = lower.partition(".")
             owner = self._inventory.get(lower)
-            if owner is None and (self._is_internal(domain) or domain in self._inventory_domains):
+            internal = self._context.is_internal(domain)
+            if owner is None and (internal or domain in self._inventory_domains):
                 owner = self._inventory.get(short)
             if owner is not None:
                 return owner.lower(), owner
+        if entity_type == USER:  # Unix user names are case-sensitive
+            return surface, surface
+        if entity_type == MAC:
+            return lower.replace("-", ":"), surface
+        if entity_type == PHONE:
+            return "".join(c for c in surface if c.isdigit()), surface
         return lower, surface
 
     def _pseudonym(self, entity_type: str, surface: str) -> str:
+        seen = self._seen.get((entity_type, surface))
+        if seen is not None:  # the same spelling again: skip parsing and normalizing it
+            return seen
         key, original = self._identity(entity_type, surface)
         pseudonym = self._keys.get((entity_type, key))
         if pseudonym is None:
@@ -316,96 +381,57 @@ class Sanitizer:
             pseudonym = f"[{entity_type}_{self._last[entity_type]}]"
             self._keys[(entity_type, key)] = pseudonym
             self._originals[pseudonym] = original
+        self._seen[(entity_type, surface)] = pseudonym
+        self._remember(entity_type, surface)
         return pseudonym
 
     def _replacer(self, entity_type: str) -> Callable[[str], str]:
         return lambda surface: self._pseudonym(entity_type, surface)
 
-    def _is_internal(self, name: str) -> bool:
-        return name in self._internal or name.endswith(self._internal_suffixes)
 
-    def _secrets(self, text: str) -> Iterator[RecognizerResult]:
-        lower = text.lower()
-        for needle, pattern in _SECRET_PATTERNS:
-            for match in pattern.finditer(text) if needle in lower else ():
-                start, end = match.span(match.lastindex or 0)
-                if start < end:
-                    yield RecognizerResult(REDACTED_TYPE, start, end, 1.0)
+def _non_overlapping(spans: list[Span]) -> list[Span]:
+    """Keep a deterministic set of disjoint spans, sorted by start.
 
-    def _addresses(self, text: str) -> Iterator[RecognizerResult]:
-        for match in _EMAIL.finditer(text) if "@" in text else ():
-            if match.group().lower() not in self._allow:
-                yield RecognizerResult(EMAIL, match.start(), match.end(), 0.9)
-        for match in _IPV4.finditer(text):
-            ipv4 = ipaddress.IPv4Address(match.group())
-            # Loopback, 0.0.0.0/8 (also 0.0.0.6-style versions) and 240/4 (netmasks) say nothing.
-            silent = ipv4.is_loopback or ipv4.is_reserved or ipv4 in _THIS_NETWORK
-            if not silent and match.group() not in self._allow:
-                yield RecognizerResult(IP, match.start(), match.end(), 0.9)
-        for match in _IPV6.finditer(text) if ":" in text else ():
-            try:
-                ipv6 = ipaddress.IPv6Address(match.group(1))
-            except ValueError:
-                continue
-            if not (
-                ipv6.is_loopback or ipv6.is_unspecified or match.group(1).lower() in self._allow
-            ):
-                yield RecognizerResult(IPV6, match.start(1), match.end(1), 0.9)
-
-    def _hosts(self, text: str) -> Iterator[RecognizerResult]:
-        for match in _DOTTED_WORD.finditer(text) if self._inventory else ():
-            labels = match.group().split(".", self._inventory_labels)[: self._inventory_labels]
-            for n in range(len(labels), 0, -1):
-                name = ".".join(labels[:n])
-                if name.lower() in self._inventory:
-                    yield RecognizerResult(HOST, match.start(), match.start() + len(name), 0.95)
-                    break
-        for match in _FQDN.finditer(text) if "." in text else ():
-            if self._is_host_name(match.group()):
-                yield RecognizerResult(HOST, match.start(), match.end(), 0.6)
-
-    def _is_host_name(self, name: str) -> bool:
-        lower = name.lower()
-        if lower in self._allow or lower.removeprefix("www.") in _PUBLIC_DOC_HOSTS:
-            return False
-        labels = name.split(".")
-        if any(label.endswith("-") or len(label) > 63 for label in labels):
-            return False
-        if self._is_internal(lower):
-            return True
-        tld = labels[-1]
-        # Mixed-case last labels are class names (org.apache.hadoop.Foo), not top-level domains.
-        if not (tld.islower() or tld.isupper()) or tld.lower() not in _TLDS:
-            return False
-        return not (len(labels) > 2 and labels[0].lower() in _PACKAGE_ROOTS)
-
-
-def _non_overlapping(results: list[RecognizerResult]) -> list[RecognizerResult]:
-    """Keep a deterministic set of disjoint results, sorted by start.
-
-    Secrets win any overlap (a secret inside a restorable span would come back on restore); among
-    the rest the longer span wins, then the higher score, then the earlier start.
+    Irreversible types win any overlap (a secret inside a restorable span would come back on
+    restore); among the rest the longer span wins, then the higher score, then the earlier start.
     """
-    ranked = sorted(results, key=_rank)
+    if len(spans) < 2:
+        return spans
+    ranked = sorted(spans, key=_rank)
     starts: list[int] = []
-    kept: list[RecognizerResult] = []
-    for result in ranked:
-        i = bisect.bisect_left(starts, result.start)
-        clear_before = i == 0 or kept[i - 1].end <= result.start
-        clear_after = i == len(kept) or result.end <= kept[i].start
+    kept: list[Span] = []
+    for span in ranked:
+        i = bisect.bisect_left(starts, span.start)
+        clear_before = i == 0 or kept[i - 1].end <= span.start
+        clear_after = i == len(kept) or span.end <= kept[i].start
         if clear_before and clear_after:
-            starts.insert(i, result.start)
-            kept.insert(i, result)
+            starts.insert(i, span.start)
+            kept.insert(i, span)
     return kept
 
 
-def _rank(result: RecognizerResult) -> tuple[bool, int, float, int]:
+def _rank(span: Span) -> tuple[bool, int, float, int, str]:
     return (
-        result.entity_type != REDACTED_TYPE,
-        result.start - result.end,
-        -result.score,
-        result.start,
+        span.entity_type not in IRREVERSIBLE_TYPES,
+        span.start - span.end,
+        -span.score,
+        span.start,
+        span.entity_type,
     )
+
+
+def _joined_block(lines: list[str]) -> str:
+    ended = [line if line[-1:] in _LINE_BREAKS else line + "\n" for line in lines[:-1]]
+    return "".join([*ended, lines[-1]])
+
+
+def _shifted(results: list[RecognizerResult], start: int, end: int) -> list[RecognizerResult]:
+    """The results between ``start`` and ``end``, in offsets from ``start``."""
+    return [
+        RecognizerResult(r.entity_type, r.start - start, r.end - start, r.score)
+        for r in results
+        if start <= r.start and r.end <= end
+    ]
 
 
 def _opens_pem_block(line: str) -> bool:

@@ -1,0 +1,566 @@
+"""Find sensitive spans in one line of text: what, where, and nothing else (pure).
+
+Each recognizer is a compiled regular expression plus validation (``ipaddress`` for addresses,
+Luhn for cards, entropy for unknown tokens). Python's ``re`` scans at 20-60 MB/s per pattern, and
+there are dozens of patterns; so a Hyperscan database of cheap *triggers* (one per family, each
+matching a superset of what its family's patterns match) is scanned once per line, and only the
+families it names run their patterns. Without Hyperscan every family runs: same results, slower.
+The :class:`~remediate.sanitizer.Sanitizer` decides what to do with the spans.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import ipaddress
+import itertools
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Final, NamedTuple
+
+IP: Final = "IP_ADDRESS"
+IPV6: Final = "IPV6_ADDRESS"
+EMAIL: Final = "EMAIL"
+HOST: Final = "HOST"
+USER: Final = "USER"
+MAC: Final = "MAC_ADDRESS"
+PHONE: Final = "PHONE_NUMBER"
+SECRET: Final = "SECRET_TOKEN"  # noqa: S105 (an entity type, not a password)
+CARD: Final = "CREDIT_CARD"
+NATIONAL_ID: Final = "NATIONAL_ID"
+# Identifiers the model reasons about: numbered pseudonyms, mapped back for execution and people.
+PSEUDONYM_TYPES: Final = (IP, IPV6, EMAIL, HOST, USER, MAC, PHONE)
+# Replaced irreversibly, never stored.
+IRREVERSIBLE_TYPES: Final = (SECRET, CARD, NATIONAL_ID)
+
+
+class Span(NamedTuple):
+    start: int
+    end: int
+    entity_type: str
+    score: float
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Two-letter codes that are also common file extensions (py, sh, md, pl, rs, so, in, tf, mk, am,
+# mo, la, do, ...)
+# and gTLDs that are common words in logs (name, host, zip) are left out on purpose.
+TLDS: Final = _words(
+    """com net org edu gov mil int info biz io co ai dev cloud tech online site xyz me tv
+    asia mobi pro jobs travel arpa us eu uk de fr nl be ch at se dk fi no es it pt ie cz sk ru ua
+    cn jp kr hk tw sg au nz ca br mx ar cl za il tr gr ro hu bg hr si lt lv ee lu is kz vn th ph
+    om ae sa qa kw bh jo lb eg ma tn dz ng ke gh tz ug et pk bd lk np my id pe ve uy ec bo cr gt
+    hn sv ni cu pr jm tt ba al by ge az uz kg tj mn kh mm ir iq af sy
+    """
+)
+PUBLIC_DOC_HOSTS: Final = _words(
+    """docs.ansible.com ansible.com galaxy.ansible.com prometheus.io github.com docs.github.com
+    raw.githubusercontent.com gitlab.com docs.gitlab.com kubernetes.io docs.docker.com docker.com
+    hub.docker.com grafana.com nginx.org nginx.com httpd.apache.org apache.org docs.python.org
+    python.org pypi.org readthedocs.io docs.openstack.org redis.io postgresql.org dev.mysql.com
+    elastic.co stackoverflow.com en.wikipedia.org man7.org access.redhat.com docs.aws.amazon.com
+    learn.microsoft.com cloud.google.com"""
+)
+# Names every host has for itself: they identify nothing.
+LOCAL_HOSTS: Final = _words("localhost localhost.localdomain ip6-localhost ip6-loopback")
+# Accounts every Unix host has: naming them reveals nothing and the model needs "root".
+SYSTEM_USERS: Final = _words("root nobody daemon bin sys adm sshd www-data")
+# Values after "password=" that are placeholders, not secrets.
+NOT_SECRETS: Final = _words("none null nil true false yes no n/a - * ** *** [SECRET_TOKEN]")
+# org.apache.hadoop.io, com.tencent.mm.activity.info: Java/Android packages, not hosts.
+_PACKAGE_ROOTS = frozenset(("com", "org", "net", "java", "javax", "android", "kotlin", "scala"))
+
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+# Not inside a longer dotted run: 6.1.7601.23505 and 1.2.3.4.5 are versions, not addresses.
+_IPV4 = re.compile(rf"(?<![\w.~]){_OCTET}(?:\.{_OCTET}){{3}}(?!\w|\.\w)", re.ASCII)
+_THIS_NETWORK = ipaddress.IPv4Network("0.0.0.0/8")
+# Only candidates; ipaddress decides (16:13:38 and MAC addresses do not parse). An interface
+# label in front (en0:2607:f140::1) is skipped, a ninth group (0:0:0:0:0:0:0:0:2181) is not;
+# a zone id (fe80::1%eth0) stays outside the span.
+_IPV6 = re.compile(
+    r"(?<![\w:.])(?:[0-9A-Fa-f]*[G-Zg-z_]\w*[+!-]?:)?((?=[0-9A-Fa-f:.]*\d)(?:[0-9A-Fa-f]{0,4}:){2,7}"
+    r"(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?)(?![\w:]|\.\d)",
+    re.ASCII,
+)
+_MAC = re.compile(
+    r"(?<![\w:.-])(?:[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}"
+    r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![\w:.-])",
+    re.ASCII,
+)
+# %40 is an URL-encoded @ (13957525385%40163.com@p28-contacts.icloud.com is one address).
+_EMAIL = re.compile(
+    r"(?<![\w.%+-])[\w.%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])"
+)
+_PHONE = re.compile(
+    r"(?<![\w+.-])(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]?\d{2,4}){1,4}"
+    r"|\(\d{3}\) ?\d{3}-\d{4}|\d{3}-\d{3}-\d{4})(?![\w.-]|:\d)",
+    re.ASCII,
+)
+_LABEL = r"[A-Za-z0-9][A-Za-z0-9-]*"
+_FQDN = re.compile(rf"(?<![\w.-]){_LABEL}(?:\.{_LABEL})+(?![\w(-]|\.[A-Za-z0-9])")
+_DOTTED_WORD = re.compile(r"(?<![\w.-])[\w-]+(?:\.[\w-]+)*")
+# Conventional cluster node names (node-246, compute17, worker-3): no FQDN rule sees them.
+_NODE_NAME = re.compile(
+    r"(?<![\w./-])(?:node|compute|worker|gpu|srv|server|vm)-?[A-Za-z]?\d{1,5}(?![\w-])",
+    re.IGNORECASE,
+)
+# Java's InetAddress.toString(): "name/10.1.2.3".
+_NAME_SLASH_IP = re.compile(
+    r"(?<![\w./-])([A-Za-z][\w-]*(?:\.[\w-]+)*)/(?:\d{1,3}\.){3}\d{1,3}(?![\w.])", re.ASCII
+)
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+# RFC 3164 (Jun 14 15:16:01 combo sshd[1]:) and ISO stamps; "user@host" and "host/host" forms.
+# A token followed by "[" or ":" is the program of a header without a host; a token not followed
+# by a program ("2026-11-20T09:14:02+00:00 webapp pid 7 listening") is not a host either.
+_SYSLOG_HOST = re.compile(
+    rf"(?:\b{_MONTH} +\d{{1,2}} \d\d:\d\d:\d\d|\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d[.\d]*"
+    r"(?:Z|[+-]\d\d:?\d\d)?) (?:[\w.-]+@)?([A-Za-z0-9][\w.-]*)(?:/([A-Za-z0-9][\w.-]*))?"
+    # then the program: "sshd[24200]:", "kernel:", "Microsoft Word[14463]:", "launchd[1] (...)"
+    r"(?= (?:\S+(?: [\w.]+)?(?:\[\d+\])?:(?:\s|$)|[^\s\[]+\[\d+\]))"
+)
+_USER_NAME = r"([A-Za-z_][\w.-]{0,31}[\w$]|[A-Za-z_])"
+# Every branch starts with a literal, so the scan skips most positions; the word boundary in
+# front is checked afterwards (a look-behind first would disable that skip).
+_USER_CONTEXT = re.compile(
+    r"(?:(?:r?user|logname|login|username|uname)=|(?:[Ii]nvalid|[Ii]llegal) user "
+    r"|for (?:invalid user |illegal user |user )?(?=\S+ from )|for user "
+    r"|/home/|/Users/|:\\Users\\|/usercache/|/staging/)" + _USER_NAME + r"(?![\w$@-])"
+)
+_ACL_USERS = re.compile(r"\bacls to: ([\w.,-]+)")
+# The host of a URL authority (hdfs://namenode:9000/, https://user@host/) and PAM's rhost=.
+_URL_HOST = re.compile(
+    r"\b[A-Za-z][A-Za-z0-9+.-]*://(?:[^\s/@]*@)?([A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?)(?=[:/\s\]]|$)"
+)
+_RHOST = re.compile(r"\brhost=([A-Za-z0-9][\w.-]*)")
+_KEYWORD = (
+    # A prefix glued to the keyword still names a secret: PGPASSWORD, DB_PASSWORD, aws_secret_...
+    r"(?:[A-Za-z0-9]*passw(?:or)?d|pwd|passphrase|secret|token|api[-_]?key|apikey"
+    r"|access[-_]?key|private[-_]?key|account[-_]?key|shared[-_]?access[-_]?key|credentials?"
+    r"|client[-_]?secret|auth|sig|signature)(?:[-_][A-Za-z0-9]+)*"
+)
+_PEM_BEGIN = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
+_PEM_END = re.compile(r"-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
+# "password:" with nothing after it: the value is on the next, more indented, lines (YAML).
+DANGLING_SECRET_KEY: Final = re.compile(
+    rf"^([ \t]*)(?:- )?[\"']?(?:[\w-]*[-_])?{_KEYWORD}[\"']?[ \t]*:[ \t]*[|>]?[-+]?[ \t]*$",
+    re.IGNORECASE,
+)
+_KEY_VALUE = re.compile(
+    rf"(?<![A-Za-z0-9]){_KEYWORD}[\"']?[ \t]*[:=][ \t]*(?!\[SECRET_TOKEN\])"
+    r"(?:\"([^\"\n]*)\"|'([^'\n]*)'|([^\s\"',;&)}\]]+))",
+    re.IGNORECASE,
+)
+_URL_CREDENTIALS = re.compile(r"://([^\s:/@]*:[^\s/@]+)@")
+_AUTHORIZATION = re.compile(
+    r"\b(?:proxy-)?authorization[\"']?[ \t]*[:=][ \t]*[\"']?"
+    r"(?:(?:bearer|basic|token|digest)[ \t]+)?([^\s\"',;]+)",
+    re.IGNORECASE,
+)
+_BEARER = re.compile(r"\b(?:bearer|basic)[ \t]+([A-Za-z0-9._~+/-]{16,}=*)", re.IGNORECASE)
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
+_PRIVATE_KEY = re.compile(rf"{_PEM_BEGIN.pattern}(?:.*?{_PEM_END.pattern}|.*?(?=\n?\Z))", re.S)
+_VENDOR_KEYS = re.compile(
+    r"(?<![A-Za-z0-9_-])(?:(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)[A-Z0-9]{16}"  # AWS
+    r"|AIza[0-9A-Za-z_-]{35}|ya29\.[0-9A-Za-z_-]{20,}"  # Google API key, OAuth token
+    r"|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}"  # GitHub
+    r"|gl(?:pat|dt|rt|ptt|soat|cbt)-[A-Za-z0-9_-]{20,}"  # GitLab
+    r"|npm_[A-Za-z0-9]{36}"  # npm
+    r"|xox[abposr]-[A-Za-z0-9-]{10,}|xapp-\d-[A-Za-z0-9-]{10,}"  # Slack
+    r"|(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9]{16,}"  # Stripe
+    r"|SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}"  # SendGrid
+    r"|sk-[A-Za-z0-9_-]{20,}"  # OpenAI-style
+    r"|hv[sbr]\.[A-Za-z0-9_-]{24,}|s\.[A-Za-z0-9]{24}"  # Vault
+    r")(?![A-Za-z0-9_-])"
+)
+_SLACK_WEBHOOK = re.compile(r"hooks\.slack\.com/(?:services|workflows)/([A-Za-z0-9/_-]+)")
+_SECRET_CONTEXT = re.compile(
+    r"passw|secret|token|api[-_ ]?key|credential|private[-_ ]?key|bearer|signature|authoriz",
+    re.IGNORECASE,
+)
+_TOKEN_CANDIDATE = re.compile(r"(?<![\w+/=.-])[A-Za-z0-9+/_-]{20,}={0,2}(?![\w+/=.-])")
+_CARD = re.compile(r"(?<![\w.-])(?:\d{4}[ -]?){3}\d{1,7}(?![\w.-]|:\d)", re.ASCII)
+_SSN = re.compile(r"(?<![\w.-])(\d{3})-(\d{2})-(\d{4})(?![\w.-])", re.ASCII)
+_NINO = re.compile(r"\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b", re.ASCII)
+
+
+class Context:
+    """What the host recognizers know: the inventory and the configured names."""
+
+    def __init__(
+        self, inventory: Mapping[str, str], internal: frozenset[str], allow: frozenset[str]
+    ) -> None:
+        self.inventory = inventory  # lower-case name, alias or short name → owner
+        self.internal = internal
+        self.allow = allow
+        self.internal_suffixes = tuple("." + d for d in internal)
+
+    def is_internal(self, name: str) -> bool:
+        return name in self.internal or name.endswith(self.internal_suffixes)
+
+
+_Finder = Callable[[str, Context], Iterator[Span]]
+
+
+def _ipv4(text: str, ctx: Context) -> Iterator[Span]:
+    for match in _IPV4.finditer(text):
+        if not _silent_ipv4(match.group()) and match.group() not in ctx.allow:
+            yield Span(match.start(), match.end(), IP, 0.9)
+
+
+@functools.lru_cache(maxsize=4096)  # logs repeat their addresses; bounded, so memory stays flat
+def _silent_ipv4(text: str) -> bool:
+    """Loopback, 0.0.0.0/8 (also 0.0.0.6-style versions) and 240/4 (netmasks) say nothing."""
+    ipv4 = ipaddress.IPv4Address(text)
+    return ipv4.is_loopback or ipv4.is_reserved or ipv4 in _THIS_NETWORK
+
+
+def _ipv6(text: str, ctx: Context) -> Iterator[Span]:
+    for match in _IPV6.finditer(text):
+        try:
+            ipv6 = ipaddress.IPv6Address(match.group(1))
+        except ValueError:
+            continue
+        if not (ipv6.is_loopback or ipv6.is_unspecified or match.group(1).lower() in ctx.allow):
+            yield Span(match.start(1), match.end(1), IPV6, 0.9)
+
+
+def _mac(text: str, ctx: Context) -> Iterator[Span]:
+    for match in _MAC.finditer(text):
+        if match.group().lower() not in ctx.allow:
+            yield Span(match.start(), match.end(), MAC, 0.9)
+
+
+def _email(text: str, ctx: Context) -> Iterator[Span]:
+    for match in _EMAIL.finditer(text):
+        if match.group().lower() not in ctx.allow:
+            yield Span(match.start(), match.end(), EMAIL, 0.9)
+
+
+def _phone(text: str, ctx: Context) -> Iterator[Span]:
+    for match in _PHONE.finditer(text):
+        digits = sum(c.isdigit() for c in match.group())
+        if 10 <= digits <= 15:
+            yield Span(match.start(), match.end(), PHONE, 0.7)
+
+
+def _inventory_hosts(text: str, ctx: Context) -> Iterator[Span]:
+    depth = max((name.count(".") + 1 for name in ctx.inventory), default=0)
+    for match in _DOTTED_WORD.finditer(text):
+        labels = match.group().split(".", depth)[:depth]
+        for n in range(len(labels), 0, -1):
+            name = ".".join(labels[:n])
+            if name.lower() in ctx.inventory:
+                yield Span(match.start(), match.start() + len(name), HOST, 0.95)
+                break
+
+
+def _fqdn_hosts(text: str, ctx: Context) -> Iterator[Span]:
+    for match in _FQDN.finditer(text):
+        if is_host_name(match.group(), ctx):
+            yield Span(match.start(), match.end(), HOST, 0.6)
+
+
+def _syslog_hosts(text: str, ctx: Context) -> Iterator[Span]:
+    for match in _SYSLOG_HOST.finditer(text):
+        name = match.group(1)
+        if name.lower() in ctx.allow or name.lower() in LOCAL_HOSTS:
+            continue
+        if name[0].isdigit() and _is_address(name):
+            continue
+        yield Span(match.start(1), match.end(1), HOST, 0.8)
+        if match.group(2):
+            yield Span(match.start(2), match.end(2), HOST, 0.8)
+
+
+def _named_hosts(text: str, ctx: Context) -> Iterator[Span]:
+    for match in _NODE_NAME.finditer(text):
+        if match.group().lower() not in ctx.allow:
+            yield Span(match.start(), match.end(), HOST, 0.6)
+    for match in _NAME_SLASH_IP.finditer(text):
+        if match.group(1).lower() not in ctx.allow:
+            yield Span(match.start(1), match.end(1), HOST, 0.7)
+
+
+def _context_hosts(text: str, ctx: Context) -> Iterator[Span]:
+    for pattern in (_URL_HOST, _RHOST):
+        for match in pattern.finditer(text):
+            name = match.group(1)
+            lower = name.lower()
+            quiet = lower in ctx.allow or lower in PUBLIC_DOC_HOSTS or lower in LOCAL_HOSTS
+            if not (quiet or _is_address(name)):
+                yield Span(match.start(1), match.end(1), HOST, 0.7)
+
+
+def _users(text: str, ctx: Context) -> Iterator[Span]:
+    for match in _USER_CONTEXT.finditer(text):
+        if not _stands_alone(text, match.start()):
+            continue
+        name = match.group(1)
+        if name.lower() not in SYSTEM_USERS and name.lower() not in ctx.allow:
+            yield Span(match.start(1), match.end(1), USER, 0.8)
+    for match in _ACL_USERS.finditer(text):
+        at = match.start(1)
+        for name in match.group(1).split(","):
+            if name and name.lower() not in SYSTEM_USERS and name.lower() not in ctx.allow:
+                yield Span(at, at + len(name), USER, 0.8)
+            at += len(name) + 1
+
+
+def _stands_alone(text: str, start: int) -> bool:
+    """Whether a user-name context found at ``start`` is not the tail of a longer word."""
+    before = text[start - 1 : start]
+    if text[start] == ":":  # C:\Users\name: the drive letter must stand alone
+        return before.isalpha() and not _word_char(text[start - 2 : start - 1])
+    if text.startswith(("/Users/", "/usercache/", "/staging/"), start):
+        return True
+    return not (_word_char(before) or (before == "." and text[start] == "/"))
+
+
+def _word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _groups(pattern: re.Pattern[str], entity_type: str = SECRET) -> _Finder:
+    """Spans of the last group that matched, or of the whole match when there is none."""
+
+    def find(text: str, ctx: Context) -> Iterator[Span]:
+        for match in pattern.finditer(text):
+            start, end = match.span(match.lastindex or 0)
+            if start < end and match.group(match.lastindex or 0).lower() not in NOT_SECRETS:
+                yield Span(start, end, entity_type, 1.0)
+
+    return find
+
+
+def _entropy_tokens(text: str, ctx: Context) -> Iterator[Span]:
+    """Unknown token formats: long, mixed, random-looking strings on a line that talks secrets."""
+    if _SECRET_CONTEXT.search(text) is None:
+        return
+    for match in _TOKEN_CANDIDATE.finditer(text):
+        token = match.group()
+        mixed = sum((any(c.isdigit() for c in token), any(c.isalpha() for c in token)))
+        if mixed == 2 and "/" not in token.strip("/") and shannon_entropy(token) >= 3.5:
+            yield Span(match.start(), match.end(), SECRET, 0.7)
+
+
+def _cards(text: str, ctx: Context) -> Iterator[Span]:
+    for match in _CARD.finditer(text):
+        digits = re.sub(r"\D", "", match.group())
+        if 13 <= len(digits) <= 19 and _card_prefix(digits) and luhn_valid(digits):
+            yield Span(match.start(), match.end(), CARD, 0.9)
+
+
+def _national_ids(text: str, ctx: Context) -> Iterator[Span]:
+    for match in _SSN.finditer(text):
+        area, group, serial = match.groups()
+        if area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000":
+            yield Span(match.start(), match.end(), NATIONAL_ID, 0.8)
+    for match in _NINO.finditer(text):
+        yield Span(match.start(), match.end(), NATIONAL_ID, 0.7)
+
+
+class Family(NamedTuple):
+    """Recognizers that share one trigger: the trigger must match wherever any of them does."""
+
+    trigger: str  # Hyperscan syntax (no look-around), matched case-insensitively
+    finders: tuple[_Finder, ...]
+
+
+FAMILIES: Final = (
+    Family(r"\d\.\d{1,3}\.\d{1,3}\.\d", (_ipv4,)),
+    Family(r"::|[0-9a-f]{0,4}:[0-9a-f]{0,4}:[0-9a-f]{0,4}:[0-9a-f]{0,4}:", (_ipv6,)),
+    Family(
+        r"[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}"
+        r"|[0-9a-f]{2}-[0-9a-f]{2}-[0-9a-f]{2}-[0-9a-f]{2}-[0-9a-f]{2}-[0-9a-f]{2}"
+        r"|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}",
+        (_mac,),
+    ),
+    Family(r"(?:@|%40)[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2}", (_email,)),
+    Family(r"\+\d|\(\d{3}\)|\d{3}-\d{3}-\d{4}", (_phone,)),
+    Family(
+        rf"{_MONTH} +\d{{1,2}} \d\d:\d\d:\d\d |\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d", (_syslog_hosts,)
+    ),
+    Family(
+        r"(?:node|compute|worker|gpu|srv|server|vm)-?[a-z]?\d"
+        r"|[a-z][a-z0-9_.-]*/\d{1,3}\.\d{1,3}\.\d{1,3}\.\d",
+        (_named_hosts,),
+    ),
+    Family(r"://|rhost=", (_context_hosts,)),
+    Family(
+        r"user|logname=|login=|uname=|for \S+ from |acls to: |/home/|/Users/|\\Users\\"
+        r"|/usercache/|/staging/",
+        (_users,),
+    ),
+    Family(r"-----BEGIN", (_groups(_PRIVATE_KEY),)),
+    Family(r"://[^\s/@]*:[^\s/@]*@", (_groups(_URL_CREDENTIALS),)),
+    Family(
+        r"(?:passw|pwd|passphrase|secret|token|api.?key|access.?key|private.?key|account.?key"
+        r"|shared.?access|credential|auth|sig)[a-z0-9_-]*[\"']?[ \t]*[:=]"
+        r"|(?:bearer|basic)[ \t]+[a-z0-9._~+/-]{16}",
+        (_groups(_KEY_VALUE), _groups(_AUTHORIZATION), _groups(_BEARER)),
+    ),
+    Family(_SECRET_CONTEXT.pattern.replace("[-_ ]", "."), (_entropy_tokens,)),
+    Family(r"eyJ", (_groups(_JWT),)),
+    Family(
+        r"akia|asia|agpa|aida|aroa|aipa|anpa|anva|aiza|ya29\.|gh[pousr]_|github_pat_|gl[a-z]+-"
+        r"|npm_|xox|xapp-|[sr]k_|whsec_|sg\.|sk-|hv[sbr]\.|s\.[a-z0-9]{24}",
+        (_groups(_VENDOR_KEYS),),
+    ),
+    Family(r"hooks\.slack\.com/", (_groups(_SLACK_WEBHOOK),)),
+    Family(r"\d{4}[ -]?\d{4}[ -]?\d{4}[ -]?\d", (_cards,)),
+    Family(r"\d{3}-\d{2}-\d{4}|[a-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[a-d]", (_national_ids,)),
+    Family("", (_fqdn_hosts,)),  # the trigger depends on the internal domains: see Scanner
+)
+
+
+def is_host_name(name: str, ctx: Context) -> bool:
+    lower = name.lower()
+    if lower in ctx.allow or lower in LOCAL_HOSTS or lower.removeprefix("www.") in PUBLIC_DOC_HOSTS:
+        return False
+    labels = name.split(".")
+    if any(label.endswith("-") or len(label) > 63 for label in labels):
+        return False
+    if ctx.is_internal(lower):
+        return True
+    tld = labels[-1]
+    # Mixed-case last labels are class names (org.apache.hadoop.Foo), not top-level domains.
+    if not (tld.islower() or tld.isupper()) or tld.lower() not in TLDS:
+        return False
+    return not (len(labels) > 2 and labels[0].lower() in _PACKAGE_ROOTS)
+
+
+def shannon_entropy(text: str) -> float:
+    """Bits per character of ``text`` taken as a sample of its own characters."""
+    counts: dict[str, int] = {}
+    for char in text:
+        counts[char] = counts.get(char, 0) + 1
+    total = len(text)
+    return -sum(n / total * math.log2(n / total) for n in counts.values())
+
+
+def _elsewhere(text: str, names: set[str]) -> Iterator[Span]:
+    """Other occurrences on the line of host names found by context: "Old: web1/10.0.0.1 New:
+    web1:9000", Thunderbird's "dn228 Nov 9 12:01:01 dn228/dn228"."""
+    for name in names:
+        at = text.find(name)
+        while at >= 0:
+            end = at + len(name)
+            if not _glued(text[at - 1 : at], text[end : end + 1]):
+                yield Span(at, end, HOST, 0.5)
+            at = text.find(name, end)
+
+
+def _glued(before: str, after: str) -> bool:
+    """Whether a name between these characters is part of a longer word."""
+    return (bool(before) and (before.isalnum() or before in "_.-")) or (
+        bool(after) and (after.isalnum() or after in "_-")
+    )
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for i, char in enumerate(reversed(digits)):
+        n = int(char) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return total % 10 == 0
+
+
+def _card_prefix(digits: str) -> bool:
+    """Issuer ranges of Visa, Mastercard, Amex, Discover, JCB, Diners (long ids fail here)."""
+    two, four = int(digits[:2]), int(digits[:4])
+    return (
+        digits[0] == "4"
+        or 51 <= two <= 55
+        or 2221 <= four <= 2720
+        or two in (34, 37, 36, 38, 65)
+        or digits.startswith("6011")
+        or 3528 <= four <= 3589
+        or 300 <= int(digits[:3]) <= 305
+    )
+
+
+def _is_address(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+class Scanner:
+    """All recognizers for one :class:`Context`, behind a Hyperscan prefilter when available."""
+
+    def __init__(self, ctx: Context, *, prefilter: bool = True) -> None:
+        self.ctx = ctx
+        *fixed, fqdn = FAMILIES
+        # Names under a configured internal domain end in a label that is no public TLD.
+        labels = sorted({d.rsplit(".", 1)[-1] for d in ctx.internal} | TLDS)
+        tld = r"\.(?:" + "|".join(map(re.escape, labels)) + r")(?:[^a-z0-9_(-]|$)"
+        families = [*fixed, Family(tld, fqdn.finders)]
+        if ctx.inventory:
+            names = "|".join(re.escape(name) for name in sorted(ctx.inventory))
+            families.append(Family(names, (_inventory_hosts,)))
+        self._families = tuple(families)
+        self._database = _compile(tuple(f.trigger for f in families)) if prefilter else None
+
+    @property
+    def prefiltered(self) -> bool:
+        return self._database is not None
+
+    def find(self, text: str) -> list[Span]:
+        """Every span any recognizer reports in ``text`` (they may overlap)."""
+        return self.find_many([text])[0]
+
+    def find_many(self, texts: Sequence[str]) -> list[list[Span]]:
+        """:meth:`find` for each text, with one Hyperscan call for all of them."""
+        if self._database is None:
+            every = range(len(self._families))
+            return [self._run(text, every) for text in texts]
+        # A newline after each text: no trigger crosses one, so a hit belongs to one text.
+        data = [text.encode("utf-8", "surrogatepass") + b"\n" for text in texts]
+        ends = list(itertools.accumulate(map(len, data)))
+        hits: list[tuple[int, int]] = []
+        self._database.scan(b"".join(data), match_event_handler=_collect, context=hits)
+        chosen: list[set[int]] = [set() for _ in texts]
+        for family, end in hits:
+            chosen[bisect.bisect_left(ends, end)].add(family)
+        return [self._run(text, families) for text, families in zip(texts, chosen, strict=True)]
+
+    def _run(self, text: str, chosen: Iterable[int]) -> list[Span]:
+        spans: list[Span] = []
+        for i in chosen:
+            for finder in self._families[i].finders:
+                spans.extend(finder(text, self.ctx))
+        # Dotted names are found wherever they are; a short one only where context says so.
+        hosts = [s for s in spans if s.entity_type == HOST and s.score < 0.9]
+        names = {text[s.start : s.end] for s in hosts} - {""}
+        names = {name for name in names if "." not in name}
+        if not names:
+            return spans
+        known = {s.start for s in hosts}
+        return [*spans, *(s for s in _elsewhere(text, names) if s.start not in known)]
+
+
+def _collect(family: int, start: int, end: int, flags: int, hits: list[tuple[int, int]]) -> None:
+    hits.append((family, end))
+
+
+def _compile(triggers: tuple[str, ...]) -> Any:
+    """A Hyperscan block-mode database of the triggers, or None where Hyperscan is missing."""
+    try:
+        import hyperscan
+    except ImportError:  # no wheel for this platform: every family runs on every line
+        return None
+    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    flags = hyperscan.HS_FLAG_CASELESS
+    database.compile(
+        expressions=[t.encode() for t in triggers],
+        ids=list(range(len(triggers))),
+        elements=len(triggers),
+        flags=[flags] * len(triggers),
+    )
+    return database
