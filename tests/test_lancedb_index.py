@@ -6,7 +6,7 @@ from remediate.config import PROJECT_ROOT
 from remediate.errors import RetrievalError
 from remediate.kb import load_kb
 from remediate.lancedb_index import KnowledgeIndex, denumber, fts_query
-from remediate.models import CitationKind
+from remediate.models import CitationKind, anchor
 from remediate.sanitizer import Sanitizer
 
 
@@ -22,7 +22,7 @@ def test_search_returns_citations_with_section_or_date(index):
     assert hits, "expected hits for the article's alert"
     runbooks = [h for h in hits if h.kind is CitationKind.RUNBOOK]
     tickets = [h for h in hits if h.kind is CitationKind.TICKET]
-    assert runbooks and all(h.section and "#" in h.source for h in runbooks)
+    assert runbooks and all(h.section and h.link == f"{h.source}#{anchor(h.section)}" for h in runbooks)
     assert tickets and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", h.date) for h in tickets)
     assert all(h.snippet and h.score > 0 for h in hits)
 
