@@ -58,7 +58,9 @@ class OpenAIEmbedder:
         for start in range(0, len(texts), size):
             batch = list(texts[start : start + size])
             try:
-                answer = self._client.embeddings.create(model=self.settings.model, input=batch)
+                answer = self._client.embeddings.create(
+                    model=self.settings.model, input=batch, encoding_format="float"
+                )
                 rows = sorted(answer.data, key=lambda d: d.index)
                 got = [list(map(float, d.embedding)) for d in rows]
             except openai.OpenAIError as exc:
