@@ -17,8 +17,8 @@ import json
 import math
 import re
 import threading
-import zlib
 import time
+import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any

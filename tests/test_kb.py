@@ -107,7 +107,8 @@ def test_plain_markdown_takes_its_title_from_the_first_heading(tmp_path):
     path = tmp_path / "KubePodCrashLooping.md"
     path.write_text(
         "# Pod is crash looping\n\nIntro text.\n\n## Meaning\nThe pod restarts.\n\n"
-        "```shell\n## not a section inside a fence\nkubectl get pods\n```\n\n## Mitigation\nFix it.\n"
+        "```shell\n## not a section inside a fence\nkubectl get pods\n```\n\n"
+        "## Mitigation\nFix it.\n"
     )
     chunks = markdown_runbook_chunks(path, path.read_text())
     assert [c.section for c in chunks] == ["Overview", "Meaning", "Mitigation"]
@@ -121,7 +122,8 @@ def test_plain_markdown_takes_its_title_from_the_first_heading(tmp_path):
 def test_front_matter_title_wins_and_a_bare_file_is_named_after_itself(tmp_path):
     with_front = tmp_path / "a.md"
     with_front.write_text(
-        "---\ntitle: Node Clock Skew\nweight: 20\n---\n# NodeClockSkewDetected\n## Meaning\nClock drifts.\n"
+        "---\ntitle: Node Clock Skew\nweight: 20\n---\n"
+        "# NodeClockSkewDetected\n## Meaning\nClock drifts.\n"
     )
     [chunk] = markdown_runbook_chunks(with_front, with_front.read_text())
     assert chunk.title == "Node Clock Skew" and "NodeClockSkewDetected" in chunk.alerts

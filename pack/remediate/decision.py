@@ -9,7 +9,7 @@ writes: running playbooks and recording state is the pipeline's job.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from remediate.catalog import Catalog
@@ -44,13 +44,16 @@ def new_sanitizer(
     catalog: Catalog,
     allow: list[str],
     mapping: Mapping[str, str] | None = None,
+    extra_hosts: Sequence[str] = (),
 ) -> Sanitizer:
-    """A sanitizer for one incident; ``mapping`` continues an incident's pseudonyms."""
+    """A sanitizer for one incident; ``mapping`` continues an incident's pseudonyms;
+    ``extra_hosts`` are host names outside the inventory (an alert's unknown host)."""
     services = {s for h in inventory.hosts.values() for s in h.services}
     keep = sorted(services | set(allow) | set(catalog.actions))
+    hosts = {**inventory.aliases(), **{h: [h] for h in extra_hosts}}
     if mapping:
-        return Sanitizer.from_mapping(dict(mapping), hosts=inventory.aliases(), allow=keep)
-    return Sanitizer(hosts=inventory.aliases(), allow=keep)
+        return Sanitizer.from_mapping(dict(mapping), hosts=hosts, allow=keep)
+    return Sanitizer(hosts=hosts, allow=keep)
 
 
 def fleet_sizes(alerts: list[Alert]) -> dict[str, int]:

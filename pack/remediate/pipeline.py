@@ -158,10 +158,18 @@ class Engine:
         incident: a problem lands in the timeline instead."""
         try:
             taken = set(self.kb.tickets)
+            hint = incident.alert.host_hint
+            names = new_sanitizer(
+                self.inventory,
+                self.catalog,
+                self.settings.sanitizer.allow,
+                self.store.mapping(incident.id),
+                extra_hosts=[hint] if hint and incident.host is None else [],
+            )
             ticket = learned_ticket(
                 incident,
                 self.store.observations(incident.id),
-                self.sanitizer_for(incident.id),
+                names,
                 ticket_id=next_ticket_id(taken),
                 today=utcnow().date(),
                 note=note,
