@@ -13,7 +13,6 @@ by path and line without stopping at it.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -30,6 +29,8 @@ from remediate.models import CitationKind, ParamValue
 _FRONT = re.compile(r"\A---\s*\n(?P<meta>.*?)\n---\s*\n(?P<body>.*)\Z", re.S)
 _SECTION = re.compile(r"^##\s+(?P<title>.+?)\s*$", re.M)
 WHEN_NOT_TO_ACT = "When not to act"
+# libyaml's safe loader when PyYAML was built with it: ten times faster on 100k tickets.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class Contraindication(BaseModel):
@@ -150,7 +151,7 @@ def parse_runbook(path: Path) -> Runbook:
 def parse_ticket(path: Path) -> Ticket:
     try:
         text = path.read_text(encoding="utf-8")
-        ticket = Ticket.model_validate(yaml.safe_load(text))
+        ticket = Ticket.model_validate(yaml.load(text, Loader=_LOADER))  # noqa: S506
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = 1 + (mark.line if mark is not None else 0)
@@ -231,27 +232,6 @@ class Chunk:
     @property
     def row_id(self) -> str:
         return f"{self.source}#{self.section}" if self.section else self.source
-
-    def digest(self) -> str:
-        """Content hash: an unchanged chunk is never embedded or written again."""
-        body = "\x1f".join(
-            [
-                self.kind.value,
-                self.id,
-                self.title,
-                self.section,
-                self.text,
-                self.names,
-                self.snippet,
-                self.date,
-                self.action,
-                self.outcome,
-                self.host,
-                "|".join(self.services),
-                "|".join(self.alerts),
-            ]
-        )
-        return hashlib.sha256(body.encode()).hexdigest()
 
 
 @dataclass

@@ -27,7 +27,7 @@ from typing import Any
 
 import lancedb
 import pyarrow as pa
-from lancedb.index import FTS
+from lancedb.index import FTS, HnswSq
 from tqdm import tqdm
 
 from remediate.embeddings import Embedder
@@ -54,6 +54,8 @@ _PSEUDONYM = re.compile(r"\[[A-Z][A-Z0-9_]*\]")
 _TEMPLATE = re.compile(r"\{\{.*?\}\}", re.S)
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _BATCH = 2048
+ANN_MIN_ROWS = 10_000
+"""Below this many rows the exact (flat) vector search is fast enough and needs no training."""
 
 Scrub = Callable[[str], str]
 
@@ -248,6 +250,10 @@ class KnowledgeIndex:
         if full:
             for column in ("text", "names"):
                 table.create_index(column, config=FTS(with_position=False), replace=True)
+            if self.embedder is not None and table.count_rows() >= ANN_MIN_ROWS:
+                # Past a few thousand rows a flat scan of every vector dominates query time.
+                # With a config, the first argument names the column (as for FTS above).
+                table.create_index("vector", config=HnswSq(distance_type="cosine"), replace=True)
         else:  # a handful of new rows: fold them into the existing indices
             table.optimize()
 
