@@ -21,7 +21,9 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +56,7 @@ _PSEUDONYM = re.compile(r"\[[A-Z][A-Z0-9_]*\]")
 _TEMPLATE = re.compile(r"\{\{.*?\}\}", re.S)
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _BATCH = 2048
+_RANKERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ranker")
 ANN_MIN_ROWS = 10_000
 """Below this many rows the exact (flat) vector search is fast enough and needs no training."""
 
@@ -290,15 +293,18 @@ class KnowledgeIndex:
             )
         try:
             table = self._db().open_table(TABLE)
-            rankings: dict[str, list[dict[str, Any]]] = {}
+            jobs: dict[str, Callable[[], list[dict[str, Any]]]] = {}
             if mode in ("hybrid", "fulltext", "body"):
                 for column in ("text",) if mode == "body" else ("text", "names"):
-                    rankings[column] = self._fts(table, words, column, where)
+                    jobs[column] = partial(self._fts, table, words, column, where)
             if mode in ("hybrid", "fulltext"):
-                rankings["alert"] = self._named(table, query, where)
+                jobs["alert"] = partial(self._named, table, query, where)
             if mode in ("hybrid", "dense") and self.embedder is not None:
                 vector = self.embedder.embed([plain(query)])[0]
-                rankings["vector"] = self._dense(table, vector, where)
+                jobs["vector"] = partial(self._dense, table, vector, where)
+            # The rankers are independent and LanceDB releases the GIL: run them side by side.
+            futures = {name: _RANKERS.submit(job) for name, job in jobs.items()}
+            rankings = {name: future.result() for name, future in futures.items()}
         except RemediateError:
             raise
         except Exception as exc:
