@@ -5,13 +5,15 @@ BIN := $(VENV)/bin
 # ansible-runner finds ansible-playbook on PATH: the venv's bin/ must come first.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install demo test lint typecheck ansible-lint bench bench-sanitizer clean
+.PHONY: install demo test lint typecheck ansible-lint bench bench-sanitizer bench-retrieval clean
 
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -e '.[dev]'
+	# The CPU build of torch first, pinned, so the embeddings extra never pulls in CUDA.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev,embeddings]'
 	touch $@
 
 demo: install
@@ -36,6 +38,11 @@ clean:
 bench: install bench-sanitizer
 	$(BIN)/python benchmarks/pipeline_stages.py --rounds 3
 	$(BIN)/python benchmarks/eval_report.py --planner offline
+	$(MAKE) bench-retrieval
+
+bench-retrieval: install
+	$(BIN)/python benchmarks/retrieval_quality.py
+	$(BIN)/python benchmarks/retrieval_scale.py --tickets 100000
 
 # Needs ../shared/datasets/logs (the loghub samples); exits with a message without it.
 bench-sanitizer: install

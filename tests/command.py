@@ -13,10 +13,14 @@ BIN = Path(sys.executable).parent
 
 
 def remediate(
-    *args: str, stdin: str | None = None, state: Path | None = None, timeout: float = 300
+    *args: str,
+    stdin: str | None = None,
+    state: Path | None = None,
+    timeout: float = 300,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     # ansible-runner finds ansible-playbook on PATH, as in `make demo`.
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", **(env or {})}
     if state is not None:
         env["REMEDIATE_STATE_DIR"] = str(state)
     return subprocess.run(

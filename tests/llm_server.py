@@ -5,18 +5,27 @@ runs for real. Each ``POST /v1/chat/completions`` is answered by the next reply 
 (an answer text, tool calls, an HTTP error, a raw body, or a delay that outlasts the client's
 timeout) and recorded, so a test can check what the planner did with an answer and exactly what
 it sent.
+
+``POST /v1/embeddings`` answers with a deterministic hashed bag-of-words vector per input
+(texts sharing words are close), unless a failure was queued with ``.script_embeddings()``;
+its requests are recorded in ``.embedding_requests``.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 COMPLETIONS_PATH = "/v1/chat/completions"
+EMBEDDINGS_PATH = "/v1/embeddings"
+EMBEDDING_DIM = 64
 
 
 @dataclass(frozen=True)
@@ -70,7 +79,9 @@ class ScriptedLLM:
 
     def __init__(self) -> None:
         self.requests: list[Received] = []
+        self.embedding_requests: list[Received] = []
         self._script: list[Reply] = []
+        self._embedding_script: list[Fail | Raw] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -91,6 +102,11 @@ class ScriptedLLM:
         """Queue replies, answered in order; past the end every request gets HTTP 500."""
         with self._lock:
             self._script.extend(replies)
+
+    def script_embeddings(self, *replies: Fail | Raw) -> None:
+        """Queue failures for the next embeddings requests; afterwards vectors are computed."""
+        with self._lock:
+            self._embedding_script.extend(replies)
 
     @property
     def bodies(self) -> list[dict[str, Any]]:
@@ -120,6 +136,27 @@ class ScriptedLLM:
             if not self._script:
                 return Fail(500, f"script exhausted at request {number}"), number
             return self._script.pop(0), number
+
+
+def embed_text(text: str) -> list[float]:
+    """A unit vector of hashed word counts: the same words give the same direction."""
+    vector = [0.0] * EMBEDDING_DIM
+    for word in re.findall(r"[a-z0-9]+", text.lower()):
+        vector[zlib.crc32(word.encode()) % EMBEDDING_DIM] += 1.0
+    norm = math.sqrt(sum(x * x for x in vector)) or 1.0
+    return [x / norm for x in vector]
+
+
+def embeddings(model: str, inputs: list[str]) -> dict[str, Any]:
+    return {
+        "object": "list",
+        "model": model,
+        "data": [
+            {"object": "embedding", "index": i, "embedding": embed_text(text)}
+            for i, text in enumerate(inputs)
+        ],
+        "usage": {"prompt_tokens": len(inputs), "total_tokens": len(inputs)},
+    }
 
 
 def completion(model: str, reply: str | list[ToolCall], number: int) -> dict[str, Any]:
@@ -162,7 +199,7 @@ def _handler(server: ScriptedLLM) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length).decode("utf-8")
-            if self.path != COMPLETIONS_PATH:
+            if self.path not in (COMPLETIONS_PATH, EMBEDDINGS_PATH):
                 self._send(404, _error(f"no route {self.path}", "not_found"))
                 return
             try:
@@ -171,6 +208,9 @@ def _handler(server: ScriptedLLM) -> type[BaseHTTPRequestHandler]:
                 self._send(400, _error("request body is not JSON", "invalid_request_error"))
                 return
             headers = {k.lower(): v for k, v in self.headers.items()}
+            if self.path == EMBEDDINGS_PATH:
+                self._embeddings(Received(self.path, headers, raw, body))
+                return
             reply, number = server._next(Received(self.path, headers, raw, body))
             if isinstance(reply, Delay):
                 if server._stopping.wait(reply.seconds):
@@ -182,6 +222,19 @@ def _handler(server: ScriptedLLM) -> type[BaseHTTPRequestHandler]:
                 self._send(reply.status, reply.body, reply.content_type)
             else:
                 self._send(200, completion(str(body.get("model")), reply, number))
+
+        def _embeddings(self, received: Received) -> None:
+            with server._lock:
+                server.embedding_requests.append(received)
+                failure = server._embedding_script.pop(0) if server._embedding_script else None
+            if isinstance(failure, Fail):
+                self._send(failure.status, _error(failure.message, "server_error"))
+            elif isinstance(failure, Raw):
+                self._send(failure.status, failure.body, failure.content_type)
+            else:
+                inputs = received.body.get("input")
+                texts = [inputs] if isinstance(inputs, str) else list(inputs or [])
+                self._send(200, embeddings(str(received.body.get("model")), texts))
 
         def _send(
             self,

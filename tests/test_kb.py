@@ -2,7 +2,14 @@ import pytest
 
 from remediate.config import PROJECT_ROOT
 from remediate.errors import KnowledgeBaseError
-from remediate.kb import WHEN_NOT_TO_ACT, load_kb, parse_runbook, parse_ticket
+from remediate.kb import (
+    WHEN_NOT_TO_ACT,
+    load_kb,
+    markdown_runbook_chunks,
+    parse_runbook,
+    parse_ticket,
+    scan,
+)
 
 KB = PROJECT_ROOT / "kb"
 CATALOG_WRITES = {"restart_service", "free_disk_space", "kill_process"}
@@ -91,3 +98,64 @@ def test_no_contraindication_fires_on_the_plain_article_alert():
     )
     fired = [r.reason for rb in kb.runbooks.values() for r in rb.meta.do_not_act if r.matches(text)]
     assert fired == []
+
+
+# ------------------------------------------------------------------ any markdown runbook
+
+
+def test_plain_markdown_takes_its_title_from_the_first_heading(tmp_path):
+    path = tmp_path / "KubePodCrashLooping.md"
+    path.write_text(
+        "# Pod is crash looping\n\nIntro text.\n\n## Meaning\nThe pod restarts.\n\n"
+        "```shell\n## not a section inside a fence\nkubectl get pods\n```\n\n"
+        "## Mitigation\nFix it.\n"
+    )
+    chunks = markdown_runbook_chunks(path, path.read_text())
+    assert [c.section for c in chunks] == ["Overview", "Meaning", "Mitigation"]
+    assert {c.title for c in chunks} == {"Pod is crash looping"}
+    assert "kubectl get pods" in chunks[1].text, "a fenced '##' line stays in its section"
+    assert chunks[0].alerts == ("KubePodCrashLooping",)
+    assert "Kube Pod Crash Looping" in chunks[0].names
+    assert chunks[1].row_id == f"{path}#Meaning"
+
+
+def test_front_matter_title_wins_and_a_bare_file_is_named_after_itself(tmp_path):
+    with_front = tmp_path / "a.md"
+    with_front.write_text(
+        "---\ntitle: Node Clock Skew\nweight: 20\n---\n"
+        "# NodeClockSkewDetected\n## Meaning\nClock drifts.\n"
+    )
+    [chunk] = markdown_runbook_chunks(with_front, with_front.read_text())
+    assert chunk.title == "Node Clock Skew" and "NodeClockSkewDetected" in chunk.alerts
+    bare = tmp_path / "disk-full-on-db.md"
+    bare.write_text("Just a paragraph about a full disk.\n")
+    [chunk] = markdown_runbook_chunks(bare, bare.read_text())
+    assert (chunk.title, chunk.section) == ("disk full on db", "Overview")
+
+
+def test_scan_reports_bad_files_by_line_and_keeps_the_rest(tmp_path):
+    (tmp_path / "good.md").write_text("# Good\n## Meaning\nfine\n")
+    (tmp_path / "bad-yaml.md").write_text("---\ntitle: ok\nalerts: [unclosed\n---\n## A\ntext\n")
+    (tmp_path / "open-fence.md").write_text("# T\n## A\n```\nnever closed\n")
+    (tmp_path / "INC-1234.yaml").write_text("id: INC-1234\ndate: not-a-date\ntitle: t\n")
+    (tmp_path / "INC-77.yaml").write_text("id: [\n")
+    (tmp_path / "notes.txt").write_text("ignored")
+    found = scan([tmp_path, tmp_path / "missing"])
+    assert [c.title for c in found.chunks] == ["Good"]
+    problems = "\n".join(found.problems)
+    assert f"{tmp_path / 'bad-yaml.md'}:3:" in problems
+    assert f"{tmp_path / 'open-fence.md'}:4: a code fence is never closed" in problems
+    assert f"{tmp_path / 'INC-1234.yaml'}:2: invalid ticket" in problems
+    assert f"{tmp_path / 'INC-77.yaml'}:" in problems
+    assert f"{tmp_path / 'missing'}:0: no such file" in problems
+    assert found.files == 5 and len(found.problems) == 5
+
+
+def test_our_kb_format_is_read_strictly_through_scan():
+    found = scan([KB])
+    assert found.problems == []
+    runbooks = {c.id for c in found.chunks if c.action and not c.date}
+    assert "RB-nginx-down" in runbooks
+    nginx = next(c for c in found.chunks if c.id == "RB-nginx-down")
+    assert nginx.action == "restart_service" and "NginxDown" in nginx.alerts
+    assert any(c.id == "INC-4092" and c.date == "2026-03-12" for c in found.chunks)

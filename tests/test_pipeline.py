@@ -254,3 +254,30 @@ def test_a_human_answers_with_the_cli(lab, tmp_path, index_dir):
         assert "approved by alice — ok" in timeline.stdout
     finally:
         lab.recover()
+
+
+def test_a_verified_fix_is_learned_and_cited_by_the_next_similar_alert(lab, tmp_path):
+    engine = make_engine(lab, tmp_path / "state")
+    engine.ingest()
+    tracked = sorted(p.name for p in (engine.settings.kb / "incidents").iterdir())
+    try:
+        first = crashed_alert(lab, engine)
+        done = engine.respond(first.inquiry.id, {"approved": True}, user="alice")
+        assert done.incident.status is IncidentStatus.VERIFIED
+        learned = [e for e in engine.store.timeline(first.incident.id) if e.step == "learned"]
+        assert len(learned) == 1
+        ticket_id = learned[0].detail.split()[0]
+        path = engine.settings.learned_dir / f"{ticket_id}.yaml"
+        text = path.read_text()
+        assert lab.host not in text and "[HOST_" in text, "a learned ticket is sanitized"
+        assert sorted(p.name for p in (engine.settings.kb / "incidents").iterdir()) == tracked
+
+        second = crashed_alert(lab, engine)
+        proposal = second.incident.proposal
+        assert proposal is not None and ticket_id in proposal.citations, proposal.citations
+        today = second.incident.created_at.date().isoformat()
+        assert f"{ticket_id} on {today}" in proposal.rationale
+        cited = next(c for c in second.incident.citations if c.id == ticket_id)
+        assert cited.date == today and cited.source == str(path)
+    finally:
+        lab.recover()

@@ -90,15 +90,45 @@ def cmd_sanitize(args: argparse.Namespace) -> int:
 
 def cmd_kb(args: argparse.Namespace) -> int:
     engine = _engine(args)
+    db = Path(args.db) if args.db else None
     if args.kb_command == "ingest":
-        count = engine.ingest()
-        print(f"indexed {count} rows from {engine.settings.kb} into {engine.settings.index_dir}")
+        paths = [Path(p) for p in args.paths] or None
+        report, problems = engine.ingest(paths, db=db)
+        for problem in problems:
+            print(f"remediate: skipped {problem}", file=sys.stderr)
+        where = db or engine.settings.index_dir
+        print(f"indexed into {where}: {report.summary()}")
+        return 1 if problems and args.strict else 0
+    if args.kb_command == "add-ticket":
+        ticket_id, report = engine.add_ticket(Path(args.file), db=db)
+        print(f"{ticket_id} kept in {engine.settings.learned_dir} and indexed: {report.summary()}")
         return 0
-    hits = engine.index.search(args.query, k=args.k)
+    index = engine.index_at(db)
+
+    def search(query: str) -> list[dict[str, Any]]:
+        hits = index.search(query, k=args.k, service=args.service, alert=args.alert)
+        return [{**h.model_dump(mode="json"), "link": h.link} for h in hits]
+
+    if args.queries:
+        for query in _read_input(args.queries).splitlines():
+            if query.strip():
+                print(json.dumps({"query": query, "hits": search(query)}), flush=True)
+        return 0
+    if not args.query:
+        raise errors.UsageError("give a QUERY or --queries FILE")
+    hits = search(args.query)
     _print(
-        [h.model_dump(mode="json") for h in hits],
+        hits,
         args.json,
-        "\n".join(f"{h.score:6.2f}  {h.label()}  [{h.source}]" for h in hits) or "no hits",
+        "\n".join(
+            f"{h['score']:.4f}  {h['id']}"
+            + (f" ({h['date']})" if h["date"] else "")
+            + f"  {h['title']}"
+            + (f" §{h['section']}" if h["section"] else "")
+            + f"\n        {h['link']}"
+            for h in hits
+        )
+        or "no hits",
     )
     return 0
 
@@ -147,7 +177,10 @@ def cmd_incident(args: argparse.Namespace) -> int:
             or "no incidents",
         )
         return 0
-    incident = engine.store.get_incident(args.id)
+    if args.incident_command == "resolve":
+        incident = engine.resolve(args.id, args.note, user=args.as_user, action=args.action)
+    else:
+        incident = engine.store.get_incident(args.id)
     _print(incident.model_dump(mode="json"), args.json, incident_text(engine, incident))
     return 0
 
@@ -203,11 +236,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("kb", help="knowledge base")
     kb = p.add_subparsers(dest="kb_command", required=True)
-    kb.add_parser("ingest", help="index kb/ into LanceDB").set_defaults(func=cmd_kb)
+    q = kb.add_parser("ingest", help="index runbooks and tickets (default: kb/ and learned)")
+    q.add_argument("paths", nargs="*", metavar="PATH", help="markdown runbooks, INC-*.yaml")
+    q.add_argument("--db", help="index directory (default: the state dir's lancedb/)")
+    q.add_argument("--strict", action="store_true", help="exit 1 if any file was skipped")
+    q.set_defaults(func=cmd_kb)
     q = kb.add_parser("search", help="search the index")
-    q.add_argument("query")
+    q.add_argument("query", nargs="?")
+    q.add_argument("--queries", help="file with one query per line; prints JSON lines")
+    q.add_argument("--db")
     q.add_argument("-k", type=int, default=5)
+    q.add_argument("--service", help="only hits about this service (or about none)")
+    q.add_argument("--alert", help="only hits written for this alert (or for none)")
     q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_kb)
+    q = kb.add_parser("add-ticket", help="add a ticket (YAML) to the knowledge base")
+    q.add_argument("file")
+    q.add_argument("--db")
     q.set_defaults(func=cmd_kb)
 
     p = sub.add_parser("inquiry", help="approval requests")
@@ -236,6 +281,13 @@ def build_parser() -> argparse.ArgumentParser:
     q.set_defaults(func=cmd_incident)
     q = inc.add_parser("show")
     q.add_argument("id")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_incident)
+    q = inc.add_parser("resolve", help="close an escalated incident with what fixed it")
+    q.add_argument("id")
+    q.add_argument("--note", required=True, help="what fixed it; becomes a learned ticket")
+    q.add_argument("--as", dest="as_user", required=True, help="who resolved it")
+    q.add_argument("--action", help="catalog action that fixed it, if any")
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_incident)
 

@@ -38,6 +38,23 @@ class LLMSettings(Section):
     """Invalid final answers sent back to the model with the validation error."""
 
 
+class EmbeddingSettings(Section):
+    """Dense vectors for hybrid retrieval; ``none`` keeps full-text (BM25) search only.
+
+    ``auto`` (the default) uses the local sentence-transformers model when the
+    ``embeddings`` extra is installed and full-text search otherwise: hybrid
+    measured better (benchmarks/results/retrieval_quality.md) and costs a model load.
+    """
+
+    provider: Literal["auto", "none", "openai", "sentence-transformers"] = "auto"
+    model: str = "all-MiniLM-L6-v2"
+    """A sentence-transformers name or path, or the endpoint's model name."""
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    timeout: float = Field(default=30.0, gt=0, le=600)
+    batch_size: int = Field(default=64, ge=1, le=2048)
+
+
 class ApprovalSettings(Section):
     users: list[str] = Field(default_factory=list)
     roles: list[str] = Field(default_factory=list)
@@ -65,7 +82,10 @@ class Settings(Section):
         default_factory=lambda: ["service_status", "collect_logs", "check_disk", "check_memory"]
     )
     run_timeout: int = Field(default=300, ge=10, le=3600)
+    learned: Path | None = None
+    """Where closed incidents become tickets (default ``<state_dir>/learned``): never kb/."""
     llm: LLMSettings = Field(default_factory=LLMSettings)
+    embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     approval: ApprovalSettings = Field(default_factory=ApprovalSettings)
     sanitizer: SanitizerSettings = Field(default_factory=SanitizerSettings)
 
@@ -76,6 +96,10 @@ class Settings(Section):
     @property
     def index_dir(self) -> Path:
         return self.state_dir / "lancedb"
+
+    @property
+    def learned_dir(self) -> Path:
+        return self.learned or self.state_dir / "learned"
 
     @property
     def outbox(self) -> Path:
@@ -117,6 +141,12 @@ def load_settings(
         if env.get(var):
             llm[key] = env[var]
     data["llm"] = llm
+    embeddings = dict(data.get("embeddings") or {})  # type: ignore[call-overload]
+    for key in ("provider", "model", "base_url", "api_key"):
+        var = f"REMEDIATE_EMBEDDINGS_{key.upper()}"
+        if env.get(var):
+            embeddings[key] = env[var]
+    data["embeddings"] = embeddings
     if env.get("REMEDIATE_PLANNER"):
         data["planner"] = env["REMEDIATE_PLANNER"]
     if env.get("REMEDIATE_STATE_DIR"):
@@ -152,7 +182,7 @@ def _without_none(data: Mapping[str, object]) -> dict[str, object]:
 def _relative_to(data: Mapping[str, object], base: Path) -> dict[str, object]:
     """Paths in a configuration file are relative to that file."""
     out = dict(data)
-    for key in ("catalog", "inventory", "kb", "state_dir"):
+    for key in ("catalog", "inventory", "kb", "state_dir", "learned"):
         value = out.get(key)
         if isinstance(value, str) and not Path(value).is_absolute():
             out[key] = str((base / value).resolve())

@@ -45,11 +45,14 @@ def new_sanitizer(
     allow: list[str],
     mapping: Mapping[str, str] | None = None,
     internal_domains: Sequence[str] = DEFAULT_INTERNAL_DOMAINS,
+    *,
+    extra_hosts: Sequence[str] = (),
 ) -> Sanitizer:
-    """A sanitizer for one incident; ``mapping`` continues an incident's pseudonyms."""
+    """A sanitizer for one incident; ``mapping`` continues an incident's pseudonyms;
+    ``extra_hosts`` are host names outside the inventory (an alert's unknown host)."""
     services = {s for h in inventory.hosts.values() for s in h.services}
     keep = sorted(services | set(allow) | set(catalog.actions))
-    hosts = inventory.aliases()
+    hosts = {**inventory.aliases(), **{h: [h] for h in extra_hosts}}
     if mapping:
         return Sanitizer.from_mapping(
             dict(mapping), hosts=hosts, allow=keep, internal_domains=internal_domains

@@ -72,7 +72,8 @@ def _run(lab: Lab, directory: Path) -> int:
     engine = Engine(settings)
 
     _step("knowledge base: ingest kb/ into embedded LanceDB")
-    print(f"indexed {engine.ingest()} rows (runbook sections and tickets)")
+    report, _ = engine.ingest()
+    print(f"indexed {report.rows} rows (runbook sections and tickets)")
 
     _step(f"incident: kill '{lab.service}' (SIGKILL; supervisord will not restart it)")
     lab.crash()

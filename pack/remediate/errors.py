@@ -14,6 +14,7 @@ action) can map them to the right exit code or message::
     ├── OperationalError           the outside world failed; may succeed later
     │   ├── PlannerUnavailable     LLM endpoint down, timed out, or answered garbage too often
     │   ├── RetrievalError         LanceDB index missing or unreadable
+    │   │   └── EmbeddingError     embeddings endpoint or model failed
     │   ├── ExecutionError         ansible-runner could not run a playbook
     │   └── StoreError             SQLite state unreadable
     ├── PolicyViolation            a proposal broke the allowlist; never executed
@@ -66,6 +67,10 @@ class PlannerUnavailable(OperationalError):
 
 
 class RetrievalError(OperationalError):
+    pass
+
+
+class EmbeddingError(RetrievalError):
     pass
 
 

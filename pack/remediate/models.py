@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -85,6 +86,11 @@ class Observation(Frozen):
 # --------------------------------------------------------------------------- retrieval
 
 
+def anchor(heading: str) -> str:
+    """GitHub's anchor for a markdown heading: lower case, punctuation dropped, spaces to -."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
 class CitationKind(StrEnum):
     RUNBOOK = "runbook"
     TICKET = "ticket"
@@ -114,6 +120,11 @@ class Citation(Frozen):
     def ref(self) -> str:
         """How a proposal names this citation."""
         return f"{self.id}#{self.section}" if self.section else self.id
+
+    @property
+    def link(self) -> str:
+        """What a person opens: the file, with the section's markdown anchor."""
+        return f"{self.source}#{anchor(self.section)}" if self.section else self.source
 
     def label(self) -> str:
         if self.kind is CitationKind.TICKET:

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from remediate import inquiry as inquiries
@@ -24,11 +25,13 @@ from remediate.ansible_executor import AnsibleExecutor
 from remediate.catalog import Catalog, load_catalog
 from remediate.config import Settings
 from remediate.decision import Decided, decide, fleet_sizes, new_sanitizer, precheck
-from remediate.errors import ApprovalMismatch, RemediateError
+from remediate.embeddings import Embedder, make_embedder
+from remediate.errors import ApprovalMismatch, RemediateError, UsageError
 from remediate.gather import gather, observations_by_action
 from remediate.inventory import Host, Inventory, load_inventory
-from remediate.kb import KnowledgeBase, load_kb
-from remediate.lancedb_index import KnowledgeIndex
+from remediate.kb import KnowledgeBase, load_kb, parse_ticket, scan, ticket_chunk, write_ticket
+from remediate.lancedb_index import IngestReport, KnowledgeIndex
+from remediate.memory import learned_ticket, next_ticket_id
 from remediate.models import (
     Alert,
     Check,
@@ -81,11 +84,18 @@ class Engine:
 
     @cached_property
     def kb(self) -> KnowledgeBase:
-        return load_kb(self.settings.kb)
+        return load_kb(self.settings.kb, self.settings.learned_dir)
+
+    @cached_property
+    def embedder(self) -> Embedder | None:
+        return make_embedder(self.settings.embeddings)
 
     @cached_property
     def index(self) -> KnowledgeIndex:
-        return KnowledgeIndex(self.settings.index_dir)
+        return KnowledgeIndex(self.settings.index_dir, self.embedder)
+
+    def index_at(self, directory: Path | None) -> KnowledgeIndex:
+        return self.index if directory is None else KnowledgeIndex(directory, self.embedder)
 
     @cached_property
     def store(self) -> Store:
@@ -101,15 +111,92 @@ class Engine:
             self._planner = make_planner(self.settings, self.kb, self.catalog)
         return self._planner
 
-    def sanitizer_for(self, incident_id: str | None = None) -> Sanitizer:
+    def sanitizer_for(
+        self, incident_id: str | None = None, *, extra_hosts: Sequence[str] = ()
+    ) -> Sanitizer:
         mapping = self.store.mapping(incident_id) if incident_id else {}
         domains = self.settings.sanitizer.internal_domains
         allow = self.settings.sanitizer.allow
-        return new_sanitizer(self.inventory, self.catalog, allow, mapping, domains)
+        return new_sanitizer(
+            self.inventory, self.catalog, allow, mapping, domains, extra_hosts=extra_hosts
+        )
 
-    def ingest(self) -> int:
+    def ingest(
+        self,
+        paths: list[Path] | None = None,
+        *,
+        db: Path | None = None,
+        progress: bool | None = None,
+    ) -> tuple[IngestReport, list[str]]:
+        """Index ``paths`` (default: the configured kb/ and the learned tickets) incrementally.
+
+        Returns the report and the problems (``file:line: message``) of files that
+        were skipped; the rest is indexed regardless.
+        """
+        learned = [self.settings.learned_dir] if self.settings.learned_dir.is_dir() else []
+        found = scan(paths or [self.settings.kb, *learned])
         scrubber = self.sanitizer_for()
-        return self.index.ingest(self.kb, scrubber.sanitize)
+        report = self.index_at(db).ingest(found.chunks, scrubber.sanitize, progress=progress)
+        return report, found.problems
+
+    def add_ticket(self, source: Path, *, db: Path | None = None) -> tuple[str, IngestReport]:
+        """A human's ticket: validated, kept with the learned tickets, indexed at once."""
+        ticket = parse_ticket(source)
+        path = write_ticket(ticket, self.settings.learned_dir)
+        return ticket.id, self._index_ticket(path, db)
+
+    def _index_ticket(self, path: Path, db: Path | None = None) -> IngestReport:
+        chunk = ticket_chunk(parse_ticket(path), path.resolve())
+        scrubber = self.sanitizer_for()
+        report = self.index_at(db).ingest([chunk], scrubber.sanitize, prune=False)
+        self.__dict__.pop("kb", None)  # the next reader sees the new ticket
+        return report
+
+    def learn(
+        self,
+        incident: Incident,
+        *,
+        note: str | None = None,
+        resolved_by: str | None = None,
+        action: str | None = None,
+    ) -> str | None:
+        """Write the closed incident as a sanitized ticket and index it; never fails the
+        incident: a problem lands in the timeline instead."""
+        try:
+            taken = set(self.kb.tickets)
+            hint = incident.alert.host_hint
+            names = self.sanitizer_for(
+                incident.id, extra_hosts=[hint] if hint and incident.host is None else []
+            )
+            ticket = learned_ticket(
+                incident,
+                self.store.observations(incident.id),
+                names,
+                ticket_id=next_ticket_id(taken),
+                today=utcnow().date(),
+                note=note,
+                resolved_by=resolved_by,
+                action=action,
+            )
+            path = write_ticket(ticket, self.settings.learned_dir)
+            self._index_ticket(path)
+        except RemediateError as exc:
+            self.store.save_incident(incident, "not learned", str(exc))
+            return None
+        self.store.save_incident(incident, "learned", f"{ticket.id} ({ticket.date}) in {path}")
+        return ticket.id
+
+    def resolve(
+        self, incident_id: str, note: str, *, user: str, action: str | None = None
+    ) -> Incident:
+        """A human closes an escalated (or failed, rejected, expired) incident with a note;
+        the note becomes a ticket the next similar alert cites."""
+        incident = self.store.get_incident(incident_id)
+        if not note.strip():
+            raise UsageError("a resolution needs a note saying what fixed it")
+        closed = self._move(incident, IncidentStatus.CLOSED, f"resolved by {user}", note)
+        self.learn(closed, note=note, resolved_by=user, action=action)
+        return self.store.get_incident(incident_id)
 
     # ------------------------------------------------------------------ stages
 
@@ -311,6 +398,9 @@ class Engine:
         detail = "; ".join(f"{'ok' if c.ok else 'FAILED'}: {c.name}" for c in verification.checks)
         incident = self._move(incident, status, f"verification {verification.status}", detail)
         self._notify(incident)
+        if status is IncidentStatus.VERIFIED:
+            self.learn(incident)
+            incident = self.store.get_incident(incident.id)
         return Outcome(incident)
 
     def verify(self, incident: Incident, run: Execution) -> Verification:

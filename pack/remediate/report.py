@@ -32,7 +32,7 @@ def proposal_text(incident: Incident) -> str:
     cited = set(proposal.citations) if proposal else set()
     for citation in incident.citations:
         if not cited or citation.ref in cited or citation.id in cited:
-            lines.append(f"  cites {citation.label()}  [{citation.source}]")
+            lines.append(f"  cites {citation.label()}  [{citation.link}]")
     return "\n".join(lines)
 
 

@@ -129,8 +129,17 @@ def get_incident(engine: Engine, incident_id: str) -> dict[str, Any]:
 
 
 def ingest_kb(engine: Engine) -> dict[str, Any]:
-    rows = engine.ingest()
-    return {"rows": rows, "kb": str(engine.settings.kb), "index": str(engine.settings.index_dir)}
+    report, problems = engine.ingest(progress=False)
+    return {
+        "rows": report.rows,
+        "added": report.added,
+        "updated": report.updated,
+        "removed": report.removed,
+        "embedded": report.embedded,
+        "problems": problems,
+        "kb": str(engine.settings.kb),
+        "index": str(engine.settings.index_dir),
+    }
 
 
 def notify_route(engine: Engine, incident_id: str, route: str) -> dict[str, Any]:

@@ -6,6 +6,9 @@
                     │              │               ├→ rejected              └→ failed
                     │              │               └→ expired
                     └→ escalated ←─┘ (any open state may escalate)      every end state → closed
+
+A verified incident is learned as a ticket at once; an escalated (failed, rejected,
+expired) one is closed by a human with a note (``Engine.resolve``), which is learned too.
 """
 
 from __future__ import annotations
