@@ -166,6 +166,24 @@ def test_an_added_ticket_is_searchable_without_a_rebuild(tmp_path, embedded):
     assert index.search("nginx emerg configuration test failed", k=3), "the rest is still there"
 
 
+def test_a_reader_sees_rows_another_writer_added(tmp_path):
+    """The reader keeps its connection (and its cached indices) between queries; a ticket
+    learned by another process must still be found without reopening anything."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "DiskAlmostFull.md").write_text(RUNBOOK_A)
+    reader = KnowledgeIndex(tmp_path / "idx")
+    KnowledgeIndex(reader.directory).ingest(scan([docs]).chunks, str)
+    assert reader.search("root filesystem almost full", k=3)
+    assert not reader.search("PaymentsQueueStalled payments consumer stalled", k=3)
+    path = tmp_path / "INC-9001.yaml"
+    path.write_text(TICKET)
+    writer = KnowledgeIndex(reader.directory)
+    writer.ingest([ticket_chunk(parse_ticket(path), path)], str, prune=False)
+    hits = reader.search("PaymentsQueueStalled payments consumer stalled", k=3)
+    assert hits and hits[0].id == "INC-9001"
+
+
 def test_filters_narrow_by_service_and_alert(index):
     hits = index.search("service down connection refused restart", k=20, service="nginx")
     assert hits and all(h.id != "RB-db-disk-full" for h in hits)

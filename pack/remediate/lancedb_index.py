@@ -23,6 +23,7 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -142,14 +143,25 @@ class KnowledgeIndex:
     def __init__(self, directory: Path, embedder: Embedder | None = None) -> None:
         self.directory = directory
         self.embedder = embedder
+        self._connection: Any = None
 
     # ------------------------------------------------------------------ plumbing
 
     def _db(self) -> Any:
-        try:
-            return lancedb.connect(str(self.directory))
-        except Exception as exc:  # lancedb raises bare errors for I/O problems
-            raise RetrievalError(f"cannot open the index at {self.directory}: {exc}") from exc
+        """One connection per index, kept for its life: the connection's session caches the
+        opened FTS and vector indices. A fresh connection per query reloaded the HNSW index
+        from disk on every query, most of a hybrid query's time at 100k rows (see
+        benchmarks/retrieval_scale.py). Tables are still opened per query, and a zero
+        read-consistency interval makes every read check for a newer version, so rows written
+        by another process (``kb ingest``, a learned ticket) are seen at once."""
+        if self._connection is None:
+            try:
+                self._connection = lancedb.connect(
+                    str(self.directory), read_consistency_interval=timedelta(0)
+                )
+            except Exception as exc:  # lancedb raises bare errors for I/O problems
+                raise RetrievalError(f"cannot open the index at {self.directory}: {exc}") from exc
+        return self._connection
 
     def _meta(self) -> dict[str, Any]:
         try:
