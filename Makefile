@@ -46,5 +46,6 @@ bench-retrieval: install
 
 # Needs ../shared/datasets/logs (the loghub samples); exits with a message without it.
 bench-sanitizer: install
+	$(BIN)/pip install --quiet -e '.[dev,embeddings,bench]'
 	$(BIN)/python benchmarks/sanitizer_quality.py
 	$(BIN)/python benchmarks/sanitizer_speed.py --baseline-step 10
