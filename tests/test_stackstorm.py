@@ -59,6 +59,18 @@ def investigate_crash(lab, config) -> dict:
     return result
 
 
+def assert_a_late_approval_is_refused(config, incident_id: str, binding: str) -> None:
+    """Once the proposal is closed, even an approving answer for its hash executes nothing."""
+    ok, late = run_action(
+        "proposal_execute",
+        config,
+        incident_id=incident_id,
+        proposal_hash=binding,
+        response={"approved": True},
+    )
+    assert not ok and late["kind"] == "InquiryNotPending"
+
+
 def test_from_alert_to_verified_fix_through_the_actions(lab, config):
     found = investigate_crash(lab, config)
     proposal = found["proposal"]
@@ -161,14 +173,7 @@ def test_execute_refuses_anything_but_an_approval_of_this_proposal(lab, config):
         response={"approved": False, "comment": "not now"},
     )
     assert ok and closed["status"] == "rejected", closed
-    ok, late = run_action(
-        "proposal_execute",
-        config,
-        incident_id=incident_id,
-        proposal_hash=binding,
-        response={"approved": True},
-    )
-    assert not ok and late["kind"] == "InquiryNotPending"
+    assert_a_late_approval_is_refused(config, incident_id, binding)
     assert not lab.is_healthy()
     ok, shown = run_action("incident_get", config, incident_id=incident_id)
     assert ok and "rejected by stackstorm — not now" in shown["text"]
@@ -181,14 +186,7 @@ def test_a_timed_out_ask_expires_the_proposal(lab, config):
         "proposal_close", config, incident_id=incident_id, proposal_hash=binding, reason="expired"
     )
     assert ok and closed["status"] == "expired", closed
-    ok, late = run_action(
-        "proposal_execute",
-        config,
-        incident_id=incident_id,
-        proposal_hash=binding,
-        response={"approved": True},
-    )
-    assert not ok and late["kind"] == "InquiryNotPending"
+    assert_a_late_approval_is_refused(config, incident_id, binding)
     assert not lab.is_healthy()
     ok, nothing = run_action("inquiry_notify", config, inquiry_id="x", route="remediate")
     assert not ok and nothing["kind"] == "NotFound"
