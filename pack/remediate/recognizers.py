@@ -269,7 +269,7 @@ def _syslog_hosts(text: str, ctx: Context) -> Iterator[Span]:
         name = match.group(1)
         if name.lower() in ctx.allow or name.lower() in LOCAL_HOSTS:
             continue
-        if name[0].isdigit() and _is_address(name):
+        if name[0].isdigit() and is_ip_address(name):
             continue
         yield Span(match.start(1), match.end(1), HOST, 0.8)
         if match.group(2):
@@ -291,7 +291,7 @@ def _context_hosts(text: str, ctx: Context) -> Iterator[Span]:
             name = match.group(1)
             lower = name.lower()
             quiet = lower in ctx.allow or lower in PUBLIC_DOC_HOSTS or lower in LOCAL_HOSTS
-            if not (quiet or _is_address(name)):
+            if not (quiet or is_ip_address(name)):
                 yield Span(match.start(1), match.end(1), HOST, 0.7)
 
 
@@ -483,7 +483,7 @@ def _card_prefix(digits: str) -> bool:
     )
 
 
-def _is_address(value: str) -> bool:
+def is_ip_address(value: str) -> bool:
     try:
         ipaddress.ip_address(value)
     except ValueError:

@@ -36,6 +36,7 @@ from remediate.recognizers import (
     Context,
     Scanner,
     Span,
+    is_ip_address,
 )
 
 __all__ = [
@@ -335,7 +336,7 @@ class Sanitizer:
                 raise InventoryError(f"aliases of {owner!r} must be a list of strings")
             for alias in (owner, *aliases):
                 form = _text(alias, f"alias of {owner!r}").strip().lower()
-                if _is_ip_address(form) or form in self._allow:
+                if is_ip_address(form) or form in self._allow:
                     continue  # addresses are found and numbered as IPs
                 short, dot, domain = form.partition(".")
                 if dot:
@@ -437,14 +438,6 @@ def _shifted(results: list[RecognizerResult], start: int, end: int) -> list[Reco
 def _opens_pem_block(line: str) -> bool:
     begins = list(_PEM_BEGIN.finditer(line))
     return bool(begins) and _PEM_END.search(line, begins[-1].end()) is None
-
-
-def _is_ip_address(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _text(value: object, what: str) -> str:
