@@ -9,6 +9,7 @@ from remediate.ansible_executor import AnsibleExecutor, observation_text
 from remediate.catalog import load_catalog
 from remediate.config import PROJECT_ROOT
 from remediate.errors import ApprovalMismatch
+from remediate.inventory import load_inventory
 from remediate.lab import Lab
 from remediate.models import ExecutionStatus
 
@@ -23,7 +24,11 @@ def lab(tmp_path_factory):
 
 @pytest.fixture
 def executor(lab, tmp_path):
-    return AnsibleExecutor(tmp_path / "runs", lab.inventory_path)
+    return AnsibleExecutor(tmp_path / "runs")
+
+
+def host_vars(lab):
+    return load_inventory(lab.inventory_path).get(lab.host).vars
 
 
 def run(executor, lab, action, params, **kw):
@@ -32,21 +37,49 @@ def run(executor, lab, action, params, **kw):
         action=action,
         playbook=CATALOG.playbook_path(spec.playbook),
         host=lab.host,
+        host_vars=kw.pop("host_vars", None) or host_vars(lab),
         params=spec.with_defaults(params),
         **kw,
     )
 
 
-def test_read_only_run_reports_an_observation_in_a_private_run_dir(executor, lab):
+def test_read_only_run_reports_an_observation_and_leaves_no_artifacts(executor, lab):
     execution = run(executor, lab, "service_status", {"service": lab.service})
     assert execution.status is ExecutionStatus.SUCCESSFUL and execution.rc == 0
     assert "RUNNING" in observation_text(execution)
-    private = executor.runs_dir / execution.run_id
-    assert stat.S_IMODE(private.stat().st_mode) == 0o700
-    assert (private / "artifacts" / execution.run_id).is_dir(), (
-        "ident joins artifacts to the run id"
+    assert stat.S_IMODE(executor.runs_dir.stat().st_mode) == 0o700
+    # Raw artifacts (command line and environment, stdout, job events) are parsed, then gone.
+    assert list(executor.runs_dir.iterdir()) == []
+
+
+def test_the_run_sees_no_secret_of_this_process(executor, lab, tmp_path, monkeypatch):
+    canary = "sk-canary-" + "7f3a9c2e" * 4
+    monkeypatch.setenv("OPENAI_API_KEY", canary)
+    monkeypatch.setenv("REMEDIATE_TEST_TOKEN", canary)
+    probe = tmp_path / "probe.yml"
+    probe.write_text(
+        "- hosts: '{{ target }}'\n  gather_facts: false\n  tasks:\n"
+        "    - name: Report observation\n      ansible.builtin.debug:\n"
+        "        msg: \"key=[{{ lookup('env', 'OPENAI_API_KEY') }}] "
+        "token=[{{ lookup('env', 'REMEDIATE_TEST_TOKEN') }}] home=[{{ lookup('env', 'HOME') }}]\"\n"
     )
-    assert not (private / "env" / "extravars").exists(), "no parameters left behind in env/"
+    execution = executor.run(
+        action="probe", playbook=probe, host=lab.host, host_vars=host_vars(lab), params={}
+    )
+    seen = observation_text(execution)
+    assert execution.status is ExecutionStatus.SUCCESSFUL, execution.output
+    assert "key=[] token=[]" in seen and "home=[/" in seen, seen
+
+
+def test_what_runs_is_the_host_variables_given_not_the_inventory_file(executor, lab):
+    """The approval binds the resolved host variables; a later edit of the inventory file
+    cannot substitute a binary under an old approval."""
+    tampered = {**host_vars(lab), "supervisorctl": "/bin/false"}
+    execution = run(executor, lab, "service_status", {"service": lab.service}, host_vars=tampered)
+    assert "state: UNKNOWN" in observation_text(execution)
+    assert "RUNNING" in observation_text(
+        run(executor, lab, "service_status", {"service": lab.service})
+    )
 
 
 def test_check_mode_changes_nothing(executor, lab):
@@ -65,9 +98,11 @@ def test_a_changed_playbook_is_not_run(executor, lab, tmp_path):
             action="restart_service",
             playbook=copy,
             host=lab.host,
+            host_vars=host_vars(lab),
             params={"service": lab.service},
             expected_digest=approved,
         )
+    assert list(executor.runs_dir.iterdir()) == []
 
 
 def test_failed_playbook_maps_to_failed(executor, lab):

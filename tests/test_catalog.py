@@ -20,8 +20,9 @@ READ_ONLY = {"collect_logs", "check_cpu", "check_memory", "check_disk", "service
 WRITES = {"restart_service", "free_disk_space", "kill_process"}
 LOG_DIRS = ["/var/log", "/var/log/nginx", "/var/log/app", "/var/log/journal", "/tmp"]
 PROTECTED = {
-    "sshd", "systemd", "init", "postgres", "postmaster", "mysqld", "mariadbd", "mongod",
-    "redis-server", "etcd", "dockerd", "containerd", "kubelet", "supervisord",
+    "sshd", "sshd-session", "systemd", "init", "postgres", "postmaster", "mysqld", "mariadbd",
+    "mongod", "redis-server", "etcd", "dockerd", "containerd", "containerd-shim", "runc",
+    "kubelet", "supervisord",
 }  # fmt: skip
 
 
@@ -71,9 +72,11 @@ def test_write_actions_have_their_risk_parameters_and_verification(catalog: Cata
     kill = catalog.get("kill_process")
     assert kill.risk is Risk.HIGH and kill.check_mode
     assert set(kill.parameters["process"].not_in) == PROTECTED
+    assert kill.parameters["process"].inventory == "killable", "an allowlist per host"
     assert kill.parameters["signal"].enum == ["TERM", "KILL"]
     assert kill.parameters["signal"].default == "TERM"
     assert kill.verify is not None and kill.verify.playbook == "verify_process.yml"
+    assert kill.verify.outputs == ["pids"], "verification checks the PIDs that were signalled"
 
 
 def _literal_after(playbook: str, task: str, marker: str) -> Any:

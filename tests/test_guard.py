@@ -12,7 +12,11 @@ from remediate.planning import PlanningContext, action_specs
 CATALOG = load_catalog(PROJECT_ROOT / "playbooks" / "catalog.yaml", syntax_check=False)
 INVENTORY = inventory_from_hosts(
     {
-        "srv-prod-04": {"address": "10.20.4.14", "services": ["nginx", "app-api"]},
+        "srv-prod-04": {
+            "address": "10.20.4.14",
+            "services": ["nginx", "app-api"],
+            "killable": ["report-gen", "ffmpeg"],
+        },
         "db-01": {"address": "10.20.9.2", "services": ["postgresql"]},
     }
 )
@@ -71,7 +75,7 @@ def test_valid_proposal_comes_back_in_real_names(context, names):
         ({"action": "run_shell"}, "not in the catalog"),
         ({"action": "collect_logs", "params": {"service": "nginx"}}, "read-only"),
         ({"params": {"service": "nginx; rm -rf /"}}, "does not match"),
-        ({"params": {"service": "postgresql"}}, "not a service of srv-prod-04"),
+        ({"params": {"service": "postgresql"}}, "not listed under services of srv-prod-04"),
         ({"params": {}}, "missing parameter"),
         ({"params": {"service": "nginx", "force": True}}, "unknown parameter"),
         ({"host": "[HOST_2]"}, "not the host this alert is about"),
@@ -82,6 +86,15 @@ def test_valid_proposal_comes_back_in_real_names(context, names):
         ({"citations": ["INC-9999"]}, "not returned by retrieval"),
         ({"citations": []}, "must cite"),
         ({"action": "kill_process", "params": {"process": "sshd", "signal": "TERM"}}, "protected"),
+        # kill_process is an allowlist per host: a name the host does not list is refused,
+        # whatever it is (a ps display string, a shell, a JVM, a container shim).
+        (
+            {"action": "kill_process", "params": {"process": "postgres:", "signal": "TERM"}},
+            "not listed under killable",
+        ),
+        ({"action": "kill_process", "params": {"process": "java"}}, "not listed under killable"),
+        ({"action": "kill_process", "params": {"process": "bash"}}, "not listed under killable"),
+        ({"action": "kill_process", "params": {"process": "runc"}}, "protected"),
         (
             {
                 "action": "free_disk_space",
@@ -98,6 +111,32 @@ def test_valid_proposal_comes_back_in_real_names(context, names):
 def test_unsafe_or_invented_proposals_are_refused(context, names, changes, reason):
     with pytest.raises(PolicyViolation, match=reason):
         check(proposal(**changes), context, names)
+
+
+def test_a_listed_killable_process_passes(context, names):
+    final = check(proposal(action="kill_process", params={"process": "report-gen"}), context, names)
+    assert final.params == {"process": "report-gen", "signal": "TERM"}
+
+
+def test_a_host_without_killable_processes_refuses_every_kill(names):
+    inventory = inventory_from_hosts({"srv-prod-04": {"services": ["nginx"]}})
+    context = PlanningContext(
+        alert_name="X",
+        alert_status="firing",
+        alert_text="x",
+        host=names.sanitize("srv-prod-04"),
+        citations=CITED,
+        actions=action_specs(CATALOG),
+    )
+    with pytest.raises(PolicyViolation, match="lists no killable"):
+        guard(
+            proposal(action="kill_process", params={"process": "report-gen"}),
+            context,
+            catalog=CATALOG,
+            inventory=inventory,
+            incident_host="srv-prod-04",
+            names=names,
+        )
 
 
 def test_escalations_pass_but_may_not_smuggle_an_action(context, names):

@@ -14,8 +14,10 @@ from remediate.models import InquiryStatus, utcnow
 ROLES = {"sre": ["bob"]}
 
 
-def make(users=("alice",), roles=("sre",), ttl=30, now=None):
+def make(users=("alice",), roles=("sre",), ttl=30, now=None, required_approvals=1, excluded=()):
     return open_inquiry(
+        required_approvals=required_approvals,
+        excluded=excluded,
         incident_id="RMD-1",
         proposal_hash="h" * 64,
         users=list(users),
@@ -54,9 +56,33 @@ def test_stackstorm_order_pending_before_user_before_schema():
         respond(make(), {"comment": "no decision"}, user="alice", role_members=ROLES)
 
 
-def test_no_users_and_no_roles_means_anyone():
-    answered = respond(make(users=(), roles=()), {"approved": True}, user="zoe", role_members={})
-    assert answered.approved
+def test_no_users_and_no_roles_means_nobody():
+    with pytest.raises(ResponderNotAllowed, match="no approvers are configured"):
+        respond(make(users=(), roles=()), {"approved": True}, user="zoe", role_members={})
+
+
+def test_high_risk_needs_two_distinct_approvers():
+    inquiry = make(required_approvals=2)
+    first = respond(inquiry, {"approved": True}, user="alice", role_members=ROLES)
+    assert first.status is InquiryStatus.PENDING and not first.approved
+    with pytest.raises(ResponderNotAllowed, match="already approved"):
+        respond(first, {"approved": True}, user="alice", role_members=ROLES)
+    second = respond(first, {"approved": True, "comment": "ok"}, user="bob", role_members=ROLES)
+    assert second.approved and [a.user for a in second.answers] == ["alice", "bob"]
+    assert second.responder == "alice, bob"
+
+
+def test_one_rejection_ends_a_quorum():
+    first = respond(
+        make(required_approvals=2), {"approved": True}, user="alice", role_members=ROLES
+    )
+    rejected = respond(first, {"approved": False}, user="bob", role_members=ROLES)
+    assert rejected.status is InquiryStatus.SUCCEEDED and not rejected.approved
+
+
+def test_four_eyes_excludes_whoever_triggered_it():
+    with pytest.raises(ResponderNotAllowed, match="four-eyes"):
+        respond(make(excluded=["alice"]), {"approved": True}, user="alice", role_members=ROLES)
 
 
 def test_ttl_expires_the_inquiry():

@@ -376,7 +376,7 @@ def test_new_pseudonym_types_round_trip_through_the_store(tmp_path) -> None:
     sanitized = sanitizer.sanitize(text)
     store = Store(tmp_path / "state.sqlite")
     [alert] = normalize({"server_id": "web1", "error_msg": "ssh brute force"})
-    store.save_incident(Incident(id="RMD-1", alert=alert, host="web1"), "received", new=True)
+    store.open_incident(Incident(id="RMD-1", alert=alert, host="web1"), "received")
     store.save_mapping("RMD-1", sanitizer.mapping())
 
     reloaded = Sanitizer.from_mapping(Store(tmp_path / "state.sqlite").mapping("RMD-1"))

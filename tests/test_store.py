@@ -1,29 +1,32 @@
+import os
 import sqlite3
+import stat
+from datetime import UTC, datetime
 
 import pytest
 
-from remediate.errors import NotFound
+from remediate.errors import InquiryNotPending, InvalidTransition, NotFound, StateConflict
 from remediate.inquiry import open_inquiry
 from remediate.intake import normalize
 from remediate.models import Incident, IncidentStatus, InquiryStatus
 from remediate.store import MIGRATIONS, Store
 
+S = IncidentStatus
 
-def incident(id_="RMD-1"):
-    [alert] = normalize({"server_id": "srv-prod-04", "error_msg": "502 Bad Gateway"})
+
+def incident(id_="RMD-1", starts="2026-11-20T09:14:02Z", msg="502 Bad Gateway"):
+    [alert] = normalize({"server_id": "srv-prod-04", "error_msg": msg, "timestamp": starts})
     return Incident(id=id_, alert=alert, host="srv-prod-04")
 
 
 def test_incident_and_timeline_round_trip(tmp_path):
     store = Store(tmp_path / "s.sqlite")
-    saved = store.save_incident(incident(), "alert received", new=True)
-    store.save_incident(
-        saved.model_copy(update={"status": IncidentStatus.INVESTIGATING}), "investigating"
-    )
+    opened = store.open_incident(incident(), "alert received")
+    assert not opened.duplicate
+    store.transition("RMD-1", S.INVESTIGATING, "investigating", expected={S.RECEIVED})
     reopened = Store(tmp_path / "s.sqlite")
-    assert reopened.get_incident("RMD-1").status is IncidentStatus.INVESTIGATING
+    assert reopened.get_incident("RMD-1").status is S.INVESTIGATING
     assert [e.step for e in reopened.timeline("RMD-1")] == ["alert received", "investigating"]
-    assert reopened.open_incident_for(saved.alert.fingerprint).id == "RMD-1"
 
 
 def test_migrations_are_recorded_once(tmp_path):
@@ -33,18 +36,109 @@ def test_migrations_are_recorded_once(tmp_path):
     assert [r[0] for r in rows] == [name for name, _ in MIGRATIONS]
 
 
-def test_failed_update_leaves_no_partial_record(tmp_path):
+def test_database_and_directory_are_private_whatever_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        store = Store(tmp_path / "state" / "s.sqlite")
+        store.open_incident(incident(), "alert received")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "state").stat().st_mode) == 0o700
+    for name in ("s.sqlite", "s.sqlite-wal", "s.sqlite-shm"):
+        path = tmp_path / "state" / name
+        if path.exists():
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, name
+
+
+def test_transition_is_checked_against_the_stored_status(tmp_path):
+    store = Store(tmp_path / "s.sqlite")
+    store.open_incident(incident(), "alert received")
+    with pytest.raises(StateConflict, match="is received, not investigating"):
+        store.transition("RMD-1", S.PROPOSED, "proposed", expected={S.INVESTIGATING})
+    with pytest.raises(InvalidTransition):
+        store.transition("RMD-1", S.EXECUTING, "executing")
+    assert store.get_incident("RMD-1").status is S.RECEIVED
+    assert [e.step for e in store.timeline("RMD-1")] == ["alert received"]
+
+
+def test_a_working_incident_belongs_to_its_process(tmp_path):
+    store = Store(tmp_path / "s.sqlite")
+    store.open_incident(incident(), "alert received")
+    db = sqlite3.connect(tmp_path / "s.sqlite")
+    # Another process on this host that is alive: pid 1, with its real start time.
+    from remediate.lease import start_time
+
+    db.execute("UPDATE incidents SET owner=?", (f"{os.uname().nodename}:1:{start_time(1)}",))
+    db.commit()
+    with pytest.raises(StateConflict, match="owned by"):
+        store.transition("RMD-1", S.INVESTIGATING, "investigating", takeover=True)
+    # A dead owner (a start time that pid 1 does not have) may be taken over by recovery only.
+    db.execute("UPDATE incidents SET owner=?", (f"{os.uname().nodename}:1:0",))
+    db.commit()
+    with pytest.raises(StateConflict):
+        store.transition("RMD-1", S.INVESTIGATING, "investigating")
+    moved = store.transition("RMD-1", S.INVESTIGATING, "investigating", takeover=True)
+    assert moved.status is S.INVESTIGATING
+
+
+def test_missing_incident_leaves_no_partial_record(tmp_path):
     store = Store(tmp_path / "s.sqlite")
     with pytest.raises(NotFound):
-        store.save_incident(incident("RMD-missing"), "step")
+        store.transition("RMD-missing", S.INVESTIGATING, "step")
     assert store.timeline("RMD-missing") == []
     with pytest.raises(NotFound):
         store.get_incident("RMD-missing")
 
 
-def test_inquiry_persists_and_filters_by_status(tmp_path):
+def test_a_live_incident_absorbs_new_firings_and_resends(tmp_path):
     store = Store(tmp_path / "s.sqlite")
-    store.save_incident(incident(), "alert received", new=True)
+    first = store.open_incident(incident("RMD-1"), "alert received")
+    again = store.open_incident(incident("RMD-2", starts="2026-11-20T10:00:00Z"), "alert received")
+    assert again.duplicate and again.incident.id == "RMD-1"
+    assert [e.step for e in store.timeline("RMD-1")][-1] == "duplicate notification"
+    assert not first.duplicate
+
+
+def test_escalated_stays_live_and_ended_incidents_let_a_new_firing_in(tmp_path):
+    store = Store(tmp_path / "s.sqlite")
+    store.open_incident(incident("RMD-1"), "alert received")
+    store.transition("RMD-1", S.ESCALATED, "escalated")
+    # An escalated incident waits for a human: re-sends do not open a new one (nor a new mail).
+    assert store.open_incident(incident("RMD-2"), "again").duplicate
+    store.transition("RMD-1", S.CLOSED, "resolved by bob")
+    # The same firing sent again after it ended is still the same firing: idempotent.
+    resent = store.open_incident(incident("RMD-3"), "again")
+    assert resent.duplicate and resent.incident.id == "RMD-1"
+    # A new firing (another startsAt) after it ended is a new incident, linked to the old one.
+    new = store.open_incident(incident("RMD-4", starts="2026-11-21T00:00:00Z"), "fired again")
+    assert not new.duplicate and new.incident.previous_id == "RMD-1"
+
+
+@pytest.mark.parametrize("ended", [S.REJECTED, S.EXPIRED, S.FAILED])
+def test_rejected_expired_and_failed_incidents_have_ended(tmp_path, ended):
+    store = Store(tmp_path / "s.sqlite")
+    store.open_incident(incident("RMD-1"), "alert received")
+    path = {
+        S.REJECTED: [S.INVESTIGATING, S.PROPOSED, S.AWAITING_APPROVAL, S.REJECTED],
+        S.EXPIRED: [S.INVESTIGATING, S.PROPOSED, S.AWAITING_APPROVAL, S.EXPIRED],
+        S.FAILED: [
+            S.INVESTIGATING,
+            S.PROPOSED,
+            S.AWAITING_APPROVAL,
+            S.APPROVED,
+            S.EXECUTING,
+            S.FAILED,
+        ],
+    }[ended]
+    for status in path:
+        store.transition("RMD-1", status, status.value)
+    new = store.open_incident(incident("RMD-2", starts="2026-11-21T00:00:00Z"), "fired again")
+    assert not new.duplicate and new.incident.previous_id == "RMD-1"
+
+
+def test_inquiry_answer_is_written_only_over_what_was_read(tmp_path):
+    store = Store(tmp_path / "s.sqlite")
+    store.open_incident(incident(), "alert received")
     inq = open_inquiry(
         incident_id="RMD-1",
         proposal_hash="h",
@@ -54,9 +148,30 @@ def test_inquiry_persists_and_filters_by_status(tmp_path):
         ttl=5,
         dry_run="diff",
     )
-    store.save_inquiry(inq)
+    with store.atomic() as tx:
+        tx.insert_inquiry(inq)
     assert store.get_inquiry(inq.id) == inq
     assert store.list_inquiries(InquiryStatus.PENDING) == [inq]
-    store.save_inquiry(inq.model_copy(update={"status": InquiryStatus.TIMEOUT}))
-    assert store.list_inquiries(InquiryStatus.PENDING) == []
+    timed_out = inq.model_copy(update={"status": InquiryStatus.TIMEOUT})
+    with store.atomic() as tx:
+        tx.replace_inquiry(inq, timed_out)
+    with pytest.raises(InquiryNotPending), store.atomic() as tx:
+        tx.replace_inquiry(inq, inq.model_copy(update={"status": InquiryStatus.SUCCEEDED}))
     assert store.inquiries_for("RMD-1")[0].status is InquiryStatus.TIMEOUT
+
+
+def test_ticket_ids_are_reserved_once_above_every_known_ticket(tmp_path):
+    store = Store(tmp_path / "s.sqlite")
+    first = store.allocate_ticket_id("RMD-1", ["INC-4216", "INC-17"])
+    second = store.allocate_ticket_id("RMD-2", ["INC-4216"])
+    assert (first, second) == ("INC-5001", "INC-5002")
+    assert store.allocate_ticket_id("RMD-3", ["INC-9000"]) == "INC-9001"
+
+
+def test_incident_ids_carry_80_random_bits():
+    from remediate.investigation import new_incident_id
+
+    ids = {new_incident_id(datetime(2026, 12, 1, tzinfo=UTC)) for _ in range(2000)}
+    assert len(ids) == 2000
+    token = next(iter(ids)).rsplit("-", 1)[1]
+    assert len(token) == 16  # base32: 5 bits a character

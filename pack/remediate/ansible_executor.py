@@ -1,11 +1,16 @@
 """Adapter around ansible-runner: run one catalog playbook on one host.
 
 Every run gets a fresh private_data_dir (mode 0700) named by its run id, which
-is also ansible-runner's ``ident``, so artifacts join to our records. The
-playbook is copied into the run's ``project/`` and its content hash checked
-against the one the caller expects: what runs is byte for byte what was
-approved. ansible-runner's status strings are mapped to
-:class:`ExecutionStatus` here and nowhere else.
+is also ansible-runner's ``ident``, so artifacts join to our records. What runs
+is exactly what the caller names: the playbook is copied into the run's
+``project/`` and its content hash checked against the one the caller expects,
+and the inventory is written for this run from the host variables the caller
+passes (the ones an approval bound), not read from a file that may have changed.
+ansible-runner gets a minimal environment (no API keys or other secrets of this
+process), and its raw artifacts (command line, environment, stdout, job events
+with unsanitized output) are deleted as soon as their events are parsed: the
+caller stores only a sanitized rendering. ansible-runner's status strings are
+mapped to :class:`ExecutionStatus` here and nowhere else.
 """
 
 from __future__ import annotations
@@ -20,9 +25,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import ansible_runner
+import ansible_runner.interface
+import yaml
 
+from remediate import failpoint
 from remediate.errors import ApprovalMismatch, ExecutionError
+from remediate.lease import owner_alive, process_owner
 from remediate.models import Execution, ExecutionStatus, ParamValue, TaskEvent, utcnow
 
 _STATUS = {
@@ -39,6 +47,41 @@ _EVENT_STATUS = {
 }
 REPORT_TASK = "Report observation"
 MAX_DETAIL = 4000
+OWNER_FILE = "owner"
+_KEPT_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "USER", "LOGNAME")
+_KEPT_ENV_PREFIXES = ("ANSIBLE_", "SSH_AUTH_SOCK")
+
+
+def runner_environment(inherited: Mapping[str, str], prepared: Mapping[str, str]) -> dict[str, str]:
+    """What ansible-playbook sees: the variables ansible-runner itself set, plus a short
+    allowlist of ours (locale, PATH, HOME, the SSH agent, ANSIBLE_* settings). Everything
+    else this process inherited (API keys, tokens, passwords) stays out of the run and out
+    of the ``artifacts/*/command`` file ansible-runner writes."""
+    kept = {}
+    for key, value in prepared.items():
+        ours = key in inherited and inherited[key] == value
+        if not ours or key in _KEPT_ENV or key.startswith(_KEPT_ENV_PREFIXES):
+            kept[key] = value
+    return kept
+
+
+def purge_dead_runs(runs_dir: Path) -> list[str]:
+    """Delete run directories left by processes that died mid-run (kill -9): their raw
+    artifacts may hold unsanitized output. Runs of live processes are left alone."""
+    removed: list[str] = []
+    if not runs_dir.is_dir():
+        return removed
+    for private in runs_dir.iterdir():
+        owner_file = private / OWNER_FILE
+        try:
+            owner = owner_file.read_text().strip()
+        except OSError:
+            owner = ""
+        if owner and owner_alive(owner, None):
+            continue
+        shutil.rmtree(private, ignore_errors=True)
+        removed.append(private.name)
+    return removed
 
 
 def new_run_id() -> str:
@@ -54,9 +97,8 @@ def ensure_ansible_on_path() -> None:
 
 
 class AnsibleExecutor:
-    def __init__(self, runs_dir: Path, inventory: Path) -> None:
+    def __init__(self, runs_dir: Path) -> None:
         self.runs_dir = runs_dir
-        self.inventory = inventory
         ensure_ansible_on_path()
 
     def run(
@@ -65,6 +107,7 @@ class AnsibleExecutor:
         action: str,
         playbook: Path,
         host: str,
+        host_vars: Mapping[str, Any],
         params: Mapping[str, ParamValue],
         check_mode: bool = False,
         timeout: int = 300,
@@ -74,23 +117,68 @@ class AnsibleExecutor:
         private = self.runs_dir / run_id
         started = utcnow()
         try:
-            (private / "project").mkdir(parents=True, mode=0o700)
+            self.runs_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
             os.chmod(self.runs_dir, 0o700)
+            (private / "project").mkdir(parents=True, mode=0o700)
             os.chmod(private, 0o700)
+            (private / OWNER_FILE).write_text(process_owner())
             data = playbook.read_bytes()
         except OSError as exc:
             raise ExecutionError(f"cannot prepare run directory {private}: {exc}") from exc
-        if expected_digest is not None and hashlib.sha256(data).hexdigest() != expected_digest:
-            shutil.rmtree(private, ignore_errors=True)
-            raise ApprovalMismatch(f"{playbook.name} changed since it was approved; not running it")
-        (private / "project" / playbook.name).write_bytes(data)
-        extravars: dict[str, Any] = {**params, "target": host}
         try:
-            runner = ansible_runner.run(
+            if expected_digest is not None and hashlib.sha256(data).hexdigest() != expected_digest:
+                raise ApprovalMismatch(
+                    f"{playbook.name} changed since it was approved; not running it"
+                )
+            (private / "project" / playbook.name).write_bytes(data)
+            (private / "inventory").mkdir(mode=0o700)
+            (private / "inventory" / "hosts.yml").write_text(
+                yaml.safe_dump({"all": {"hosts": {host: dict(host_vars)}}}, sort_keys=True)
+            )
+            raw_events = self._run(
+                private, run_id, action, playbook.name, host, params, check_mode, timeout
+            )
+        finally:
+            shutil.rmtree(private, ignore_errors=True)
+        status, rc, raw = raw_events
+        events = [e for e in (_task_event(ev) for ev in raw) if e is not None]
+        return Execution(
+            run_id=run_id,
+            action=action,
+            host=host,
+            check_mode=check_mode,
+            status=status,
+            rc=rc,
+            started_at=started,
+            finished_at=utcnow(),
+            events=events,
+            output=render_events(events),
+        )
+
+    @staticmethod
+    def _run(
+        private: Path,
+        run_id: str,
+        action: str,
+        playbook: str,
+        host: str,
+        params: Mapping[str, ParamValue],
+        check_mode: bool,
+        timeout: int,
+    ) -> tuple[ExecutionStatus, int | None, list[dict[str, Any]]]:
+        extravars: dict[str, Any] = {**params, "target": host}
+
+        def on_event(event: Mapping[str, Any]) -> bool:
+            if event.get("event") == "playbook_on_task_start":
+                failpoint.hit(f"run.{action}")
+            return True
+
+        try:
+            runner = ansible_runner.interface.init_runner(
                 private_data_dir=str(private),
                 ident=run_id,
-                playbook=playbook.name,
-                inventory=str(self.inventory),
+                playbook=playbook,
+                inventory=str(private / "inventory" / "hosts.yml"),
                 limit=host,
                 extravars=extravars,
                 cmdline="--check --diff" if check_mode else "--diff",
@@ -98,23 +186,15 @@ class AnsibleExecutor:
                 quiet=True,
                 suppress_env_files=True,
                 envvars={"ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "0"},
+                event_handler=on_event,
             )
+            runner.config.env = runner_environment(os.environ, runner.config.env)
+            runner.run()
+            events = list(runner.events)
         except Exception as exc:  # ansible-runner raises bare exceptions on bad configuration
-            raise ExecutionError(f"ansible-runner could not start {playbook.name}: {exc}") from exc
+            raise ExecutionError(f"ansible-runner could not start {playbook}: {exc}") from exc
         status = _STATUS.get(str(runner.status), ExecutionStatus.ERROR)
-        events = [e for e in (_task_event(ev) for ev in runner.events) if e is not None]
-        return Execution(
-            run_id=run_id,
-            action=action,
-            host=host,
-            check_mode=check_mode,
-            status=status,
-            rc=runner.rc if isinstance(runner.rc, int) else None,
-            started_at=started,
-            finished_at=utcnow(),
-            events=events,
-            output=render_events(events),
-        )
+        return status, runner.rc if isinstance(runner.rc, int) else None, events
 
 
 def _task_event(event: Mapping[str, Any]) -> TaskEvent | None:
@@ -139,6 +219,8 @@ def _task_event(event: Mapping[str, Any]) -> TaskEvent | None:
 def _detail(res: Mapping[str, Any]) -> str:
     parts: list[str] = []
     msg = res.get("msg")
+    if isinstance(msg, dict):
+        msg = json.dumps(msg, sort_keys=True)
     if isinstance(msg, list):
         msg = "\n".join(map(str, msg))
     if msg:

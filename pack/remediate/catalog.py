@@ -47,9 +47,10 @@ class Parameter(Strict):
     minimum: int | None = None
     maximum: int | None = None
     not_in: list[str] = Field(default_factory=list)
-    """Values always refused (the protected processes of ``kill_process``)."""
-    inventory: Literal["services"] | None = None
-    """The value must be listed under this key of the target host in the inventory."""
+    """Values always refused, whatever the inventory says."""
+    inventory: Literal["services", "killable"] | None = None
+    """The value must be listed under this key of the target host in the inventory: an
+    allowlist per host (``services`` that may be restarted, ``killable`` processes)."""
 
     @model_validator(mode="after")
     def _constraints_fit_type(self) -> Parameter:
@@ -97,6 +98,9 @@ class Verify(Strict):
     playbook: str
     params: list[str] = Field(default_factory=list)
     """Which of the action's parameters the verification playbook receives."""
+    outputs: list[str] = Field(default_factory=list)
+    """Values the write playbook reports in its ``Outputs`` task that the verification
+    playbook receives too (``kill_process``: the PIDs it signalled)."""
     description: str
 
 

@@ -3,12 +3,19 @@
 Exit codes: 0 success, 1 the job ran but its outcome is bad (an eval failed,
 the demo failed), 2 caller error, 3 operational failure, 4 refused by policy
 or approval, 5 not found.
+
+Who is answering is the operating-system user running the command, mapped to an
+approver name by ``approval.identities`` (a login not listed is its own name);
+``--as NAME`` is a break-glass override, refused unless ``approval.break_glass``
+is on, and recorded as such. Files the command writes are private (umask 077).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import pwd
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,12 +35,45 @@ EXIT_CODES: list[tuple[type[errors.RemediateError], int]] = [
 
 
 def _read_input(source: str) -> str:
-    if source == "-":
-        return sys.stdin.read()
+    return _read_bytes(source).decode("utf-8", errors="replace")
+
+
+def _read_bytes(source: str, limit: int = 50_000_000) -> bytes:
+    """At most ``limit`` bytes (one more, to tell a larger input); decoding is the caller's."""
     try:
-        return Path(source).read_text()
+        if source == "-":
+            return sys.stdin.buffer.read(limit + 1)
+        with open(source, "rb") as stream:
+            return stream.read(limit + 1)
     except OSError as exc:
         raise errors.UsageError(f"cannot read {source}: {exc}") from exc
+
+
+def os_user() -> str:
+    return pwd.getpwuid(os.getuid()).pw_name
+
+
+def identity(settings: Settings, as_user: str | None) -> tuple[str, str]:
+    """The verified name of whoever runs this command, and how it was established."""
+    login = os_user()
+    mapped = settings.approval.identities.get(login, login)
+    if as_user is None or as_user == mapped:
+        return mapped, "cli"
+    if not settings.approval.break_glass:
+        raise errors.ResponderNotAllowed(
+            f"--as {as_user} is a break-glass override and approval.break_glass is off; "
+            f"you are {mapped} (operating-system user {login})"
+        )
+    return as_user, f"break-glass by operating-system user {login}"
+
+
+def _warn_without_approvers(settings: Settings) -> None:
+    if not settings.approval.users and not settings.approval.roles:
+        print(
+            "remediate: warning: no approvers are configured (approval.users and approval.roles "
+            "are empty): nobody can approve; proposals escalate to a human",
+            file=sys.stderr,
+        )
 
 
 def _engine(args: argparse.Namespace) -> Any:
@@ -53,12 +93,28 @@ def _print(data: Any, as_json: bool, text: str) -> None:
 
 
 def cmd_investigate(args: argparse.Namespace) -> int:
-    from remediate.report import outcome_text
+    from remediate.report import outcome_json, outcome_text
 
     engine = _engine(args)
-    outcomes = engine.investigate(_read_input(args.file))
-    for outcome in outcomes:
-        _print(outcome.incident.model_dump(mode="json"), args.json, outcome_text(engine, outcome))
+    _warn_without_approvers(engine.settings)
+    who, _ = identity(engine.settings, None)
+    outcomes = engine.investigate(_read_bytes(args.file), triggered_by=who)
+    if args.json:
+        print(json.dumps([outcome_json(engine, o) for o in outcomes], indent=1, default=str))
+    else:
+        print("\n\n".join(outcome_text(engine, o) for o in outcomes))
+    return 0
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    results = engine.recover()
+    _print(
+        [r.__dict__ for r in results],
+        args.json,
+        "\n".join(f"{r.incident_id}: {r.was} -> {r.now}: {r.action}" for r in results)
+        or "nothing to recover",
+    )
     return 0
 
 
@@ -153,16 +209,20 @@ def cmd_inquiry(args: argparse.Namespace) -> int:
         item = engine.store.get_inquiry(args.id)
         _print(item.model_dump(mode="json", by_alias=True), args.json, inquiry_text(engine, item))
         return 0
+    from remediate.report import outcome_json
+
+    _warn_without_approvers(engine.settings)
+    who, via = identity(engine.settings, args.as_user)
     response: dict[str, Any] = {"approved": bool(args.approve)}
     if args.comment:
         response["comment"] = args.comment
-    outcome = engine.respond(args.id, response, user=args.as_user)
-    _print(outcome.incident.model_dump(mode="json"), args.json, outcome_text(engine, outcome))
+    outcome = engine.respond(args.id, response, user=who, via=via)
+    _print(outcome_json(engine, outcome), args.json, outcome_text(engine, outcome))
     return 0
 
 
 def cmd_incident(args: argparse.Namespace) -> int:
-    from remediate.report import incident_text
+    from remediate.report import incident_json, incident_text
 
     engine = _engine(args)
     if args.incident_command == "list":
@@ -178,10 +238,12 @@ def cmd_incident(args: argparse.Namespace) -> int:
         )
         return 0
     if args.incident_command == "resolve":
-        incident = engine.resolve(args.id, args.note, user=args.as_user, action=args.action)
+        who, via = identity(engine.settings, args.as_user)
+        user = who if via == "cli" else f"{who} ({via})"
+        incident = engine.resolve(args.id, args.note, user=user, action=args.action)
     else:
         incident = engine.store.get_incident(args.id)
-    _print(incident.model_dump(mode="json"), args.json, incident_text(engine, incident))
+    _print(incident_json(engine, incident), args.json, incident_text(engine, incident))
     return 0
 
 
@@ -269,7 +331,11 @@ def build_parser() -> argparse.ArgumentParser:
     decision = q.add_mutually_exclusive_group(required=True)
     decision.add_argument("--approve", action="store_true")
     decision.add_argument("--reject", action="store_true")
-    q.add_argument("--as", dest="as_user", required=True, help="who answers")
+    q.add_argument(
+        "--as",
+        dest="as_user",
+        help="break-glass: answer as NAME (needs approval.break_glass; recorded as such)",
+    )
     q.add_argument("--comment")
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_inquiry)
@@ -286,10 +352,17 @@ def build_parser() -> argparse.ArgumentParser:
     q = inc.add_parser("resolve", help="close an escalated incident with what fixed it")
     q.add_argument("id")
     q.add_argument("--note", required=True, help="what fixed it; becomes a learned ticket")
-    q.add_argument("--as", dest="as_user", required=True, help="who resolved it")
+    q.add_argument("--as", dest="as_user", help="break-glass: resolve as NAME")
     q.add_argument("--action", help="catalog action that fixed it, if any")
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_incident)
+
+    p = sub.add_parser(
+        "recover",
+        help="bring incidents left by dead processes to a terminal or human-actionable state",
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_recover)
 
     p = sub.add_parser("eval", help="run evaluation scenarios")
     p.add_argument("dir")
@@ -304,6 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    os.umask(0o077)  # the state directory holds incident records: private to this user
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:

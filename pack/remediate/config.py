@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from remediate.errors import ConfigError
 
@@ -56,13 +56,41 @@ class EmbeddingSettings(Section):
 
 
 class ApprovalSettings(Section):
+    """Who may approve, and how many. Empty ``users`` and ``roles`` mean nobody may approve
+    (proposals escalate instead), never everybody."""
+
     users: list[str] = Field(default_factory=list)
     roles: list[str] = Field(default_factory=list)
+    identities: dict[str, str] = Field(default_factory=dict)
+    """Operating-system login → approver name, for the CLI (a login not listed is its own
+    approver name)."""
+    break_glass: bool = False
+    """Allow ``--as NAME`` on the CLI: an override recorded on the timeline as such."""
+    policy: dict[str, int] = Field(default_factory=lambda: {"low": 1, "medium": 1, "high": 2})
+    """Distinct approvers needed per catalog risk level (``low``, ``medium``, ``high``)."""
+    four_eyes: bool = False
+    """Whoever started a manual investigation may not approve its proposal."""
+
+    @field_validator("policy")
+    @classmethod
+    def _policy_levels(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = set(value) - {"low", "medium", "high"}
+        if unknown:
+            raise ValueError(f"policy names unknown risk levels {sorted(unknown)}")
+        if any(not 1 <= n <= 10 for n in value.values()):
+            raise ValueError("policy approver counts must be between 1 and 10")
+        return value
+
     route: str = "remediate"
     ttl: int = Field(default=60, ge=1, le=60 * 24 * 30)
     """Minutes before an unanswered inquiry times out."""
     role_members: dict[str, list[str]] = Field(default_factory=dict)
     """Who holds each role named in ``roles`` (StackStorm takes this from RBAC)."""
+
+
+class IntakeSettings(Section):
+    max_alerts: int = Field(default=50, ge=1, le=10_000)
+    """Alerts investigated from one payload; the rest are reported as one storm escalation."""
 
 
 class SanitizerSettings(Section):
@@ -88,6 +116,7 @@ class Settings(Section):
     embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     approval: ApprovalSettings = Field(default_factory=ApprovalSettings)
     sanitizer: SanitizerSettings = Field(default_factory=SanitizerSettings)
+    intake: IntakeSettings = Field(default_factory=IntakeSettings)
 
     @property
     def database(self) -> Path:

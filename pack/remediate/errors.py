@@ -22,8 +22,11 @@ action) can map them to the right exit code or message::
     │   ├── InquiryNotPending      already answered or expired
     │   ├── ResponderNotAllowed    user / role not in the inquiry's users / roles
     │   ├── InvalidResponse        response does not validate against the inquiry schema
-    │   └── ApprovalMismatch       approval was for another playbook, parameters or target
+    │   ├── ApprovalMismatch       approval was for another playbook, parameters or target
+    │   │   └── BindingChanged     something the approval covers changed since it was given
+    │   └── QuorumPending          recorded; the policy needs more approvers before it runs
     ├── InvalidTransition          incident state machine refused a step
+    │   └── StateConflict          the stored state is not the one the caller read (a race)
     └── NotFound                   no incident / inquiry with that id
 """
 
@@ -110,8 +113,22 @@ class ApprovalMismatch(ApprovalError):
     pass
 
 
+class BindingChanged(ApprovalMismatch):
+    def __init__(self, parts: list[str]) -> None:
+        super().__init__("what the approval covers changed since it was given: " + ", ".join(parts))
+        self.parts = parts
+
+
+class QuorumPending(ApprovalError):
+    """Not an error for the approver: the answer is recorded and more are needed."""
+
+
 class InvalidTransition(RemediateError):
     pass
+
+
+class StateConflict(InvalidTransition):
+    """Another process changed the incident first; nothing was written."""
 
 
 class NotFound(RemediateError):

@@ -66,6 +66,7 @@ def gather(
             action=action.id,
             playbook=catalog.playbook_path(action.playbook),
             host=host.name,
+            host_vars=host.vars,
             params=action.with_defaults(job[1]),
             timeout=min(action.timeout, timeout),
         )

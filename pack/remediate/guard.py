@@ -2,10 +2,11 @@
 
 A proposal passes only if its action is a write action in the catalog, its
 parameters validate against their types, it targets the incident's own host
-(which must be in the inventory), an inventory-bound parameter (a service)
-is listed on that host, it invents no pseudonym, and every citation is one
-that retrieval returned. The result is the proposal in real names (mapped
-back from pseudonyms); anything else raises :class:`PolicyViolation`.
+(which must be in the inventory), an inventory-bound parameter (a service to
+restart, a process to kill) is listed under that key of that host, it invents
+no pseudonym, and every citation is one that retrieval returned. The result is
+the proposal in real names (mapped back from pseudonyms); anything else raises
+:class:`PolicyViolation`.
 """
 
 from __future__ import annotations
@@ -75,12 +76,14 @@ def guard(
     if host in inventory:
         listed = inventory.get(host)
         for name, spec in action.parameters.items():
-            if (
-                spec.inventory == "services"
-                and name in params
-                and (params[name] not in listed.services)
-            ):
-                problems.append(f"{name}={params[name]!r} is not a service of {host}")
+            if spec.inventory is None or name not in params:
+                continue
+            allowed = listed.allowlist(spec.inventory)
+            if params[name] not in allowed:
+                problems.append(
+                    f"{name}={params[name]!r} is not listed under {spec.inventory} of {host}"
+                    + ("" if allowed else f" (the host lists no {spec.inventory})")
+                )
     if problems:
         raise PolicyViolation(problems)
     return proposal.model_copy(update={"host": host, "params": params})

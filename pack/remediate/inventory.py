@@ -1,6 +1,7 @@
 """Inventory: the Ansible YAML inventory that ansible-runner also uses.
 
-Hosts carry ``services`` (what may be restarted there), ``service_manager``
+Hosts carry ``services`` (what may be restarted there), ``killable`` (the
+processes that may be killed there; nothing else ever is), ``service_manager``
 and an address (``ansible_host``). Alerts are mapped to exactly one host by
 inventory name, by name with a domain suffix, or by address; anything else is
 unknown and the incident escalates: remediate never guesses a target.
@@ -39,6 +40,13 @@ class Host(BaseModel):
         if value not in SERVICE_MANAGERS:
             raise ValueError(f"service_manager must be one of {SERVICE_MANAGERS}")
         return value
+
+    def allowlist(self, key: str) -> list[str]:
+        """A per-host allowlist from the inventory (``services``, ``killable``)."""
+        if key == "services":
+            return list(self.services)
+        value = self.vars.get(key)
+        return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
     def aliases(self) -> list[str]:
         """Everything that identifies this host in text: name, short name, address."""
@@ -154,6 +162,9 @@ def _host(name: str, hostvars: Mapping[str, Any], groups: list[str]) -> Host:
     services = hostvars.get("services", [])
     if not isinstance(services, list) or not all(isinstance(s, str) for s in services):
         raise InventoryError(f"inventory host {name!r}: services must be a list of names")
+    killable = hostvars.get("killable", [])
+    if not isinstance(killable, list) or not all(isinstance(k, str) for k in killable):
+        raise InventoryError(f"inventory host {name!r}: killable must be a list of names")
     address = hostvars.get("ansible_host") or hostvars.get("address")
     return Host(
         name=name,

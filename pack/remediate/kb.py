@@ -13,6 +13,7 @@ by path and line without stopping at it.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -392,9 +393,18 @@ def scan(paths: Iterable[Path]) -> Scan:
 
 
 def write_ticket(ticket: Ticket, directory: Path) -> Path:
-    """Write ``ticket`` as ``directory/<id>.yaml`` (the learned-memory store)."""
-    directory.mkdir(parents=True, exist_ok=True)
+    """Write ``ticket`` as ``directory/<id>.yaml`` (the learned-memory store), created
+    exclusively (mode 0600): a ticket never overwrites another."""
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = directory / f"{ticket.id}.yaml"
     data = ticket.model_dump(mode="json", exclude_none=True)
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise KnowledgeBaseError(f"ticket {ticket.id} already exists in {directory}") from None
+    except OSError as exc:
+        raise KnowledgeBaseError(f"cannot write ticket {path}: {exc}") from exc
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
     return path

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -57,6 +58,9 @@ class Alert(Frozen):
     ends_at: datetime | None = None
     fingerprint: str
     group_key: str | None = None
+    derived_name: bool = False
+    """The name was made from the message (plain alerts); it is made again from the
+    sanitized message before anything is stored."""
 
     def text(self) -> str:
         """The human-readable content of the alert, for retrieval and planning."""
@@ -160,20 +164,6 @@ class Proposal(Frozen):
     """``Citation.ref`` values, each of which retrieval must have returned."""
     planner: str = "offline"
 
-    def binding_hash(self, playbook_digest: str) -> str:
-        """Hash of exactly what an approval allows: playbook (content), parameters, target."""
-        body = json.dumps(
-            {
-                "action": self.action,
-                "playbook": playbook_digest,
-                "host": self.host,
-                "params": self.params,
-            },
-            sort_keys=True,
-            separators=(",", ":"),
-        )
-        return hashlib.sha256(body.encode()).hexdigest()
-
 
 # --------------------------------------------------------------------------- approval
 
@@ -182,6 +172,19 @@ class InquiryStatus(StrEnum):
     PENDING = "pending"
     SUCCEEDED = "succeeded"
     TIMEOUT = "timeout"
+    SUPERSEDED = "superseded"
+    """The incident moved on without an answer (escalated, binding changed)."""
+
+
+class Answer(Frozen):
+    """One person's answer to an inquiry; several make a quorum for high-risk actions."""
+
+    user: str
+    approved: bool
+    at: datetime
+    comment: str = ""
+    via: str = "cli"
+    """``cli``, ``break-glass`` (an ``--as`` override), ``stackstorm``, ``api``."""
 
 
 APPROVAL_SCHEMA: dict[str, Any] = {
@@ -210,6 +213,11 @@ class Inquiry(Frozen):
     ttl: int = 1440
     """Minutes before the inquiry times out."""
     status: InquiryStatus = InquiryStatus.PENDING
+    required_approvals: int = 1
+    """Distinct approvers needed (the policy for the action's risk)."""
+    excluded: list[str] = Field(default_factory=list)
+    """Who may not answer (four-eyes: whoever triggered the investigation)."""
+    answers: list[Answer] = Field(default_factory=list)
     response: dict[str, Any] = Field(default_factory=dict)
     responder: str | None = None
     responded_at: datetime | None = None
@@ -224,6 +232,39 @@ class Inquiry(Frozen):
 
 
 # --------------------------------------------------------------------------- execution
+
+
+class Binding(Frozen):
+    """Everything an approval covers; its hash is what the approver approves.
+
+    A change of any part (a playbook's bytes, the catalog entry, a parameter, the target,
+    a resolved host variable) after the inquiry opened means nothing runs.
+    """
+
+    action: str
+    catalog_entry: str
+    """sha256 of the catalog entry (types, risk, verify section)."""
+    playbook: str
+    verify_playbook: str | None
+    params: dict[str, ParamValue]
+    host: str
+    host_vars: str
+    """sha256 of the target's resolved inventory variables (connection, become, paths)."""
+    nonce: str
+
+    @property
+    def hash(self) -> str:
+        return digest_of(self.model_dump(mode="json"))
+
+    def differences(self, other: Binding) -> list[str]:
+        mine, theirs = self.model_dump(mode="json"), other.model_dump(mode="json")
+        return sorted(k for k in mine if mine[k] != theirs.get(k))
+
+
+def digest_of(value: Any) -> str:
+    """sha256 of a JSON value in canonical form."""
+    body = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(body.encode()).hexdigest()
 
 
 class ExecutionStatus(StrEnum):
@@ -276,6 +317,8 @@ class Verification(Frozen):
 
 
 class IncidentStatus(StrEnum):
+    """See :mod:`remediate.state` for which may follow which."""
+
     RECEIVED = "received"
     INVESTIGATING = "investigating"
     PROPOSED = "proposed"
@@ -300,9 +343,22 @@ class TimelineEntry(Frozen):
 class Incident(Frozen):
     id: str
     alert: Alert
+    """As stored: sanitized (pseudonyms); restore it with the incident's mapping."""
     host: str | None = None
     """Inventory name of the host the alert was mapped to."""
     status: IncidentStatus = IncidentStatus.RECEIVED
+    nonce: str = Field(default_factory=lambda: secrets.token_hex(16))
+    """Per-incident secret mixed into the binding: identical proposals on two incidents
+    never share a binding hash."""
+    previous_id: str | None = None
+    """The earlier incident of the same alert fingerprint (a new firing after it ended)."""
+    triggered_by: str | None = None
+    """Who started a manual investigation (four-eyes), or None for an alert source."""
+    attempts: int = 0
+    """Investigations started (a crashed one is resumed by recovery, a few times at most)."""
+    st2_workflow: str | None = None
+    """StackStorm workflow execution that investigated it (the only one that may execute)."""
+    binding: Binding | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     proposal: Proposal | None = None

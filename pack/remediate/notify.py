@@ -7,11 +7,14 @@ mail relay or a human picks them up.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from remediate.inert import inert
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     keep_trailing_newline=True,
+    finalize=lambda value: inert(value, multiline=True) if isinstance(value, str) else value,
 )
 
 
@@ -41,8 +45,10 @@ def render_drafts(context: dict[str, Any]) -> list[Draft]:
 
 
 def write_outbox(outbox: Path, incident_id: str, draft: Draft) -> Path:
-    outbox.mkdir(parents=True, exist_ok=True)
+    outbox.mkdir(parents=True, exist_ok=True, mode=0o700)
     suffix = "eml.txt" if draft.kind == "email" else "md"
     path = outbox / f"{incident_id}-{draft.kind}.{suffix}"
-    path.write_text(f"Subject: {draft.subject}\n\n{draft.body}")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(f"Subject: {inert(draft.subject)}\n\n{draft.body}")
     return path

@@ -2,28 +2,38 @@
 
 Each action builds an :class:`Engine` from the pack config (``self.config``, the same keys as
 ``remediate.yaml``), calls one function here and returns StackStorm's ``(ok, result)`` pair
-through :func:`call`. StackStorm's ``core.ask`` is the human gate: the workflow hands its
-response to :func:`execute_proposal`, which records it in our own inquiry (bound to the
-incident and the proposal's binding hash) and only then runs exactly the approved playbook.
-Results are plain JSON values because orquesta publishes them into the workflow context.
+through :func:`call`. Results are plain JSON values because orquesta publishes them into the
+workflow context.
+
+StackStorm's ``core.ask`` is the human gate, and :func:`execute_proposal` does not take the
+workflow's word for it. With the action's own API token it reads its own execution, checks
+that its parent is the very workflow execution that investigated the incident (recorded at
+intake), and finds in that workflow a succeeded ``core.ask``, restricted to named users or
+roles, whose schema carries this incident's binding hash and whose response approves. Only
+then is the answer recorded in our own inquiry (atomically, once) and the playbook run. A
+direct ``st2 run remediate.proposal_execute`` with the right hash has no such parent and
+runs nothing. StackStorm does not record who answered an inquiry (its result holds the
+response only), so the record names the ``core.ask`` execution that approved.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from remediate import notify
 from remediate.config import settings_from_mapping
 from remediate.errors import ApprovalMismatch, InvalidResponse, NotFound, RemediateError
+from remediate.inert import inert, quoted
 from remediate.inquiry import expires_at
 from remediate.models import Incident, IncidentStatus, Inquiry, InquiryStatus
 from remediate.pipeline import Engine, Outcome
 from remediate.report import incident_text, proposal_text
-
-RESPONDER = "stackstorm"
-"""Who answered, as far as we can tell: StackStorm checked users/roles and keeps the name."""
+from remediate.st2_api import St2Api
 
 
 class Closing(StrEnum):
@@ -34,6 +44,7 @@ class Closing(StrEnum):
 
 
 def engine_for(config: Mapping[str, Any] | None) -> Engine:
+    os.umask(0o077)  # the state directory holds incident records: private to this user
     return Engine(settings_from_mapping(config or {}))
 
 
@@ -53,7 +64,11 @@ def call(
 
 def investigate_alert(engine: Engine, alert: Mapping[str, Any] | str) -> dict[str, Any]:
     """Intake to proposal or escalation. ``decision`` drives the workflow's branches."""
-    outcomes = engine.investigate(alert if isinstance(alert, str) else dict(alert))
+    api = St2Api.from_environment()
+    workflow = api.parent_of(api.execution(api.execution_id)) if api else None
+    outcomes = engine.investigate(
+        alert if isinstance(alert, str) else dict(alert), st2_workflow=workflow
+    )
     waiting = [o for o in outcomes if o.inquiry is not None and not o.duplicate]
     escalated = [o for o in outcomes if o.incident.status is IncidentStatus.ESCALATED]
     if waiting:
@@ -67,9 +82,14 @@ def investigate_alert(engine: Engine, alert: Mapping[str, Any] | str) -> dict[st
     approval = engine.settings.approval
     return {
         "decision": decision,
+        "warnings": (
+            []
+            if approval.users or approval.roles
+            else ["no approvers are configured: nobody can approve; proposals escalate"]
+        ),
         "incidents": [_summary(o) for o in outcomes],
         "incident_id": lead.incident.id if lead else None,
-        "proposal": _proposal(first) if first else None,
+        "proposal": _proposal(engine, first) if first else None,
         "others_waiting": [o.incident.id for o in waiting[1:]],
         "approval": {
             "users": approval.users,
@@ -80,19 +100,79 @@ def investigate_alert(engine: Engine, alert: Mapping[str, Any] | str) -> dict[st
     }
 
 
+@dataclass(frozen=True)
+class AskProof:
+    ask_id: str
+    response: dict[str, Any]
+
+
+def prove_approval(incident: Incident, *, approving: bool) -> AskProof:
+    """The ``core.ask`` of the investigating workflow that answered this incident's binding,
+    read from StackStorm's API with the running action's own token; ApprovalMismatch if
+    there is none (a direct run, another workflow, an ask for another binding, an open ask).
+    """
+    api = St2Api.from_environment()
+    if api is None:
+        raise ApprovalMismatch(
+            "not running inside StackStorm (no ST2_ACTION_* environment): only the "
+            "remediate_alert workflow's core.ask can approve"
+        )
+    own = api.execution(api.execution_id)
+    workflow = api.parent_of(own)
+    if workflow is None:
+        raise ApprovalMismatch(
+            f"refusing {incident.id}: this action was run directly, not by the workflow that "
+            "investigated the incident; answer its core.ask instead"
+        )
+    if incident.st2_workflow is None or workflow != incident.st2_workflow:
+        raise ApprovalMismatch(
+            f"refusing {incident.id}: run by workflow {workflow}, but the incident was "
+            f"investigated by {incident.st2_workflow or 'no StackStorm workflow'}"
+        )
+    binding = incident.proposal_hash or ""
+    for ask in reversed(api.children(workflow)):
+        action = ask.get("action") or {}
+        result = ask.get("result") or {}
+        if not isinstance(action, dict) or action.get("ref") != "core.ask":
+            continue
+        if ask.get("status") != "succeeded" or not isinstance(result, dict):
+            continue
+        response = result.get("response")
+        schema = result.get("schema") or (ask.get("parameters") or {}).get("schema")
+        if not isinstance(response, dict) or binding not in json.dumps(schema):
+            continue
+        if not (result.get("users") or result.get("roles")):
+            raise ApprovalMismatch(
+                f"core.ask {ask.get('id')} let anyone answer (no users or roles): refused"
+            )
+        if (response.get("approved") is True) is approving:
+            return AskProof(str(ask.get("id")), dict(response))
+    verb = "approved" if approving else "rejected"
+    raise ApprovalMismatch(
+        f"no core.ask of workflow {workflow} {verb} binding {binding[:12]}… of {incident.id}"
+    )
+
+
 def execute_proposal(
     engine: Engine, incident_id: str, proposal_hash: str, response: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """Record ``core.ask``'s approving response in our inquiry, then execute and verify.
+    """Record the approving ``core.ask`` answer in our inquiry, then execute and verify.
 
-    Refuses (nothing recorded, nothing run) a response that does not approve, a hash that is
-    not the incident's current binding, and an inquiry already answered or expired.
+    Refuses (nothing recorded, nothing run) without proof from StackStorm's API that the
+    investigating workflow's ``core.ask`` approved exactly this binding, and an inquiry
+    already answered or expired. ``response`` (the workflow's copy) is not trusted.
     """
-    if not isinstance(response, Mapping) or response.get("approved") is not True:
-        raise ApprovalMismatch(f"refusing to execute {incident_id}: the response does not approve")
-    inquiry = _inquiry_for(engine, incident_id, proposal_hash)
-    outcome = engine.respond(inquiry.id, response, user=RESPONDER, authorized=True)
-    return _finished(engine, outcome.incident)
+    incident = engine.store.get_incident(incident_id)
+    inquiry = _inquiry_for(engine, incident, proposal_hash)
+    proof = prove_approval(incident, approving=True)
+    outcome = engine.respond(
+        inquiry.id,
+        proof.response,
+        user=f"core.ask {proof.ask_id}",
+        authorized=True,
+        via="stackstorm",
+    )
+    return _finished(engine, outcome.incident, outcome.waiting_for)
 
 
 def close_proposal(
@@ -102,20 +182,35 @@ def close_proposal(
     reason: str,
     response: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Record a rejection (a negative ``core.ask`` answer) or an expiry (its timeout)."""
+    """Record a rejection (a negative ``core.ask`` answer, proved like an approval) or an
+    expiry (its timeout; refused unless run by the investigating workflow)."""
     try:
         closing = Closing(reason)
     except ValueError:
         raise InvalidResponse(f"reason must be one of {[c.value for c in Closing]}") from None
+    incident = engine.store.get_incident(incident_id)
+    inquiry = _inquiry_for(engine, incident, proposal_hash)
     if closing is Closing.EXPIRED:
-        inquiry = _inquiry_for(engine, incident_id, proposal_hash)
+        _require_workflow(incident)
         return _finished(engine, engine.expire_inquiry(inquiry.id))
-    answer = dict(response or {})
-    if answer.get("approved") is not False:
-        raise InvalidResponse("a rejection needs a response with approved: false")
-    inquiry = _inquiry_for(engine, incident_id, proposal_hash)
-    outcome = engine.respond(inquiry.id, answer, user=RESPONDER, authorized=True)
+    proof = prove_approval(incident, approving=False)
+    outcome = engine.respond(
+        inquiry.id,
+        proof.response,
+        user=f"core.ask {proof.ask_id}",
+        authorized=True,
+        via="stackstorm",
+    )
     return _finished(engine, outcome.incident)
+
+
+def _require_workflow(incident: Incident) -> None:
+    api = St2Api.from_environment()
+    workflow = api.parent_of(api.execution(api.execution_id)) if api else None
+    if workflow is None or workflow != incident.st2_workflow:
+        raise ApprovalMismatch(
+            f"refusing to close {incident.id}: not run by the workflow that investigated it"
+        )
 
 
 def get_incident(engine: Engine, incident_id: str) -> dict[str, Any]:
@@ -149,11 +244,12 @@ def notify_route(engine: Engine, incident_id: str, route: str) -> dict[str, Any]
     pending = [
         i for i in engine.store.inquiries_for(incident_id) if i.status is InquiryStatus.PENDING
     ]
+    name = inert(engine.display(incident).alert.name)
     if pending and incident.status is IncidentStatus.AWAITING_APPROVAL:
-        subject = f"[remediate] approval needed: {incident.id} {incident.alert.name}"
-        body = approval_request(incident, pending[-1])
+        subject = f"[remediate] approval needed: {incident.id} {name}"
+        body = approval_request(engine, incident, pending[-1])
     else:
-        subject = f"[remediate] {incident.id} {incident.status}: {incident.alert.name}"
+        subject = f"[remediate] {incident.id} {incident.status}: {name}"
         body = incident_text(engine, incident)
     draft = notify.Draft(f"{route}-{incident.status}", subject, body)
     path = notify.write_outbox(engine.settings.outbox, incident.id, draft)
@@ -162,18 +258,32 @@ def notify_route(engine: Engine, incident_id: str, route: str) -> dict[str, Any]
 
 
 def notify_inquiry(engine: Engine, inquiry_id: str, route: str) -> dict[str, Any]:
-    """StackStorm's inquiry trigger carries only an id and a route: add what is waiting on
-    that route (normally exactly one proposal) and the command that answers it."""
+    """StackStorm's inquiry trigger carries only an id and a route: find, through the API,
+    the workflow that asked and so the one incident it is about, and show only that
+    proposal with the command that answers it."""
     engine.expire_inquiries()
-    waiting = [i for i in engine.store.list_inquiries(InquiryStatus.PENDING) if i.route == route]
-    if not waiting:
-        raise NotFound(f"no remediate proposal is waiting on route {route!r}")
-    parts = [f"StackStorm inquiry {inquiry_id} (route {route}) asks to approve:"]
-    for inquiry in waiting:
-        incident = engine.store.get_incident(inquiry.incident_id)
-        parts.append(approval_request(incident, inquiry, st2_inquiry_id=inquiry_id))
-    message = "\n\n".join(parts)
-    return {"inquiry_id": inquiry_id, "route": route, "message": message, "waiting": len(waiting)}
+    api = St2Api.from_environment()
+    incident = None
+    if api is not None:
+        workflow = api.parent_of(api.execution(inquiry_id))
+        incident = engine.store.incident_for_workflow(workflow) if workflow else None
+    if incident is None:
+        raise NotFound(
+            f"StackStorm inquiry {inquiry_id} (route {route}) is not one of remediate's "
+            "proposals, or its workflow cannot be read"
+        )
+    pending = [
+        i for i in engine.store.inquiries_for(incident.id) if i.status is InquiryStatus.PENDING
+    ]
+    if not pending:
+        raise NotFound(f"incident {incident.id} has no proposal waiting for an answer")
+    message = "\n\n".join(
+        [
+            f"StackStorm inquiry {inquiry_id} (route {route}) asks to approve:",
+            approval_request(engine, incident, pending[-1], st2_inquiry_id=inquiry_id),
+        ]
+    )
+    return {"inquiry_id": inquiry_id, "route": route, "message": message, "waiting": 1}
 
 
 # ---------------------------------------------------------------------- texts
@@ -188,17 +298,20 @@ def answer_text(inquiry_id: str = "<inquiry id>") -> str:
 
 
 def approval_request(
-    incident: Incident, inquiry: Inquiry, *, st2_inquiry_id: str = "<inquiry id>"
+    engine: Engine, incident: Incident, inquiry: Inquiry, *, st2_inquiry_id: str = "<inquiry id>"
 ) -> str:
     """Everything an approver needs in one message: playbook, parameters, target, citations,
-    the dry run's diff, the binding, the deadline and how to answer."""
+    the dry run's diff, the binding, the deadline and how to answer. Outside text is quoted
+    and inert: nothing in an alert or a log line can pass for a line of this message."""
+    shown = engine.display(incident)
     lines = [
-        f"incident {incident.id}: {incident.alert.name} on {incident.host}",
-        proposal_text(incident),
+        f"incident {shown.id}: {inert(shown.alert.name)} on {shown.host}",
+        proposal_text(shown),
         f"binding: {inquiry.proposal_hash}",
+        f"approvers needed: {inquiry.required_approvals}",
         f"expires: {expires_at(inquiry):%Y-%m-%d %H:%M} UTC (ttl {inquiry.ttl} min)",
         "dry run (check mode, diff):",
-        _indent(inquiry.dry_run),
+        quoted(engine.restore(incident.id, inquiry.dry_run) or "(no output)"),
         answer_text(st2_inquiry_id),
     ]
     return "\n".join(line for line in lines if line)
@@ -207,14 +320,9 @@ def approval_request(
 # ---------------------------------------------------------------------- helpers
 
 
-def _indent(text: str) -> str:
-    return "\n".join("    " + line for line in (text.strip() or "(no output)").splitlines())
-
-
-def _inquiry_for(engine: Engine, incident_id: str, proposal_hash: str) -> Inquiry:
+def _inquiry_for(engine: Engine, incident: Incident, proposal_hash: str) -> Inquiry:
     """The inquiry opened for exactly this proposal. Whether it is still pending is checked
-    where the answer is recorded (Engine.respond): answered or expired is refused there."""
-    incident = engine.store.get_incident(incident_id)
+    where the answer is recorded (one transaction): answered or expired is refused there."""
     if incident.proposal_hash != proposal_hash:
         raise ApprovalMismatch(
             f"the answer was for another proposal than incident {incident.id}'s current one"
@@ -234,11 +342,12 @@ def _summary(outcome: Outcome) -> dict[str, Any]:
         "host": incident.host,
         "duplicate": outcome.duplicate,
         "escalation": incident.escalation_reason,
+        "inquiry_id": outcome.inquiry.id if outcome.inquiry else None,
     }
 
 
-def _proposal(outcome: Outcome) -> dict[str, Any]:
-    incident, inquiry = outcome.incident, outcome.inquiry
+def _proposal(engine: Engine, outcome: Outcome) -> dict[str, Any]:
+    incident, inquiry = engine.display(outcome.incident), outcome.inquiry
     proposal = incident.proposal
     assert inquiry is not None and proposal is not None
     cited = set(proposal.citations)
@@ -253,15 +362,16 @@ def _proposal(outcome: Outcome) -> dict[str, Any]:
         "targets": [proposal.host],
         "rationale": proposal.rationale,
         "citations": [c.label() for c in incident.citations if c.ref in cited or c.id in cited],
-        "dry_run": inquiry.dry_run,
-        "request": approval_request(incident, inquiry),
+        "dry_run": engine.restore(incident.id, inquiry.dry_run),
+        "request": approval_request(engine, outcome.incident, inquiry),
     }
 
 
-def _finished(engine: Engine, incident: Incident) -> dict[str, Any]:
+def _finished(engine: Engine, incident: Incident, waiting_for: int = 0) -> dict[str, Any]:
     return {
         "incident_id": incident.id,
         "status": incident.status.value,
+        "waiting_for": waiting_for,
         "verified": incident.status is IncidentStatus.VERIFIED,
         "text": incident_text(engine, incident),
     }

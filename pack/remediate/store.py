@@ -1,23 +1,31 @@
 """SQLite persistence: incidents, their timeline, inquiries, runs and drafts.
 
 Schema changes are named, append-only migration functions recorded in the
-``_migrations`` table. Every state change of an incident and its timeline
-entry are written in one transaction, so a crash never leaves a status
-without its history. Only sanitized text and the incident's local pseudonym
-map are stored; secrets never are.
+``_migrations`` table. Every state change is one conditional write in one
+``BEGIN IMMEDIATE`` transaction: the stored status is read inside it, checked,
+and written back with ``UPDATE … WHERE id = ? AND status = ?`` (row count
+checked), together with its timeline entry and whatever else belongs to the
+same step (an inquiry's answer, a lease). The stored state decides, never a
+copy in memory, and a crash never leaves a status without its history.
+Only sanitized text and the incident's local pseudonym map are stored;
+secrets never are. The database file is private to its owner (0600).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from remediate.errors import NotFound, StoreError
+from remediate.errors import InquiryNotPending, NotFound, StateConflict, StoreError
+from remediate.lease import owner_alive, process_owner
 from remediate.models import (
     Execution,
     Incident,
@@ -30,6 +38,7 @@ from remediate.models import (
     Verification,
     utcnow,
 )
+from remediate.state import LIVE, WORKING, transition
 
 Migration = Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
@@ -81,6 +90,23 @@ def _m001(db: sqlite3.Connection) -> None:
     )
 
 
+@migration("m002_leases_dedup_tickets")
+def _m002(db: sqlite3.Connection) -> None:
+    _run_script(
+        db,
+        """
+        ALTER TABLE incidents ADD COLUMN starts_at TEXT;
+        ALTER TABLE incidents ADD COLUMN owner TEXT;
+        ALTER TABLE incidents ADD COLUMN heartbeat TEXT;
+        CREATE INDEX incidents_firing ON incidents(fingerprint, starts_at);
+        CREATE INDEX incidents_status ON incidents(status);
+        CREATE TABLE ticket_ids (
+            id TEXT PRIMARY KEY, number INTEGER NOT NULL UNIQUE,
+            incident_id TEXT NOT NULL, at TEXT NOT NULL);
+        """,
+    )
+
+
 def _run_script(db: sqlite3.Connection, script: str) -> None:
     """Statement by statement: ``executescript`` would commit the migration's transaction."""
     for statement in script.split(";"):
@@ -88,11 +114,145 @@ def _run_script(db: sqlite3.Connection, script: str) -> None:
             db.execute(statement)
 
 
+@dataclass(frozen=True)
+class Opened:
+    incident: Incident
+    duplicate: bool
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) readable by its owner only: the state directory holds
+    incident records, pseudonym maps and run directories."""
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class Tx:
+    """The reads and conditional writes of one transaction (:meth:`Store.atomic`)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def incident(self, incident_id: str) -> Incident:
+        row = self.db.execute("SELECT body FROM incidents WHERE id=?", (incident_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no incident {incident_id}")
+        return Incident.model_validate_json(row[0])
+
+    def move(
+        self,
+        incident_id: str,
+        new: IncidentStatus,
+        step: str,
+        detail: str = "",
+        *,
+        expected: Collection[IncidentStatus] | None = None,
+        updates: Mapping[str, Any] | None = None,
+        takeover: bool = False,
+    ) -> Incident:
+        """The one function every status change goes through.
+
+        Reads the stored incident; refuses (:class:`StateConflict`, nothing written)
+        unless its status is in ``expected`` and, while a process works on it, that
+        process is this one (``takeover``: or a dead one, for recovery); checks the state
+        machine; writes with ``WHERE status = ?`` (row count checked); adds the timeline
+        entry. ``new`` equal to the stored status re-takes the lease (recovery only).
+        """
+        me = process_owner()
+        row = self.db.execute(
+            "SELECT body, owner, heartbeat FROM incidents WHERE id=?", (incident_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no incident {incident_id}")
+        current = Incident.model_validate_json(row[0])
+        owner, beat = row[1], _time(row[2])
+        if expected is not None and current.status not in expected:
+            raise StateConflict(
+                f"incident {incident_id} is {current.status}, not "
+                f"{' or '.join(sorted(s.value for s in expected))}; nothing was done"
+            )
+        held = owner and owner != me and current.status in WORKING
+        if held and (not takeover or owner_alive(owner, beat)):
+            raise StateConflict(f"incident {incident_id} is {current.status} and owned by {owner}")
+        if new is not current.status:
+            transition(current.status, new)
+        elif not takeover:
+            raise StateConflict(f"incident {incident_id} is already {new}")
+        now = utcnow()
+        moved = current.model_copy(update={**(updates or {}), "status": new, "updated_at": now})
+        cur = self.db.execute(
+            "UPDATE incidents SET status=?, host=?, body=?, updated_at=?, owner=?, "
+            "heartbeat=? WHERE id=? AND status=?",
+            (
+                moved.status,
+                moved.host,
+                moved.model_dump_json(),
+                now.isoformat(),
+                me if new in WORKING else None,
+                now.isoformat(),
+                incident_id,
+                current.status,
+            ),
+        )
+        if cur.rowcount != 1:
+            raise StateConflict(f"incident {incident_id} changed underneath; nothing was done")
+        self.note(incident_id, new, step, detail)
+        return moved
+
+    def note(self, incident_id: str, status: IncidentStatus, step: str, detail: str = "") -> None:
+        self.db.execute(
+            "INSERT INTO timeline (incident_id, at, status, step, detail) VALUES (?,?,?,?,?)",
+            (incident_id, utcnow().isoformat(), status, step, detail),
+        )
+
+    def inquiry(self, inquiry_id: str) -> Inquiry:
+        row = self.db.execute("SELECT body FROM inquiries WHERE id=?", (inquiry_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no inquiry {inquiry_id}")
+        return Inquiry.model_validate_json(row[0])
+
+    def insert_inquiry(self, inquiry: Inquiry) -> None:
+        self.db.execute(
+            "INSERT INTO inquiries VALUES (?,?,?,?,?)",
+            (
+                inquiry.id,
+                inquiry.incident_id,
+                inquiry.status,
+                inquiry.model_dump_json(by_alias=True),
+                inquiry.created_at.isoformat(),
+            ),
+        )
+
+    def replace_inquiry(self, before: Inquiry, after: Inquiry) -> None:
+        """Write ``after`` only if the stored inquiry is still exactly ``before`` (status
+        and answers); otherwise nothing is written."""
+        cur = self.db.execute(
+            "UPDATE inquiries SET status=?, body=? WHERE id=? AND status=? AND body=?",
+            (
+                after.status,
+                after.model_dump_json(by_alias=True),
+                after.id,
+                before.status,
+                before.model_dump_json(by_alias=True),
+            ),
+        )
+        if cur.rowcount != 1:
+            raise InquiryNotPending(f"inquiry {after.id} was answered or expired meanwhile")
+
+
 class Store:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(self.path.parent)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            os.close(fd)
+            os.chmod(self.path, 0o600)  # SQLite gives its -wal and -shm files the same mode
             self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA foreign_keys=ON")
@@ -125,71 +285,165 @@ class Store:
             if name in done:
                 continue
             with self.transaction() as db:
+                if db.execute("SELECT 1 FROM _migrations WHERE name=?", (name,)).fetchone():
+                    continue  # another process migrated first
                 fn(db)
                 db.execute("INSERT INTO _migrations VALUES (?, ?)", (name, utcnow().isoformat()))
 
     # ------------------------------------------------------------------ incidents
 
-    def save_incident(
-        self, incident: Incident, step: str, detail: str = "", *, new: bool = False
-    ) -> Incident:
-        """Write the incident and append one timeline entry, atomically."""
-        incident = incident.model_copy(update={"updated_at": utcnow()})
-        body = incident.model_dump_json()
-        with self.transaction() as db:
-            if new:
-                db.execute(
-                    "INSERT INTO incidents VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        incident.id,
-                        incident.status,
-                        incident.alert.fingerprint,
-                        incident.host,
-                        body,
-                        incident.created_at.isoformat(),
-                        incident.updated_at.isoformat(),
-                    ),
-                )
-            else:
-                cur = db.execute(
-                    "UPDATE incidents SET status=?, host=?, body=?, updated_at=? WHERE id=?",
-                    (
-                        incident.status,
-                        incident.host,
-                        body,
-                        incident.updated_at.isoformat(),
-                        incident.id,
-                    ),
-                )
-                if cur.rowcount != 1:
-                    raise NotFound(f"no incident {incident.id}")
-            db.execute(
-                "INSERT INTO timeline (incident_id, at, status, step, detail) VALUES (?,?,?,?,?)",
-                (incident.id, incident.updated_at.isoformat(), incident.status, step, detail),
-            )
-        return incident
+    def open_incident(self, incident: Incident, step: str, detail: str = "") -> Opened:
+        """Record a new incident for an alert, unless the alert is already handled.
 
-    def get_incident(self, incident_id: str) -> Incident:
-        row = self._db.execute("SELECT body FROM incidents WHERE id=?", (incident_id,)).fetchone()
+        One transaction: a live incident of the same fingerprint, or any incident of this
+        very firing (same fingerprint and ``startsAt``: a re-sent notification), makes it a
+        duplicate, noted on that incident's timeline. Otherwise the incident is inserted,
+        owned by this process, linked to the previous incident of the fingerprint if any.
+        """
+        alert = incident.alert
+        starts = alert.starts_at.isoformat() if alert.starts_at else None
+        live = tuple(s.value for s in LIVE)
+        with self.transaction() as db:
+            row = db.execute(
+                f"SELECT body FROM incidents WHERE fingerprint=? AND status IN "  # noqa: S608
+                f"({','.join('?' * len(live))}) ORDER BY created_at DESC LIMIT 1",
+                (alert.fingerprint, *live),
+            ).fetchone()
+            if row is None and starts is not None:
+                row = db.execute(
+                    "SELECT body FROM incidents WHERE fingerprint=? AND starts_at=? "
+                    "ORDER BY created_at DESC LIMIT 1",
+                    (alert.fingerprint, starts),
+                ).fetchone()
+            if row is not None:
+                existing = Incident.model_validate_json(row[0])
+                why = "re-sent notification" if existing.status not in LIVE else "still live"
+                Tx(db).note(
+                    existing.id, existing.status, "duplicate notification", f"{why}: {detail}"
+                )
+                return Opened(existing, duplicate=True)
+            previous = db.execute(
+                "SELECT id FROM incidents WHERE fingerprint=? ORDER BY created_at DESC LIMIT 1",
+                (alert.fingerprint,),
+            ).fetchone()
+            if previous is not None:
+                incident = incident.model_copy(update={"previous_id": previous[0]})
+            now = utcnow()
+            incident = incident.model_copy(update={"created_at": now, "updated_at": now})
+            try:
+                db.execute(
+                    "INSERT INTO incidents (id, status, fingerprint, host, body, created_at, "
+                    "updated_at, starts_at, owner, heartbeat) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        incident.id,
+                        incident.status,
+                        alert.fingerprint,
+                        incident.host,
+                        incident.model_dump_json(),
+                        now.isoformat(),
+                        now.isoformat(),
+                        starts,
+                        process_owner() if incident.status in WORKING else None,
+                        now.isoformat(),
+                    ),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise StateConflict(f"incident id {incident.id} is taken: {exc}") from exc
+            Tx(db).note(incident.id, incident.status, step, detail)
+        return Opened(incident, duplicate=False)
+
+    @contextmanager
+    def atomic(self) -> Iterator[Tx]:
+        """One ``BEGIN IMMEDIATE`` transaction for a step that reads and writes several
+        rows (an inquiry's answer and the incident's move): all of it or none of it."""
+        with self.transaction() as db:
+            yield Tx(db)
+
+    def transition(
+        self,
+        incident_id: str,
+        new: IncidentStatus,
+        step: str,
+        detail: str = "",
+        *,
+        expected: Collection[IncidentStatus] | None = None,
+        updates: Mapping[str, Any] | None = None,
+        takeover: bool = False,
+    ) -> Incident:
+        """Move an incident to ``new`` in a transaction of its own (see :meth:`Tx.move`)."""
+        with self.atomic() as tx:
+            return tx.move(
+                incident_id,
+                new,
+                step,
+                detail,
+                expected=expected,
+                updates=updates,
+                takeover=takeover,
+            )
+
+    def update(
+        self, incident_id: str, updates: Mapping[str, Any], step: str, detail: str = ""
+    ) -> Incident:
+        """Change fields (not the status) of an incident this process works on, with a
+        timeline entry; refused when the incident moved on."""
+        with self.transaction() as db:
+            current = Tx(db).incident(incident_id)
+            moved = current.model_copy(update={**updates, "updated_at": utcnow()})
+            cur = db.execute(
+                "UPDATE incidents SET host=?, body=?, updated_at=? WHERE id=? AND status=?",
+                (
+                    moved.host,
+                    moved.model_dump_json(),
+                    moved.updated_at.isoformat(),
+                    incident_id,
+                    current.status,
+                ),
+            )
+            if cur.rowcount != 1:
+                raise StateConflict(f"incident {incident_id} changed underneath; nothing was done")
+            Tx(db).note(incident_id, current.status, step, detail)
+        return moved
+
+    def note(self, incident_id: str, step: str, detail: str = "") -> None:
+        """A timeline entry without a change of status."""
+        with self.atomic() as tx:
+            tx.note(incident_id, tx.incident(incident_id).status, step, detail)
+
+    def lease(self, incident_id: str) -> tuple[str | None, datetime | None]:
+        row = self._db.execute(
+            "SELECT owner, heartbeat FROM incidents WHERE id=?", (incident_id,)
+        ).fetchone()
         if row is None:
             raise NotFound(f"no incident {incident_id}")
-        return Incident.model_validate_json(row[0])
+        return row[0], _time(row[1])
+
+    def incidents_in(self, statuses: Iterable[IncidentStatus]) -> list[Incident]:
+        wanted = tuple(s.value for s in statuses)
+        rows = self._db.execute(
+            f"SELECT body FROM incidents WHERE status IN ({','.join('?' * len(wanted))}) "  # noqa: S608
+            "ORDER BY created_at",
+            wanted,
+        )
+        return [Incident.model_validate_json(r[0]) for r in rows]
+
+    def get_incident(self, incident_id: str) -> Incident:
+        return Tx(self._db).incident(incident_id)
+
+    def incident_for_workflow(self, workflow: str) -> Incident | None:
+        """The incident a StackStorm workflow execution investigated."""
+        row = self._db.execute(
+            "SELECT body FROM incidents WHERE json_extract(body, '$.st2_workflow') = ? "
+            "ORDER BY created_at DESC LIMIT 1",
+            (workflow,),
+        ).fetchone()
+        return Incident.model_validate_json(row[0]) if row else None
 
     def list_incidents(self, limit: int = 50) -> list[Incident]:
         rows = self._db.execute(
             "SELECT body FROM incidents ORDER BY created_at DESC LIMIT ?", (limit,)
         )
         return [Incident.model_validate_json(r[0]) for r in rows]
-
-    def open_incident_for(self, fingerprint: str) -> Incident | None:
-        """An incident for the same alert that is still being handled (dedup of re-sends)."""
-        closed = (IncidentStatus.CLOSED, IncidentStatus.VERIFIED, IncidentStatus.ESCALATED)
-        row = self._db.execute(
-            "SELECT body FROM incidents WHERE fingerprint=? AND status NOT IN (?,?,?) "
-            "ORDER BY created_at DESC LIMIT 1",
-            (fingerprint, *closed),
-        ).fetchone()
-        return Incident.model_validate_json(row[0]) if row else None
 
     def timeline(self, incident_id: str) -> list[TimelineEntry]:
         rows = self._db.execute(
@@ -202,6 +456,22 @@ class Store:
             )
             for at, st, step, detail in rows
         ]
+
+    # ------------------------------------------------------------------ learned tickets
+
+    def allocate_ticket_id(self, incident_id: str, taken: Iterable[str]) -> str:
+        """The next ``INC-n`` above every ticket known (the knowledge base's and every id
+        given out before), reserved atomically: two incidents never share one."""
+        numbers = [int(m[1]) for t in taken if (m := re.fullmatch(r"INC-(\d+)", t))]
+        with self.transaction() as db:
+            (allocated,) = db.execute("SELECT MAX(number) FROM ticket_ids").fetchone()
+            number = max([*numbers, allocated or 0, 5000]) + 1
+            ticket_id = f"INC-{number}"
+            db.execute(
+                "INSERT INTO ticket_ids VALUES (?,?,?,?)",
+                (ticket_id, number, incident_id, utcnow().isoformat()),
+            )
+        return ticket_id
 
     # ------------------------------------------------------------------ evidence
 
@@ -253,20 +523,6 @@ class Store:
         return result
 
     # ------------------------------------------------------------------ approval and runs
-
-    def save_inquiry(self, inquiry: Inquiry) -> None:
-        with self.transaction() as db:
-            db.execute(
-                "INSERT INTO inquiries VALUES (?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
-                "status=excluded.status, body=excluded.body",
-                (
-                    inquiry.id,
-                    inquiry.incident_id,
-                    inquiry.status,
-                    inquiry.model_dump_json(by_alias=True),
-                    inquiry.created_at.isoformat(),
-                ),
-            )
 
     def get_inquiry(self, inquiry_id: str) -> Inquiry:
         row = self._db.execute("SELECT body FROM inquiries WHERE id=?", (inquiry_id,)).fetchone()
