@@ -4,10 +4,14 @@ It validates the parameters against the action's metadata (with StackStorm's val
 semantics, defaults filled in), puts the pack's ``actions/lib`` and the action's directory on
 ``sys.path`` as the runner does, loads the entry point, instantiates the one ``Action``
 subclass with the pack config and calls ``run(**parameters)``. The only stand-in is the
-``Action`` base class in ``tests/st2`` (st2common is not on PyPI).
+``Action`` base class in ``tests/st2`` (st2common is not on PyPI). Given a StackStorm API
+stand-in (``tests/st2_api.py``), the run is recorded there as an execution (with its parent
+workflow, if any) and the action gets the ``ST2_ACTION_*`` environment StackStorm gives it.
 """
 
+import contextlib
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -32,7 +36,33 @@ St2Validator = validators.extend(
 )
 
 
-def run_action(name: str, config: dict | None, **params):
+@contextlib.contextmanager
+def _environment(values: dict[str, str]):
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def run_action(name: str, config: dict | None, *, st2=None, parent: str | None = None, **params):
+    """Run one action; with ``st2`` (the API stand-in) as StackStorm would, as a task of the
+    workflow execution ``parent`` or, without one, as a direct ``st2 run``."""
+    if st2 is None:
+        return _run_action(name, config, **params)
+    execution = st2.record(f"remediate.{name}", parent=parent, parameters=params)
+    with _environment(st2.environment(execution)):
+        ok, result = _run_action(name, config, **params)
+    st2.executions[execution].update(status="succeeded" if ok else "failed", result=result)
+    return ok, result
+
+
+def _run_action(name: str, config: dict | None, **params):
     meta = yaml.safe_load((ACTIONS / f"{name}.yaml").read_text())
     declared = meta.get("parameters") or {}
     given = {k: v["default"] for k, v in declared.items() if "default" in v} | params
@@ -72,11 +102,13 @@ class Workflow:
     the response a human gave (validated against the ask's schema as StackStorm does), or
     fails as StackStorm's inquiry garbage collector makes it fail on timeout."""
 
-    def __init__(self, path: Path, config: dict, *, ask_response: dict | None) -> None:
+    def __init__(self, path: Path, config: dict, *, ask_response: dict | None, st2) -> None:
         import collections.abc  # noqa: F401  yaql 3.2 uses it without importing it
 
         import yaql
 
+        self.st2 = st2
+        self.execution_id = st2.record("remediate.remediate_alert", parent=None)
         self.spec = yaml.safe_load(path.read_text())
         self.config = config
         self.ask_response = ask_response
@@ -111,7 +143,13 @@ class Workflow:
         params = self._render(task.get("input") or {}, current)
         action = task["action"]
         if action.startswith("remediate."):
-            ok, result = run_action(action.split(".", 1)[1], self.config, **params)
+            ok, result = run_action(
+                action.split(".", 1)[1],
+                self.config,
+                st2=self.st2,
+                parent=self.execution_id,
+                **params,
+            )
             current.update(status="succeeded" if ok else "failed", result={"result": result})
         elif action == "core.ask":
             if self.ask_response is None:
@@ -119,6 +157,13 @@ class Workflow:
             else:
                 St2Validator(params["schema"]).validate(self.ask_response)
                 current.update(status="succeeded", result={**params, "response": self.ask_response})
+            self.st2.record(
+                "core.ask",
+                parent=self.execution_id,
+                status=current["status"],
+                parameters=params,
+                result=current["result"],
+            )
         else:
             assert action == "core.noop", action
             current.update(status="succeeded", result={})

@@ -2,13 +2,21 @@
 
 import json
 import re
+import shutil
+import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
 
 from command import remediate
 from remediate.config import load_settings
-from remediate.errors import AlertFormatError, ApprovalMismatch, ResponderNotAllowed
+from remediate.errors import (
+    AlertFormatError,
+    ApprovalMismatch,
+    BindingChanged,
+    ResponderNotAllowed,
+)
 from remediate.lab import Lab
 from remediate.models import Decision, IncidentStatus, InquiryStatus
 from remediate.pipeline import Engine
@@ -51,16 +59,15 @@ def make_engine(lab, state_dir, **approval):
 @pytest.fixture
 def engine(lab, tmp_path, index_dir):
     eng = make_engine(lab, tmp_path / "state")
-    eng.settings.state_dir.mkdir(parents=True)
-    (eng.settings.state_dir / "lancedb").symlink_to(index_dir)
+    shutil.copytree(index_dir, eng.settings.state_dir / "lancedb")
     yield eng
     lab.recover()
 
 
-def crashed_alert(lab, engine):
+def crashed_alert(lab, engine, **changes):
     lab.crash()
     assert not lab.is_healthy()
-    [outcome] = engine.investigate({"server_id": lab.host, **ARTICLE})
+    [outcome] = engine.investigate({"server_id": lab.host, **ARTICLE, **changes})
     return outcome
 
 
@@ -77,7 +84,9 @@ def test_alert_to_verified_fix(lab, engine):
     assert proposal.citations and all(
         any(ref in (c.ref, c.id) for c in incident.citations) for ref in proposal.citations
     )
-    assert "[HOST_" not in proposal.rationale, "people see real names"
+    assert lab.host not in proposal.rationale, "what is stored is sanitized"
+    shown = engine.display(incident).proposal.rationale
+    assert "[HOST_" not in shown and lab.host in shown, "people see real names"
     # The dry run ran in check mode: it described the restart and did not perform it.
     assert outcome.dry_run.check_mode and "would restart" in outcome.dry_run.output.lower()
     assert not lab.is_healthy()
@@ -127,11 +136,54 @@ def test_an_approval_cannot_run_another_proposal(lab, engine):
     engine.respond(outcome.inquiry.id, {"approved": True}, user="alice", execute=False)
     incident = engine.store.get_incident(outcome.incident.id)
     swapped = incident.proposal.model_copy(update={"params": {"service": "other"}})
-    engine.store.save_incident(incident.model_copy(update={"proposal": swapped}), "tampered")
-    with pytest.raises(ApprovalMismatch):
+    db = sqlite3.connect(engine.settings.database)
+    db.execute(
+        "UPDATE incidents SET body=? WHERE id=?",
+        (incident.model_copy(update={"proposal": swapped}).model_dump_json(), incident.id),
+    )
+    db.commit()
+    with pytest.raises(BindingChanged, match="params"):
         engine.execute(incident.id)
+    assert engine.store.get_incident(incident.id).status is IncidentStatus.ESCALATED
     assert not lab.is_healthy()
     assert all(r.check_mode for r in engine.store.executions(incident.id))
+
+
+def test_a_host_variable_changed_after_approval_runs_nothing(lab, engine):
+    """The supervisorctl path is a host variable: changed after the inquiry opened, the old
+    approval must not run the substituted binary."""
+    outcome = crashed_alert(lab, engine)
+    engine.respond(outcome.inquiry.id, {"approved": True}, user="alice", execute=False)
+    original = lab.inventory_path.read_text()
+    planted = lab.directory / "evil-supervisorctl"
+    planted.write_text("#!/bin/sh\necho pwned > " + str(lab.directory / "pwned") + "\n")
+    planted.chmod(0o755)
+    try:
+        lab.inventory_path.write_text(
+            original.replace(str(Path(sys.executable).with_name("supervisorctl")), str(planted))
+        )
+        assert str(planted) in lab.inventory_path.read_text()
+        with pytest.raises(BindingChanged, match="host_vars"):
+            engine.execute(outcome.incident.id)
+    finally:
+        lab.inventory_path.write_text(original)
+    incident = engine.store.get_incident(outcome.incident.id)
+    assert incident.status is IncidentStatus.ESCALATED
+    assert "changed since it was given" in incident.escalation_reason
+    assert not (lab.directory / "pwned").exists() and not lab.is_healthy()
+    drafts = engine.store.drafts(incident.id)
+    assert any(d["kind"] == "email" and "escalated" in d["subject"].lower() for d in drafts)
+
+
+def test_identical_proposals_on_two_incidents_have_different_bindings(lab, engine):
+    first = crashed_alert(lab, engine)
+    other = first.incident.model_copy(update={"id": "RMD-x"})
+    assert other.nonce == first.incident.nonce  # a copy; a new incident draws its own
+    from remediate.models import Incident
+
+    fresh = Incident(id="RMD-y", alert=first.incident.alert)
+    assert fresh.nonce != first.incident.nonce
+    assert first.incident.binding.nonce == first.incident.nonce
 
 
 def test_unknown_host_escalates_without_running_anything(engine):
@@ -187,8 +239,7 @@ def test_llm_planner_end_to_end_sees_only_pseudonyms(lab, tmp_path, index_dir, l
     from llm_server import ToolCall
 
     engine = make_engine(lab, tmp_path / "state")
-    engine.settings.state_dir.mkdir(parents=True)
-    (engine.settings.state_dir / "lancedb").symlink_to(index_dir)
+    shutil.copytree(index_dir, engine.settings.state_dir / "lancedb")
     engine.settings.planner = "llm"
     engine.settings.llm.base_url = llm_server.base_url
     final = {
@@ -207,7 +258,8 @@ def test_llm_planner_end_to_end_sees_only_pseudonyms(lab, tmp_path, index_dir, l
     incident = outcome.incident
     assert incident.status is IncidentStatus.AWAITING_APPROVAL, incident.escalation_reason
     assert incident.proposal.planner == "llm" and incident.proposal.host == lab.host
-    assert "webapp on lab-web-01" in incident.proposal.rationale, "people read real names"
+    shown = engine.display(incident).proposal.rationale
+    assert "webapp on lab-web-01" in shown, "people read real names"
     sent = json.dumps([r.body for r in llm_server.requests])
     assert "[HOST_1]" in sent and lab.host not in sent
     audit = [d for d in engine.store.drafts(incident.id) if d["kind"] == "planner-transcript"]
@@ -215,6 +267,8 @@ def test_llm_planner_end_to_end_sees_only_pseudonyms(lab, tmp_path, index_dir, l
 
 
 def test_a_human_answers_with_the_cli(lab, tmp_path, index_dir):
+    import getpass
+
     import yaml
 
     config = tmp_path / "remediate.yaml"
@@ -224,12 +278,12 @@ def test_a_human_answers_with_the_cli(lab, tmp_path, index_dir):
             {
                 "inventory": str(lab.inventory_path),
                 "state_dir": str(state),
-                "approval": {"users": ["alice"]},
+                "approval": {"users": ["alice"], "identities": {getpass.getuser(): "alice"}},
             }
         )
     )
     state.mkdir()
-    (state / "lancedb").symlink_to(index_dir)
+    shutil.copytree(index_dir, state / "lancedb")
     lab.crash()
     try:
         alert = json.dumps({"server_id": lab.host, **ARTICLE})
@@ -243,10 +297,8 @@ def test_a_human_answers_with_the_cli(lab, tmp_path, index_dir):
         shown = cli("inquiry", "show", inquiry_id)
         assert "restart_service(service=webapp)" in shown.stdout and "Plan" in shown.stdout
         refused = cli("inquiry", "respond", inquiry_id, "--approve", "--as", "mallory")
-        assert refused.returncode == 4 and "may not answer" in refused.stderr
-        answered = cli(
-            "inquiry", "respond", inquiry_id, "--approve", "--as", "alice", "--comment", "ok"
-        )
+        assert refused.returncode == 4 and "break-glass" in refused.stderr
+        answered = cli("inquiry", "respond", inquiry_id, "--approve", "--comment", "ok")
         assert answered.returncode == 0, answered.stderr
         assert "verified" in answered.stdout and lab.is_healthy()
         [incident_id] = re.findall(r"incident (RMD-\S+):", answered.stdout)
@@ -272,8 +324,10 @@ def test_a_verified_fix_is_learned_and_cited_by_the_next_similar_alert(lab, tmp_
         assert lab.host not in text and "[HOST_" in text, "a learned ticket is sanitized"
         assert sorted(p.name for p in (engine.settings.kb / "incidents").iterdir()) == tracked
 
-        second = crashed_alert(lab, engine)
-        proposal = second.incident.proposal
+        # The same alert fires again later (a new startsAt): a new incident, linked.
+        second = crashed_alert(lab, engine, timestamp="2026-11-21T10:00:00Z")
+        assert second.incident.previous_id == first.incident.id
+        proposal = engine.display(second.incident).proposal
         assert proposal is not None and ticket_id in proposal.citations, proposal.citations
         today = second.incident.created_at.date().isoformat()
         assert f"{ticket_id} on {today}" in proposal.rationale

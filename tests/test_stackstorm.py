@@ -4,6 +4,7 @@ Underneath: the demo lab (a supervisord-managed webapp), ansible-runner, LanceDB
 ``core.ask`` is StackStorm's; here its response is what an approver would have sent.
 """
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from jsonschema import ValidationError
 
 from remediate import stackstorm
 from remediate.lab import Lab
+from st2_api import St2ApiStandIn
 from stackstorm_runner import Workflow, run_action
 
 ARTICLE = {"error_msg": "502 Bad Gateway - Connection Refused", "timestamp": "2026-11-20T09:14:02Z"}
@@ -46,33 +48,61 @@ def index_dir(tmp_path_factory, lab):
 def config(lab, tmp_path, index_dir):
     state = tmp_path / "state"
     state.mkdir()
-    (state / "lancedb").symlink_to(index_dir)
+    shutil.copytree(index_dir, state / "lancedb")
     yield pack_config(lab, state)
     lab.recover()
 
 
-def investigate_crash(lab, config) -> dict:
+@pytest.fixture(scope="module")
+def st2():
+    with St2ApiStandIn() as api:
+        yield api
+
+
+class WorkflowRun:
+    """The tasks of one ``remediate_alert`` workflow execution, run one at a time as its
+    tasks would be, with the ``core.ask`` answer recorded as StackStorm records it."""
+
+    def __init__(self, st2, config) -> None:
+        self.st2, self.config = st2, config
+        self.id = st2.record("remediate.remediate_alert", parent=None)
+
+    def run(self, name, **params):
+        return run_action(name, self.config, st2=self.st2, parent=self.id, **params)
+
+    def ask(self, proposal, response, *, users=("alice",), status="succeeded") -> str:
+        schema = {"title": proposal["title"], "description": proposal["request"]}
+        result = {"schema": schema, "users": list(users), "roles": [], "route": "remediate"}
+        return self.st2.record(
+            "core.ask",
+            parent=self.id,
+            status=status,
+            parameters={"schema": schema},
+            result={**result, "ttl": 30, "response": response},
+        )
+
+
+def investigate_crash(lab, config, st2, **alert) -> tuple[WorkflowRun, dict]:
     lab.crash()
-    ok, result = run_action("alert_investigate", config, alert={"server_id": lab.host, **ARTICLE})
+    flow = WorkflowRun(st2, config)
+    ok, result = flow.run("alert_investigate", alert={"server_id": lab.host, **ARTICLE, **alert})
     assert ok, result
     assert result["decision"] == "propose", result["incidents"]
-    return result
+    return flow, result
 
 
-def assert_a_late_approval_is_refused(config, incident_id: str, binding: str) -> None:
-    """Once the proposal is closed, even an approving answer for its hash executes nothing."""
-    ok, late = run_action(
+def execute(flow, found, response=None, **kw):
+    return (kw.pop("runner", None) or flow.run)(
         "proposal_execute",
-        config,
-        incident_id=incident_id,
-        proposal_hash=binding,
-        response={"approved": True},
+        incident_id=found["incident_id"],
+        proposal_hash=kw.pop("proposal_hash", found["proposal"]["binding_hash"]),
+        response=response or {"approved": True},
+        **kw,
     )
-    assert not ok and late["kind"] == "InquiryNotPending"
 
 
-def test_from_alert_to_verified_fix_through_the_actions(lab, config):
-    found = investigate_crash(lab, config)
+def test_from_alert_to_verified_fix_through_the_actions(lab, config, st2):
+    flow, found = investigate_crash(lab, config, st2)
     proposal = found["proposal"]
     assert (proposal["playbook"], proposal["parameters"], proposal["targets"]) == (
         "restart_service",
@@ -89,9 +119,7 @@ def test_from_alert_to_verified_fix_through_the_actions(lab, config):
     assert not lab.is_healthy(), "investigating changes nothing"
 
     # The route gets everything an approver needs, with the st2 command that answers.
-    ok, note = run_action(
-        "incident_notify", config, incident_id=found["incident_id"], route="remediate"
-    )
+    ok, note = flow.run("incident_notify", incident_id=found["incident_id"], route="remediate")
     assert ok, note
     message = note["message"]
     for needle in [
@@ -106,90 +134,121 @@ def test_from_alert_to_verified_fix_through_the_actions(lab, config):
         assert needle.lower() in message.lower(), needle
     assert Path(note["path"]).read_text().count("restart_service") >= 1
 
-    # StackStorm's inquiry trigger carries an id and a route; the rule's action adds the rest.
+    # StackStorm's inquiry trigger carries an id and a route; the rule's action finds the
+    # workflow that asked through the API and shows that proposal and no other.
+    ask_id = flow.ask(proposal, {"approved": True, "comment": "go"})
     ok, inquiry_note = run_action(
-        "inquiry_notify", config, inquiry_id="65a1f0c2e4b0a1b2c3d4e5f6", route="remediate"
+        "inquiry_notify", config, st2=st2, inquiry_id=ask_id, route="remediate"
     )
     assert ok, inquiry_note
-    assert "st2 inquiry respond 65a1f0c2e4b0a1b2c3d4e5f6" in inquiry_note["message"]
+    assert f"st2 inquiry respond {ask_id}" in inquiry_note["message"]
     assert found["incident_id"] in inquiry_note["message"] and inquiry_note["waiting"] == 1
 
-    ok, done = run_action(
-        "proposal_execute",
-        config,
-        incident_id=found["incident_id"],
-        proposal_hash=proposal["binding_hash"],
-        response={"approved": True, "comment": "go"},
-    )
+    ok, done = execute(flow, found, {"approved": True, "comment": "go"})
     assert ok, done
     assert done["status"] == "verified" and done["verified"] is True
     assert lab.is_healthy()
 
-    ok, shown = run_action("incident_get", config, incident_id=found["incident_id"])
+    ok, shown = flow.run("incident_get", incident_id=found["incident_id"])
     assert ok and shown["incident"]["status"] == "verified"
     [inquiry] = shown["inquiries"]
-    assert (inquiry["status"], inquiry["responder"]) == ("succeeded", "stackstorm")
-    assert "approved by stackstorm — go" in shown["text"]
+    # StackStorm does not record who answered: the record names the core.ask that approved.
+    assert (inquiry["status"], inquiry["responder"]) == ("succeeded", f"core.ask {ask_id}")
+    assert f"approved by core.ask {ask_id} (stackstorm) — go" in shown["text"]
 
     # The approval is spent: the same response cannot run the playbook a second time.
     lab.crash()
-    ok, again = run_action(
-        "proposal_execute",
-        config,
-        incident_id=found["incident_id"],
-        proposal_hash=proposal["binding_hash"],
-        response={"approved": True},
-    )
+    ok, again = execute(flow, found)
     assert not ok and again["kind"] == "InquiryNotPending"
     assert not lab.is_healthy()
 
 
-def test_execute_refuses_anything_but_an_approval_of_this_proposal(lab, config):
-    found = investigate_crash(lab, config)
+def test_proposal_execute_needs_the_investigating_workflows_own_approving_ask(lab, config, st2):
+    """Knowing the binding hash (printed in every approval message) is not enough."""
+    flow, found = investigate_crash(lab, config, st2)
+    proposal = found["proposal"]
+
+    def direct(name, **kw):  # `st2 run remediate.proposal_execute …`: no parent workflow
+        return run_action(name, config, st2=st2, **kw)
+
+    def outside(name, **kw):  # not even inside StackStorm
+        return run_action(name, config, **kw)
+
+    other = WorkflowRun(st2, config)  # another workflow, with an approving ask of its own
+    other.ask(proposal, {"approved": True})
+    refusals = [(direct, "run directly"), (outside, "not running inside StackStorm")]
+    refusals.append((other.run, "investigated by"))
+    for runner, reason in refusals:
+        ok, result = execute(flow, found, runner=runner)
+        assert not ok and result["kind"] == "ApprovalMismatch" and reason in result["error"]
+    # The investigating workflow itself, but its ask is still open, was for another binding,
+    # or let anyone answer.
+    ok, result = execute(flow, found)
+    assert not ok and "no core.ask" in result["error"], result
+    flow.ask(proposal, {"approved": True}, status="pending")
+    flow.ask({**proposal, "request": "binding: " + "0" * 64}, {"approved": True})
+    ok, result = execute(flow, found)
+    assert not ok and "no core.ask" in result["error"], result
+    flow.ask(proposal, {"approved": True}, users=())
+    ok, result = execute(flow, found)
+    assert not ok and "let anyone answer" in result["error"], result
+    assert not lab.is_healthy()
+    ok, shown = flow.run("incident_get", incident_id=found["incident_id"])
+    assert shown["incident"]["status"] == "awaiting_approval"
+    assert shown["inquiries"][0]["status"] == "pending", "nothing was recorded"
+
+
+def test_execute_refuses_anything_but_an_approval_of_this_proposal(lab, config, st2):
+    flow, found = investigate_crash(lab, config, st2)
     incident_id, binding = found["incident_id"], found["proposal"]["binding_hash"]
-    refusals = [
-        (binding, {"approved": False}, "ApprovalMismatch"),
-        (binding, {"comment": "looks fine"}, "ApprovalMismatch"),
-        ("0" * 64, {"approved": True}, "ApprovalMismatch"),
-        (binding, {"approved": True, "run_also": "rm -rf /"}, "InvalidResponse"),
-    ]
-    for proposal_hash, response, kind in refusals:
-        ok, result = run_action(
-            "proposal_execute",
-            config,
-            incident_id=incident_id,
-            proposal_hash=proposal_hash,
-            response=response,
-        )
-        assert not ok and result["kind"] == kind, (response, result)
+    ok, result = execute(flow, found, proposal_hash="0" * 64)
+    assert not ok and result["kind"] == "ApprovalMismatch"
+    flow.ask(found["proposal"], {"approved": False, "comment": "not now"})
+    ok, result = execute(flow, found)
+    assert not ok and result["kind"] == "ApprovalMismatch", "a rejecting ask approves nothing"
     assert not lab.is_healthy()
 
-    ok, closed = run_action(
+    ok, closed = flow.run(
         "proposal_close",
-        config,
         incident_id=incident_id,
         proposal_hash=binding,
         reason="rejected",
         response={"approved": False, "comment": "not now"},
     )
     assert ok and closed["status"] == "rejected", closed
-    assert_a_late_approval_is_refused(config, incident_id, binding)
+    flow.ask(found["proposal"], {"approved": True})  # an approval that came too late
+    ok, late = execute(flow, found)
+    assert not ok and late["kind"] == "InquiryNotPending"
     assert not lab.is_healthy()
-    ok, shown = run_action("incident_get", config, incident_id=incident_id)
-    assert ok and "rejected by stackstorm — not now" in shown["text"]
+    ok, shown = flow.run("incident_get", incident_id=incident_id)
+    assert ok and "rejected by core.ask" in shown["text"] and "not now" in shown["text"]
 
 
-def test_a_timed_out_ask_expires_the_proposal(lab, config):
-    found = investigate_crash(lab, config)
+def test_a_timed_out_ask_expires_the_proposal(lab, config, st2):
+    flow, found = investigate_crash(lab, config, st2)
     incident_id, binding = found["incident_id"], found["proposal"]["binding_hash"]
-    ok, closed = run_action(
-        "proposal_close", config, incident_id=incident_id, proposal_hash=binding, reason="expired"
-    )
+    params = {"incident_id": incident_id, "proposal_hash": binding, "reason": "expired"}
+    ok, refused = run_action("proposal_close", config, st2=st2, **params)
+    assert not ok and refused["kind"] == "ApprovalMismatch", "only its own workflow expires it"
+    ok, closed = flow.run("proposal_close", **params)
     assert ok and closed["status"] == "expired", closed
-    assert_a_late_approval_is_refused(config, incident_id, binding)
+    flow.ask(found["proposal"], {"approved": True})  # an answer that came too late
+    ok, late = execute(flow, found)
+    assert not ok and late["kind"] == "InquiryNotPending"
     assert not lab.is_healthy()
-    ok, nothing = run_action("inquiry_notify", config, inquiry_id="x", route="remediate")
+    ok, nothing = run_action("inquiry_notify", config, st2=st2, inquiry_id="x", route="remediate")
     assert not ok and nothing["kind"] == "NotFound"
+
+
+def test_an_inquiry_message_shows_only_its_own_proposal(lab, config, st2):
+    first_flow, first = investigate_crash(lab, config, st2)
+    lab.recover()
+    _, second = investigate_crash(lab, config, st2, error_msg="503 Service Unavailable")
+    assert first["incident_id"] != second["incident_id"]
+    ask_id = first_flow.ask(first["proposal"], {"approved": False})
+    ok, note = run_action("inquiry_notify", config, st2=st2, inquiry_id=ask_id, route="remediate")
+    assert ok and first["incident_id"] in note["message"]
+    assert second["incident_id"] not in note["message"]
 
 
 def test_unknown_host_escalates_and_the_route_hears_why(config):
@@ -255,9 +314,9 @@ def webhook_body(lab) -> dict:
     ],
     ids=["approved", "rejected", "timed-out"],
 )
-def test_the_workflow_from_webhook_to_outcome(lab, config, response, path, outcome, healthy):
+def test_the_workflow_from_webhook_to_outcome(lab, config, st2, response, path, outcome, healthy):
     lab.crash()
-    flow = Workflow(WORKFLOW, config, ask_response=response)
+    flow = Workflow(WORKFLOW, config, ask_response=response, st2=st2)
     output = flow.run(alert=webhook_body(lab))
     assert flow.trace == ["investigate", "notify_proposal", "ask", *path, "notify_outcome"]
     assert flow.status == "succeeded" and output["outcome"] == outcome
@@ -271,14 +330,14 @@ def test_the_workflow_from_webhook_to_outcome(lab, config, response, path, outco
     assert ok and shown["incident"]["status"] == outcome
 
 
-def test_the_workflow_escalates_what_it_cannot_fix(config):
-    flow = Workflow(WORKFLOW, config, ask_response={"approved": True})
+def test_the_workflow_escalates_what_it_cannot_fix(config, st2):
+    flow = Workflow(WORKFLOW, config, ask_response={"approved": True}, st2=st2)
     output = flow.run(alert={"server_id": "db-07", **ARTICLE})
     assert flow.trace == ["investigate", "notify_escalation"]
     assert flow.status == "succeeded" and output["outcome"] == "escalated"
 
 
-def test_the_workflow_fails_on_a_malformed_alert(config):
-    flow = Workflow(WORKFLOW, config, ask_response={"approved": True})
+def test_the_workflow_fails_on_a_malformed_alert(config, st2):
+    flow = Workflow(WORKFLOW, config, ask_response={"approved": True}, st2=st2)
     flow.run(alert={"status": "firing", "alerts": "not a list"})
     assert flow.trace == ["investigate"] and flow.status == "failed"

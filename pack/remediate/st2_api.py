@@ -18,7 +18,7 @@ import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
-from remediate.errors import OperationalError
+from remediate.errors import NotFound, OperationalError
 
 TIMEOUT = 10.0
 
@@ -73,5 +73,9 @@ class St2Api:
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
                 return json.loads(response.read().decode("utf-8"))
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                raise NotFound(f"StackStorm has no {path}") from None
+            raise StackStormUnavailable(f"StackStorm API {self.url}{path}: {exc}") from exc
         except (urllib.error.URLError, OSError, ValueError) as exc:
             raise StackStormUnavailable(f"StackStorm API {self.url}{path}: {exc}") from exc
