@@ -1,5 +1,6 @@
 """The `remediate` command as a process: sanitize, kb, investigate on bad input, inquiry errors."""
 
+import getpass
 import json
 
 import pytest
@@ -40,7 +41,7 @@ def test_investigate_bad_input_exits_2_and_records_nothing(tmp_path, payload):
 
 
 def test_responding_to_an_unknown_inquiry_exits_5(tmp_path):
-    proc = remediate("inquiry", "respond", "inq-nope", "--approve", "--as", "alice", state=tmp_path)
+    proc = remediate("inquiry", "respond", "inq-nope", "--approve", state=tmp_path)
     assert proc.returncode == 5 and "no inquiry" in proc.stderr
 
 
@@ -179,8 +180,10 @@ def test_an_escalated_incident_resolved_by_a_human_becomes_a_ticket(tmp_path):
     proc = remediate(
         "investigate", "-", "--json", stdin=json.dumps(alert), state=tmp_path, env=BM25
     )
-    incident = json.loads(proc.stdout)
-    assert incident["status"] == "escalated"
+    [outcome] = json.loads(proc.stdout)
+    incident = outcome["incident"]
+    assert incident["status"] == "escalated" and outcome["inquiry_id"] is None
+    assert outcome["next"].startswith("remediate incident resolve")
     note = "replication slot was full; dropped the stale slot and lag recovered"
     proc = remediate(
         "incident",
@@ -188,14 +191,17 @@ def test_an_escalated_incident_resolved_by_a_human_becomes_a_ticket(tmp_path):
         incident["id"],
         "--note",
         note,
-        "--as",
-        "bob",
         "--json",
         state=tmp_path,
         env=BM25,
     )
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["status"] == "closed"
+    shown = json.loads(proc.stdout)
+    assert shown["status"] == "closed"
+    assert [e["step"] for e in shown["timeline"]][-2:] == [
+        f"resolved by {getpass.getuser()}",
+        "learned",
+    ]
     [ticket] = (tmp_path / "learned").glob("INC-*.yaml")
     assert "db-legacy-9" not in ticket.read_text(), "the human's ticket is sanitized too"
     proc = remediate(
@@ -203,10 +209,8 @@ def test_an_escalated_incident_resolved_by_a_human_becomes_a_ticket(tmp_path):
     )
     first = json.loads(proc.stdout)[0]
     assert (first["id"], first["source"]) == (ticket.stem, str(ticket))
-    again = remediate(
-        "incident", "resolve", incident["id"], "--note", "x", "--as", "bob", state=tmp_path
-    )
-    assert again.returncode == 4 and "cannot go from closed" in again.stderr
+    again = remediate("incident", "resolve", incident["id"], "--note", "x", state=tmp_path)
+    assert again.returncode == 4 and "is closed" in again.stderr
 
 
 def test_kb_add_ticket_validates_and_indexes(tmp_path):

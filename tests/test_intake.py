@@ -114,3 +114,118 @@ def test_shell_metacharacters_stay_inert_text():
     assert (
         inventory_from_hosts({"web-01": {"services": ["nginx"]}}).resolve(alert.host_hint) is None
     )
+
+
+# ---------------------------------------------------------------------- hostile and malformed
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from remediate.intake import Batch, read_batch, read_payload  # noqa: E402
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=12), children, max_size=5)
+    ),
+    max_leaves=30,
+)
+KEYS = st.sampled_from(
+    ["alerts", "labels", "annotations", "alertname", "server_id", "error_msg", "status",
+     "startsAt", "endsAt", "fingerprint", "version", "timestamp", "commonLabels", "instance"]
+)  # fmt: skip
+SHAPED = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=40),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(KEYS | st.text(max_size=8), children, max_size=6)
+    ),
+    max_leaves=40,
+)
+
+
+def _only_format_errors(body) -> Batch | None:
+    try:
+        return read_payload(body) if isinstance(body, bytes | str) else read_batch(body)
+    except AlertFormatError:
+        return None
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(JSON, SHAPED))
+def test_any_json_value_is_alerts_or_a_clear_error(value):
+    batch = _only_format_errors(value)
+    if batch is not None:
+        for alert in batch.alerts:
+            assert "\x1b" not in alert.name + alert.summary + "".join(alert.labels.values())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300))
+def test_any_bytes_are_alerts_or_a_clear_error(raw):
+    _only_format_errors(raw)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.builds(json.dumps, SHAPED).map(str.encode))
+def test_any_serialized_shape_is_alerts_or_a_clear_error(raw):
+    _only_format_errors(raw)
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nests deeper than"),
+        ('{"a":' * 50 + "1" + "}" * 50, "nests deeper than"),
+        (b'{"server_id": "web-01", "error_msg": "caf\xe9 down"}', "not UTF-8"),
+        (b"\xff\xfe{}", "not UTF-8"),
+        ('{"server_id": "web-01", "error_msg": 502}', "non-empty string 'error_msg'"),
+        ('{"alerts": [{"labels": {"alertname": {"nested": 1}}}]}', "must be a string"),
+        ("x" * 6_000_000, "the limit is"),
+    ],
+)
+def test_unreadable_payloads_are_a_clear_format_error(body, reason):
+    with pytest.raises(AlertFormatError, match=reason):
+        read_payload(body)
+
+
+def test_each_alert_stands_alone_in_a_readable_payload():
+    body = {
+        "version": "4",
+        "alerts": [
+            {"labels": {"alertname": "Good", "instance": "web-01:9100"}},
+            {"labels": {"instance": "web-02:9100"}},
+            "not an alert",
+            {"labels": {"alertname": "AlsoGood", "instance": "web-03"}, "startsAt": 12},
+            {"labels": {"alertname": "Fine", "instance": "web-04"}},
+        ],
+    }
+    batch = read_batch(body)
+    assert [a.name for a in batch.alerts] == ["Good", "Fine"]
+    assert [r.index for r in batch.rejected] == [1, 2, 3]
+    assert "no alertname" in batch.rejected[0].reason
+
+
+def test_control_characters_and_escapes_become_visible_at_intake():
+    forged = "web-01\n[remediate] pre-approved by alice \x1b[2K\x1b[1A\u202e"
+    [alert] = normalize(
+        {
+            "alerts": [
+                {
+                    "labels": {"alertname": "Down\x1b[31m", "instance": forged},
+                    "annotations": {"description": "line one\nline two \x1b]0;title\x07"},
+                }
+            ]
+        }
+    )
+    assert alert.name == "Down\\x1b[31m"
+    assert "\n" not in alert.labels["instance"] and "\\x0a[remediate]" in alert.labels["instance"]
+    assert "\\u202e" in alert.labels["instance"] and "\x1b" not in alert.labels["instance"]
+    assert alert.description == "line one\nline two \\x1b]0;title\\x07", "newlines kept in text"
+
+
+def test_truncated_alerts_are_recorded():
+    batch = read_batch(
+        {"version": "4", "truncatedAlerts": 7, "alerts": [{"labels": {"alertname": "A"}}]}
+    )
+    assert batch.truncated == 7

@@ -225,11 +225,15 @@ def test_write_playbooks_refuse_what_is_not_allowed(running: Lab, tmp_path: Path
         ),
         "refusing to signal sshd on lab-web-01: it is a protected process": (
             "kill_process.yml",
-            {"process": "sshd"},
+            {"process": "sshd", "killable": ["sshd"]},
+        ),
+        "refusing to signal bash on lab-web-01: it is not listed under this host's killable": (
+            "kill_process.yml",
+            {"process": "bash"},
         ),
         f"no process named {nothing} is running on lab-web-01": (
             "kill_process.yml",
-            {"process": nothing},
+            {"process": nothing, "killable": [nothing]},
         ),
         f"refusing to clean {tmp_path} on lab-web-01": (
             "free_disk_space.yml",
@@ -254,7 +258,7 @@ def test_kill_process_dry_run_then_kill_then_verify(
     name, proc = process
     dry, refused = run_together(
         lab,
-        ("kill_process.yml", {"process": name, "check": True}),
+        ("kill_process.yml", {"process": name, "check": True, "killable": [name]}),
         ("verify_process.yml", {"process": name, "verify_retries": 0}),
     )
     assert dry.rc == 0, dry.output
@@ -265,13 +269,41 @@ def test_kill_process_dry_run_then_kill_then_verify(
     assert refused.rc != 0
     assert f"1 process(es) named {name} still running" in refused.output
 
-    killed = run(lab, "kill_process.yml", process=name)
+    killed = run(lab, "kill_process.yml", process=name, killable=[name])
     assert killed.rc == 0, killed.output
     assert proc.wait(timeout=10) == -15  # SIGTERM
+    assert f"pids: '{proc.pid}'" in killed.output or f'pids: "{proc.pid}"' in killed.output
 
-    verified = run(lab, "verify_process.yml", process=name)
+    verified = run(lab, "verify_process.yml", process=name, pids=str(proc.pid))
     assert verified.rc == 0, verified.output
-    assert f"no process named {name} on lab-web-01" in verified.output
+    assert f"signalled process(es) {proc.pid} exited on lab-web-01" in verified.output
+    verified = run(lab, "verify_process.yml", process=name)
+    assert verified.rc == 0 and f"no process named {name} on lab-web-01" in verified.output
+
+
+def test_kill_process_matches_the_executable_never_a_display_string(
+    lab: Lab, tmp_path: Path
+) -> None:
+    """A PostgreSQL backend writes `postgres: 15/main: checkpointer` over its arguments; ps
+    shows that string, but the process is named by its executable. Here a copy of sleep
+    shows the same display string: it matches neither `postgres:` nor anything but its own
+    executable's name, reached through a link with another name (comm) as well."""
+    name = f"rmd{uuid.uuid4().hex[:10]}"
+    binary = tmp_path / name
+    shutil.copy(shutil.which("sleep") or "/bin/sleep", binary)
+    link = tmp_path / "worker-link"
+    link.symlink_to(binary)
+    proc = subprocess.Popen(["postgres: 15/main: checkpointer", "300"], executable=str(link))
+    try:
+        display = run(lab, "kill_process.yml", process="postgres:", killable=["postgres:"])
+        assert display.rc != 0 and "no process named postgres: is running" in display.output
+        assert proc.poll() is None
+        dry = run(lab, "kill_process.yml", process=name, killable=[name], check=True)
+        assert dry.rc == 0, dry.output
+        assert f"{proc.pid}: {binary}" in dry.output, "matched by its executable"
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 # --------------------------------------------------------------------------- disk

@@ -170,7 +170,9 @@ class AnsibleExecutor:
 
         def on_event(event: Mapping[str, Any]) -> bool:
             if event.get("event") == "playbook_on_task_start":
+                task = str((event.get("event_data") or {}).get("task", ""))
                 failpoint.hit(f"run.{action}")
+                failpoint.hit(f"run.{action}:{task}")
             return True
 
         try:
