@@ -32,6 +32,8 @@ def start_time(pid: int) -> str | None:
         return None
     # The command name (field 2) is in parentheses and may itself hold spaces and ')'.
     fields = stat[stat.rfind(")") + 2 :].split()
+    if not fields or fields[0] in ("Z", "X"):  # a zombie has died; only its exit status is left
+        return None
     return fields[19] if len(fields) > 19 else None
 
 

@@ -35,6 +35,15 @@ _ENV = Environment(
 )
 
 
+def _quote(text: object, prefix: str = "> ") -> str:
+    """Outside text as a quoted block: no line of it can pass for a line of the template."""
+    lines = inert(str(text), multiline=True).splitlines() or [""]
+    return "\n".join(prefix + line for line in lines)
+
+
+_ENV.filters["quote"] = _quote
+
+
 def render_drafts(context: dict[str, Any]) -> list[Draft]:
     drafts = []
     for kind, template in (("email", "email.txt.j2"), ("summary", "summary.md.j2")):
