@@ -61,12 +61,12 @@ def test_eight_concurrent_approvals_execute_once(crashed, index, tmp_path):
     before = starts(crashed)
     # All eight read the pending inquiry, then are released together into the write.
     respond = ("inquiry", "respond", outcome["inquiry_id"], "--approve")
+    for n in range(8):
+        (tmp_path / f"p{n}").mkdir()
     procs = [
         start(config, *respond, failpoints="approval.read=pause", directory=tmp_path / f"p{n}")
         for n in range(8)
     ]
-    for n, proc in enumerate(procs):
-        (tmp_path / f"p{n}").mkdir(exist_ok=True)
     for n, proc in enumerate(procs):
         wait_for(tmp_path / f"p{n}" / "approval.read.reached", proc)
     for n in range(8):
