@@ -4,21 +4,19 @@ Identifiers the model reasons about (IP and MAC addresses, e-mails, phone number
 names) become numbered pseudonyms such as ``[HOST_1]``, consistent within one :class:`Sanitizer`
 (one incident) and mapped back by :meth:`Sanitizer.restore`; credentials, tokens, keys, card
 numbers and national ids become ``[SECRET_TOKEN]`` and are never kept. Detection is ours
-(:mod:`remediate.recognizers`, no NLP model); presidio-anonymizer applies the replacements.
+(:mod:`remediate.recognizers`, no NLP model), and so is the splicing of replacements: with
+non-overlapping spans it is a join, and presidio-anonymizer's per-result validation took more
+than half of the run.
 """
 
 from __future__ import annotations
 
 import bisect
 import ipaddress
-import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Final, TypeVar, overload
-
-from presidio_anonymizer import AnonymizerEngine
-from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
 from remediate.errors import InventoryError, UsageError
 from remediate.recognizers import (
@@ -64,8 +62,7 @@ DEFAULT_INTERNAL_DOMAINS: Final = ("internal", "local", "lan", "corp", "example.
 # A real private key is a few kB; a block that is still open after this is cut and redacted.
 PEM_MAX_LINES: Final = 256
 PEM_MAX_CHARS: Final = 64 * 1024
-# Lines per presidio call: enough to amortize its per-call cost, small enough that its
-# rebuilding of the text for every replacement stays cheap.
+# Lines per prefilter call: enough to amortize its per-call cost.
 BATCH_LINES: Final = 32
 BATCH_CHARS: Final = 4096
 
@@ -112,12 +109,6 @@ class Sanitizer:
         self._mentions = False
         self._last = dict.fromkeys(PSEUDONYM_TYPES, 0)
         self._counts: dict[str, int] = {}
-        self._engine = AnonymizerEngine()  # type: ignore[no-untyped-call]
-        self._operators = {
-            t: OperatorConfig("custom", {"lambda": self._replacer(t)}) for t in PSEUDONYM_TYPES
-        }
-        for irreversible in IRREVERSIBLE_TYPES:
-            self._operators[irreversible] = OperatorConfig("replace", {"new_value": REDACTED})
 
     @classmethod
     def from_mapping(
@@ -169,8 +160,8 @@ class Sanitizer:
 
         A multi-line private key block comes out as one item. After a secret key with no value
         on its line (YAML ``password:`` or ``token: |``), the following more indented lines are
-        its value and are redacted whole. Lines go to presidio in small batches: one call per
-        line would cost more than finding the spans.
+        its value and are redacted whole. Lines go to the Hyperscan prefilter in small batches:
+        one call per line would cost more than finding the spans.
         """
         batch: list[tuple[str, bool]] = []
         size = 0
@@ -217,43 +208,26 @@ class Sanitizer:
 
     def _sanitize_batch(self, batch: list[tuple[str, bool]]) -> list[str]:
         scanned = iter(self._scanner.find_many([unit for unit, scan in batch if scan]))
-        found = [
-            _non_overlapping(self._with_mentions(unit, next(scanned))) if scan else []
-            for unit, scan in batch
-        ]
-        if not any(found):
-            return [unit for unit, _ in batch]
-        # Presidio applies operators from the end of the text backwards; numbering must follow
-        # the order of appearance, so pseudonyms are issued here and the operators look them up.
-        results: list[RecognizerResult] = []
-        sizes: list[int] = []
-        offset = 0
-        for (unit, _), spans in zip(batch, found, strict=True):
-            size = len(unit)
-            for span in spans:
-                if span.entity_type in IRREVERSIBLE_TYPES:
-                    replacement = REDACTED
-                else:
-                    replacement = self._pseudonym(span.entity_type, unit[span.start : span.end])
-                size += len(replacement) - (span.end - span.start)
-                self._counts[span.entity_type] = self._counts.get(span.entity_type, 0) + 1
-                start, end = offset + span.start, offset + span.end
-                results.append(RecognizerResult(span.entity_type, start, end, span.score))
-            sizes.append(size)
-            offset += len(unit)
-        text = self._anonymize("".join(unit for unit, _ in batch), results)
-        if len(text) != sum(sizes):  # not expected; never cut a value in two if it happens
-            starts = itertools.accumulate((len(unit) for unit, _ in batch), initial=0)
-            return [
-                self._anonymize(unit, _shifted(results, start, start + len(unit)))
-                for (unit, _), start in zip(batch, starts, strict=False)
-            ]
         out: list[str] = []
-        offset = 0
-        for size in sizes:
-            out.append(text[offset : offset + size])
-            offset += size
+        for unit, scan in batch:
+            spans = _non_overlapping(self._with_mentions(unit, next(scanned))) if scan else []
+            out.append(self._replace(unit, spans) if spans else unit)
         return out
+
+    def _replace(self, unit: str, spans: list[Span]) -> str:
+        """Splice replacements into ``unit``; pseudonyms are issued in order of appearance."""
+        parts: list[str] = []
+        at = 0
+        for span in spans:
+            if span.entity_type in IRREVERSIBLE_TYPES:
+                replacement = REDACTED
+            else:
+                replacement = self._pseudonym(span.entity_type, unit[span.start : span.end])
+            self._counts[span.entity_type] = self._counts.get(span.entity_type, 0) + 1
+            parts += (unit[at : span.start], replacement)
+            at = span.end
+        parts.append(unit[at:])
+        return "".join(parts)
 
     def _with_mentions(self, unit: str, spans: list[Span]) -> list[Span]:
         if self._mentions and self._names:
@@ -280,16 +254,6 @@ class Sanitizer:
         ):
             self._names[original] = entity_type
             self._names_pattern = None
-
-    def _anonymize(self, text: str, results: list[RecognizerResult]) -> str:
-        # The results do not overlap, so presidio's conflict handling keeps them all; its
-        # merging of same-type neighbours separated by spaces would fuse "10.0.0.1 10.0.0.2".
-        return self._engine.anonymize(
-            text=text,
-            analyzer_results=results,
-            operators=self._operators,
-            merge_entities_with_spaces=False,
-        ).text
 
     def restore(self, text: str) -> str:
         """Replace every known pseudonym by its original; ``[SECRET_TOKEN]`` and unknowns stay."""
@@ -386,9 +350,6 @@ class Sanitizer:
         self._remember(entity_type, surface)
         return pseudonym
 
-    def _replacer(self, entity_type: str) -> Callable[[str], str]:
-        return lambda surface: self._pseudonym(entity_type, surface)
-
 
 def _non_overlapping(spans: list[Span]) -> list[Span]:
     """Keep a deterministic set of disjoint spans, sorted by start.
@@ -424,15 +385,6 @@ def _rank(span: Span) -> tuple[bool, int, float, int, str]:
 def _joined_block(lines: list[str]) -> str:
     ended = [line if line[-1:] in _LINE_BREAKS else line + "\n" for line in lines[:-1]]
     return "".join([*ended, lines[-1]])
-
-
-def _shifted(results: list[RecognizerResult], start: int, end: int) -> list[RecognizerResult]:
-    """The results between ``start`` and ``end``, in offsets from ``start``."""
-    return [
-        RecognizerResult(r.entity_type, r.start - start, r.end - start, r.score)
-        for r in results
-        if start <= r.start and r.end <= end
-    ]
 
 
 def _opens_pem_block(line: str) -> bool:
