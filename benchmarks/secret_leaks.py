@@ -165,6 +165,7 @@ def main() -> None:
     parser.add_argument("--worker", choices=METHODS)
     parser.add_argument("--old-ref")
     parser.add_argument("--show", type=int, default=10, help="misses to print per method")
+    parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated subset")
     args = parser.parse_args()
     if args.worker:
         worker(args.worker)
@@ -173,7 +174,7 @@ def main() -> None:
     results: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory(prefix="rmd-leaks-") as tmp:
         pack = old_pack(ref, Path(tmp))
-        for method in METHODS:
+        for method in args.methods.split(","):
             rows = run(method, pack)
             results[method] = summary(rows)
             s = results[method]

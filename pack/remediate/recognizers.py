@@ -14,10 +14,12 @@ import bisect
 import functools
 import ipaddress
 import itertools
-import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final, NamedTuple
+
+from remediate import credentials
+from remediate.credentials import shannon_entropy as shannon_entropy
 
 IP: Final = "IP_ADDRESS"
 IPV6: Final = "IPV6_ADDRESS"
@@ -145,22 +147,12 @@ _KEYWORD = (
 _PEM_BEGIN = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
 _PEM_END = re.compile(r"-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
 # "password:" with nothing after it: the value is on the next, more indented, lines (YAML).
+# A Kubernetes env entry naming a secret ("- name: DB_PASSWORD"): its value is on the next line.
 DANGLING_SECRET_KEY: Final = re.compile(
-    rf"^([ \t]*)(?:- )?[\"']?(?:[\w-]*[-_])?{_KEYWORD}[\"']?[ \t]*:[ \t]*[|>]?[-+]?[ \t]*$",
+    rf"^([ \t]*)(?:- )?[\"']?(?:[\w-]*[-_])?{_KEYWORD}[\"']?[ \t]*:[ \t]*[|>]?[-+]?[ \t]*$"
+    rf"|^([ \t]*)- name:[ \t]*[\"']?(?:[\w.-]*[._-])?{credentials.KEYWORD}[\"']?[ \t]*$",
     re.IGNORECASE,
 )
-_KEY_VALUE = re.compile(
-    rf"(?<![A-Za-z0-9]){_KEYWORD}[\"']?[ \t]*[:=][ \t]*(?!\[SECRET_TOKEN\])"
-    r"(?:\"([^\"\n]*)\"|'([^'\n]*)'|([^\s\"',;&)}\]]+))",
-    re.IGNORECASE,
-)
-_URL_CREDENTIALS = re.compile(r"://([^\s:/@]*:[^\s/@]+)@")
-_AUTHORIZATION = re.compile(
-    r"\b(?:proxy-)?authorization[\"']?[ \t]*[:=][ \t]*[\"']?"
-    r"(?:(?:bearer|basic|token|digest)[ \t]+)?([^\s\"',;]+)",
-    re.IGNORECASE,
-)
-_BEARER = re.compile(r"\b(?:bearer|basic)[ \t]+([A-Za-z0-9._~+/-]{16,}=*)", re.IGNORECASE)
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _PRIVATE_KEY = re.compile(rf"{_PEM_BEGIN.pattern}(?:.*?{_PEM_END.pattern}|.*?(?=\n?\Z))", re.S)
 _VENDOR_KEYS = re.compile(
@@ -176,12 +168,6 @@ _VENDOR_KEYS = re.compile(
     r"|hv[sbr]\.[A-Za-z0-9_-]{24,}|s\.[A-Za-z0-9]{24}"  # Vault
     r")(?![A-Za-z0-9_-])"
 )
-_SLACK_WEBHOOK = re.compile(r"hooks\.slack\.com/(?:services|workflows)/([A-Za-z0-9/_-]+)")
-_SECRET_CONTEXT = re.compile(
-    r"passw|secret|token|api[-_ ]?key|credential|private[-_ ]?key|bearer|signature|authoriz",
-    re.IGNORECASE,
-)
-_TOKEN_CANDIDATE = re.compile(r"(?<![\w+/=.-])[A-Za-z0-9+/_-]{20,}={0,2}(?![\w+/=.-])")
 _CARD = re.compile(r"(?<![\w.-])(?:\d{4}[ -]?){3}\d{1,7}(?![\w.-]|:\d)", re.ASCII)
 _SSN = re.compile(r"(?<![\w.-])(\d{3})-(\d{2})-(\d{4})(?![\w.-])", re.ASCII)
 _NINO = re.compile(r"\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b", re.ASCII)
@@ -336,15 +322,12 @@ def _groups(pattern: re.Pattern[str], entity_type: str = SECRET) -> _Finder:
     return find
 
 
-def _entropy_tokens(text: str, ctx: Context) -> Iterator[Span]:
-    """Unknown token formats: long, mixed, random-looking strings on a line that talks secrets."""
-    if _SECRET_CONTEXT.search(text) is None:
-        return
-    for match in _TOKEN_CANDIDATE.finditer(text):
-        token = match.group()
-        mixed = sum((any(c.isdigit() for c in token), any(c.isalpha() for c in token)))
-        if mixed == 2 and "/" not in token.strip("/") and shannon_entropy(token) >= 3.5:
-            yield Span(match.start(), match.end(), SECRET, 0.7)
+def _secrets(find: credentials.Finder) -> _Finder:
+    def spans(text: str, ctx: Context) -> Iterator[Span]:
+        for start, end in find(text):
+            yield Span(start, end, SECRET, 1.0)
+
+    return spans
 
 
 def _cards(text: str, ctx: Context) -> Iterator[Span]:
@@ -396,21 +379,13 @@ FAMILIES: Final = (
         (_users,),
     ),
     Family(r"-----BEGIN", (_groups(_PRIVATE_KEY),)),
-    Family(r"://[^\s/@]*:[^\s/@]*@", (_groups(_URL_CREDENTIALS),)),
-    Family(
-        r"(?:passw|pwd|passphrase|secret|token|api.?key|access.?key|private.?key|account.?key"
-        r"|shared.?access|credential|auth|sig)[a-z0-9_-]*[\"']?[ \t]*[:=]"
-        r"|(?:bearer|basic)[ \t]+[a-z0-9._~+/-]{16}",
-        (_groups(_KEY_VALUE), _groups(_AUTHORIZATION), _groups(_BEARER)),
-    ),
-    Family(_SECRET_CONTEXT.pattern.replace("[-_ ]", "."), (_entropy_tokens,)),
+    *(Family(trigger, tuple(map(_secrets, finders))) for trigger, finders in credentials.FAMILIES),
     Family(r"eyJ", (_groups(_JWT),)),
     Family(
         r"akia|asia|agpa|aida|aroa|aipa|anpa|anva|aiza|ya29\.|gh[pousr]_|github_pat_|gl[a-z]+-"
         r"|npm_|xox|xapp-|[sr]k_|whsec_|sg\.|sk-|hv[sbr]\.|s\.[a-z0-9]{24}",
         (_groups(_VENDOR_KEYS),),
     ),
-    Family(r"hooks\.slack\.com/", (_groups(_SLACK_WEBHOOK),)),
     Family(r"\d{4}[ -]?\d{4}[ -]?\d{4}[ -]?\d", (_cards,)),
     Family(r"\d{3}-\d{2}-\d{4}|[a-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[a-d]", (_national_ids,)),
     Family("", (_fqdn_hosts,)),  # the trigger depends on the internal domains: see Scanner
@@ -431,15 +406,6 @@ def is_host_name(name: str, ctx: Context) -> bool:
     if not (tld.islower() or tld.isupper()) or tld.lower() not in TLDS:
         return False
     return not (len(labels) > 2 and labels[0].lower() in _PACKAGE_ROOTS)
-
-
-def shannon_entropy(text: str) -> float:
-    """Bits per character of ``text`` taken as a sample of its own characters."""
-    counts: dict[str, int] = {}
-    for char in text:
-        counts[char] = counts.get(char, 0) + 1
-    total = len(text)
-    return -sum(n / total * math.log2(n / total) for n in counts.values())
 
 
 def _elsewhere(text: str, names: set[str]) -> Iterator[Span]:
@@ -549,6 +515,7 @@ def _collect(family: int, start: int, end: int, flags: int, hits: list[tuple[int
     hits.append((family, end))
 
 
+@functools.lru_cache(maxsize=8)  # one compile per configuration, not per incident
 def _compile(triggers: tuple[str, ...]) -> Any:
     """A Hyperscan block-mode database of the triggers, or None where Hyperscan is missing."""
     try:

@@ -188,11 +188,11 @@ class Sanitizer:
                     continue
                 value_indent = None
             body = line.rstrip()
-            dangling = (
-                DANGLING_SECRET_KEY.match(body) if body[-1:] in _KEY_ENDS and not block else None
-            )
+            cheap = body[-1:] in _KEY_ENDS or "name:" in body
+            dangling = DANGLING_SECRET_KEY.match(body) if cheap and not block else None
             if dangling is not None:
-                value_indent = len(dangling.group(1).expandtabs())
+                indent = dangling.group(1) if dangling.group(1) is not None else dangling.group(2)
+                value_indent = len(indent.expandtabs())
             if block:
                 block.append(line)
                 size += len(line)

@@ -1,0 +1,285 @@
+"""Find credentials by the structure around them, not by a list of formats (pure).
+
+A secret-bearing name (password, passwd, pwd, secret, token, key, credential, auth, ..., also
+``db.password``, ``SPRING_DATASOURCE_PASSWORD``, ``dbPassword``) followed by a value in any
+assignment-like syntax (``=``, ``:``, ``=>``, ``:=``, ``->``, an XML element, a command-line
+flag and a space, prose such as "password is X"); credentials in URLs (userinfo, webhook
+paths), in protocol exchanges (Redis and SMTP ``AUTH``, IMAP ``LOGIN``, crypt hashes, .pgpass)
+and in cookies; and a detector of random-looking tokens that runs on every line and leaves
+alone the identifier shapes diagnosis needs (UUIDs, hex trace ids and digests, ULIDs, paths,
+``word-word-123`` names). Each finder yields (start, end) of the value;
+:mod:`remediate.recognizers` wraps them with their Hyperscan triggers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Callable, Iterator
+from typing import Final
+
+Finder = Callable[[str], Iterator[tuple[int, int]]]
+
+# Names that always carry a secret, even glued to a prefix (PGPASSWORD) and whatever follows.
+_STRONG = (
+    r"passw(?:or)?d|pwd|passphrase|secret|credentials?|api[-_.]?key|apikey|private[-_.]?key"
+    r"|access[-_.]?key|account[-_.]?key|shared[-_.]?access[-_.]?key|psk|bindpw"
+)
+# Names that carry a secret only as a whole word or camel-case part (not "bypass", "monkey").
+_WEAK = r"pass|token|key|auth|sig|signature|cookie"
+KEYWORD: Final = rf"(?:{_STRONG}|{_WEAK})"
+_STRONG_WORD = re.compile(rf"(?:{_STRONG})\Z", re.IGNORECASE)
+# Weak words whose explicitly assigned value is still always a secret (token=abc).
+_ASSIGNED_SECRET: Final = frozenset(("token", "pass"))
+# What may follow the secret word inside the name: password_b64, token_value.
+_NAME_TAIL = r"(?:[._-]?(?:value|b64|base64|enc|encoded|plain|str|string|data))?"
+_VALUE = (
+    r"(?:(\[[A-Z][A-Z0-9_]*\])|\\?\"((?:[^\"\\\n]|\\[^\"])*)\\?\"|'([^'\n]*)'|`([^`\n]*)`"
+    r"|([^\s\"'`,;&)}\]<>]+))"
+)
+_ASSIGNMENT = re.compile(
+    rf"(?<!\w)((?:[A-Za-z0-9]+[._-])*[A-Za-z0-9]*?)({KEYWORD}){_NAME_TAIL}(?![A-Za-z0-9])"
+    r"\\?[\"'`]?\]?[ \t]*(=>|:=|->|[:=>]|[ \t])[ \t]*" + _VALUE,
+    re.IGNORECASE,
+)
+# "the admin password is X", "password set to X", "new API token generated: X"
+_PROSE = re.compile(
+    rf"(?<![A-Za-z0-9])(?:{KEYWORD})(?![A-Za-z0-9])(?:[ \t]+[\w@-]+){{0,5}}?"
+    r"(?:[ \t]+(?:is|was|to|now|of)|:)[ \t]+[\"'`]?([^\s\"'`,;)]+)",
+    re.IGNORECASE,
+)
+_USE_AS = re.compile(
+    rf"\buse[ \t]+[\"'`]?([^\s\"'`]+?)[\"'`]?[ \t]+as[ \t]+(?:the[ \t]+|a[ \t]+)?(?:[\w-]+[ \t]+)?"
+    rf"(?:{KEYWORD})\b",
+    re.IGNORECASE,
+)
+_SQL = re.compile(
+    r"\b(?:IDENTIFIED[ \t]+(?:WITH[ \t]+\w+[ \t]+)?BY(?:[ \t]+PASSWORD)?|PASSWORD[ \t]+FOR[ \t]+\S+"
+    r"[ \t]*=|PASSWORD)[ \t]*(?:PASSWORD[ \t]*\([ \t]*)?'([^'\n]*)'",
+    re.IGNORECASE,
+)
+# Tools whose short flags carry a password: mysql -pX, sshpass -p X, docker login -p X,
+# redis-cli -a X, curl -u user:X.
+_CLI = re.compile(
+    r"\b(?:mysql\w*|mariadb\w*)\b[^\n]*?[ \t]-p([^\s-]\S*)"
+    r"|\bsshpass[ \t]+-p[ \t]*(\S+)"
+    r"|\b(?:docker|podman|buildah|skopeo|helm(?:[ \t]+registry)?)[ \t]+login\b"
+    r"[^\n]*?[ \t]-p[ \t]+(\S+)"
+    r"|\bredis-cli\b[^\n]*?[ \t]-a[ \t]+(\S+)"
+    r"|(?:^|[ \t])(?:-u|--user)[ \t]+[\"']?[^\s:\"']+:([^\s\"']+)"
+)
+# Protocol exchanges: Redis AUTH [user] password (also inside a client's error message and
+# MONITOR's quoted form), SMTP AUTH PLAIN <base64>, IMAP LOGIN user password, an SMTP client
+# line carrying only base64 (AUTH LOGIN's answers).
+_PROTOCOL = re.compile(
+    r"\bAUTH[ \t]+(?:PLAIN|LOGIN|XOAUTH2|OAUTHBEARER|CRAM-MD5)[ \t]+([A-Za-z0-9+/=]{8,})"
+    r"|\bAUTH[ \t]+(?!PLAIN\b|LOGIN\b|XOAUTH2\b|OAUTHBEARER\b|CRAM-MD5\b)"
+    r"((?:[^\s:)]+[ \t:])?[^\s)]+)"
+    r"|\"AUTH\"((?:[ \t]+\"[^\"]*\")+)"
+    r"|^[ \t]*(?:C:[ \t]*)?[A-Za-z]?\d+[ \t]+LOGIN[ \t]+\S+[ \t]+(\"[^\"]*\"|\S+)"
+)
+_CLIENT_LINE = re.compile(r"^[ \t]*(?:C:|>>>?)[ \t]*([A-Za-z0-9+/]{8,}={0,2})[ \t]*$")
+_AUTHORIZATION = re.compile(
+    r"\b(?:proxy-)?authorization\\?[\"']?[ \t]*[:=][ \t]*\\?[\"']?"
+    r"(?:[A-Za-z][\w-]*[ \t]+)?([^\s\"',;\\]+)",
+    re.IGNORECASE,
+)
+_BEARER = re.compile(r"\b(?:bearer|basic)[ \t]+([A-Za-z0-9._~+/-]{16,}=*)", re.IGNORECASE)
+_COOKIE = re.compile(r"\b(?:set-)?cookie[ \t]*:[ \t]*([^\n]*)", re.IGNORECASE)
+_COOKIE_PAIR = re.compile(r"([^\s=;,]+)=([^\s;,]*)")
+_COOKIE_ATTRIBUTES: Final = frozenset(
+    ("path", "domain", "expires", "max-age", "samesite", "secure", "httponly", "priority")
+)
+_URL_KEY = re.compile(r"://([A-Za-z0-9_-]{16,})@")  # Sentry-style DSN: the key is the user
+_URL_CREDENTIALS = re.compile(r"://([^\s:/@]*:[^\s/@]+)@")
+_WEBHOOK = re.compile(
+    r"/bot(\d{6,}:[\w-]{30,})|/api/webhooks/\d+/([\w-]{20,})|/IncomingWebhook/(\w{16,})"
+    r"|hooks\.slack\.com/(?:services|workflows)/([\w/-]+)",
+    re.IGNORECASE,
+)
+_PGPASS = re.compile(r"^[\w.*-]+:(?:\d{1,5}|\*):[\w.*-]+:[\w.*-]+:(\S+)$")
+_CRYPT = re.compile(
+    r"\$(?:1|2[abxy]?|5|6|y|gy|7|apr1|argon2(?:id|i|d)|scrypt|pbkdf2[\w-]*)\$[^\s:'\"]{8,}"
+)
+# Random-looking tokens, anywhere: candidates first (cheap), then the shape checks.
+_CANDIDATE = re.compile(r"(?<![\w+/-])[A-Za-z0-9+/_-]{20,}={0,2}(?![\w+/=-])")
+_HEX_PART = re.compile(r"[0-9A-Fa-f]*")
+_HEX_ID = r"[0-9A-Fa-f]+(?:[-:][0-9A-Fa-f]+)*"
+_UUID = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
+# Identifier shapes diagnosis needs: hex ids and digests, UUIDs (also req-<uuid>), numbers,
+# ULIDs, versions.
+DIAGNOSTIC: Final = re.compile(
+    rf"{_HEX_ID}|(?:[A-Za-z]{{1,12}}[-_])?{_UUID}|[0-9][0-9_.:-]*|[0-9A-HJKMNP-TV-Z]{{26}}"
+    r"|v?\d+(?:\.\d+)+(?:[-+][\w.-]+)?"
+)
+_DIGEST_LABEL = re.compile(r"(?:sha\d*|md5|blake2\w*):", re.IGNORECASE)  # MD5:aa:bb:.. prints
+_DIGEST_PREFIX = re.compile(r"(?:sha\d*|md5|blake2\w*|crc32)[:=]\Z", re.IGNORECASE)
+_WORDS = re.compile(r"[a-z]+(?:[._-][a-z]+)*")
+_PLACEHOLDER = re.compile(
+    r"\[[A-Z][A-Z0-9_]*\]|\$\{?[\w.-]+\}?|\{\{.*\}\}|%\(?\w*\)?s|<[^>]*>|[*x.#?-]+|"
+    r"(?i:none|null|nil|true|false|yes|no|n/a|undefined|empty|redacted|masked|hidden|required)"
+)
+
+
+def assignments(text: str) -> Iterator[tuple[int, int]]:
+    for match in _ASSIGNMENT.finditer(text):
+        prefix, word, separator = match.group(1), match.group(2), match.group(3)
+        strong = _STRONG_WORD.match(word) is not None
+        glued = bool(prefix) and prefix[-1] not in "._-" and not strong
+        hump = (prefix[-1:].islower() or prefix[-1:].isdigit()) and word[0].isupper()
+        if glued and not hump:
+            continue  # "bypass", "monkey": the word is the tail of another word
+        # A qualified weak word (signing_key, MASTER_KEY, auth-token) names a secret as surely
+        # as "password" does; a bare "key" or "auth" may name an id ("key=<sha>", "auth=basic").
+        named = strong or bool(prefix) or word.lower() in _ASSIGNED_SECRET
+        group = match.lastindex or 0
+        value = match.group(group)
+        if separator in (" ", "\t"):
+            keep = not secret_like(value, named)
+        elif strong or word.lower() in _ASSIGNED_SECRET:
+            keep = is_placeholder(value)
+        elif named:
+            keep = is_placeholder(value) or _word_like(value)
+        else:
+            keep = not secret_like(value, False)
+        if not keep:
+            yield match.start(group), match.end(group)
+
+
+def _word_like(value: str) -> bool:
+    """routing_key=orders.created, sort_key=id: lower-case words, not material."""
+    return _WORDS.fullmatch(value) is not None
+
+
+def prose(text: str) -> Iterator[tuple[int, int]]:
+    for pattern in (_PROSE, _USE_AS):
+        for match in pattern.finditer(text):
+            if secret_like(match.group(1), True):
+                yield match.span(1)
+
+
+def _any_group(pattern: re.Pattern[str]) -> Finder:
+    def find(text: str) -> Iterator[tuple[int, int]]:
+        for match in pattern.finditer(text):
+            group = match.lastindex or 0
+            start, end = match.span(group)
+            if start < end and not is_placeholder(match.group(group)):
+                yield start, end
+
+    return find
+
+
+def cookies(text: str) -> Iterator[tuple[int, int]]:
+    for header in _COOKIE.finditer(text):
+        offset = header.start(1)
+        for pair in _COOKIE_PAIR.finditer(header.group(1)):
+            name, value = pair.group(1).lower(), pair.group(2)
+            if name not in _COOKIE_ATTRIBUTES and len(value) >= 8 and not is_placeholder(value):
+                yield offset + pair.start(2), offset + pair.end(2)
+
+
+def pgpass(text: str) -> Iterator[tuple[int, int]]:
+    for match in _PGPASS.finditer(text):
+        if secret_like(match.group(1), True):
+            yield match.span(1)
+
+
+def url_keys(text: str) -> Iterator[tuple[int, int]]:
+    for match in _URL_KEY.finditer(text):
+        if looks_random(match.group(1), 16):
+            yield match.span(1)
+
+
+def random_tokens(text: str) -> Iterator[tuple[int, int]]:
+    for match in _CANDIDATE.finditer(text):
+        if looks_random(match.group()) and not _DIGEST_PREFIX.search(text, 0, match.start()):
+            yield match.span()
+
+
+def looks_random(token: str, shortest: int = 20) -> bool:
+    """Whether ``token`` reads like generated key material rather than an identifier."""
+    core = token.rstrip("=")
+    if len(core) < shortest or DIAGNOSTIC.fullmatch(core):
+        return False
+    if "/" in core:  # a path, unless a segment is long (base64 holds "/" too)
+        if core[0] in "/." or max(map(len, core.split("/"))) <= 16:
+            return False
+        core = core.replace("/", "")
+    parts = re.split(r"[-_]", core)
+    if sum(len(p) for p in parts if p.isalpha()) * 2 >= len(core) or all(map(_id_part, parts)):
+        return False  # ContainerManagerImpl, amd64_microsoft-..., none_681aa442f6fed7f0
+    if len(parts) >= 3 and max(map(len, parts)) <= 12:
+        return False  # payments-api-7d9f8b6c5d-x2klm
+    switches = sum(_kind(a) != _kind(b) for a, b in itertools.pairwise(core))
+    return switches >= 0.3 * (len(core) - 1) and shannon_entropy(core) >= 3.0
+
+
+def _id_part(part: str) -> bool:
+    """A word, a number or a short hex field: the parts of generated identifiers. Key material
+    holds a long random part (key-<32 hex>, dop_v1_<64 hex>)."""
+    return part.isalpha() or (len(part) <= 16 and _HEX_PART.fullmatch(part) is not None)
+
+
+def _kind(char: str) -> int:
+    return 0 if char.isdigit() else 1 if char.islower() else 2 if char.isupper() else 3
+
+
+def secret_like(value: str, named: bool) -> bool:
+    """Whether a value after a secret-bearing word could be the secret (not a word, an id).
+
+    ``named``: the word surely names a secret (password, signing_key), so a hex string or a
+    UUID after it is the secret; after a bare "key" or "token" it may be an id.
+    """
+    value = value.strip(".,;:()[]")
+    if len(value) < 6 or is_placeholder(value) or _DIGEST_LABEL.match(value):
+        return False
+    if (not named and DIAGNOSTIC.fullmatch(value)) or value.isdigit():
+        return False
+    if value[0] in "/~" or value.startswith("./") or (value.isalpha() and value.islower()):
+        return False
+    return (
+        any(c.isdigit() for c in value)
+        or not value.isalnum()
+        or (any(c.isupper() for c in value) and any(c.islower() for c in value))
+    )
+
+
+def is_placeholder(value: str) -> bool:
+    return not value.strip() or _PLACEHOLDER.fullmatch(value.strip()) is not None
+
+
+def shannon_entropy(text: str) -> float:
+    """Bits per character of ``text`` taken as a sample of its own characters."""
+    counts: dict[str, int] = {}
+    for char in text:
+        counts[char] = counts.get(char, 0) + 1
+    total = len(text)
+    return -sum(n / total * math.log2(n / total) for n in counts.values())
+
+
+# (Hyperscan trigger, finders): each trigger matches wherever any of its finders can.
+FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
+    (
+        KEYWORD + "|login|authorization|identified",
+        (
+            assignments,
+            prose,
+            _any_group(_SQL),
+            _any_group(_PROTOCOL),
+            _any_group(_AUTHORIZATION),
+            cookies,
+        ),
+    ),
+    (r"bearer[ \t]|basic[ \t]", (_any_group(_BEARER),)),
+    (r"c:[ \t]*[a-z0-9+/]{8}|>>>?[ \t]*[a-z0-9+/]{8}", (_any_group(_CLIENT_LINE),)),
+    (
+        r"mysql|mariadb|sshpass|login|redis-cli|-u[ \t]|--user[ \t]",
+        (_any_group(_CLI),),
+    ),
+    (r"://[^\s/@]*@", (_any_group(_URL_CREDENTIALS), url_keys)),
+    (r"/bot\d|/api/webhooks/|/incomingwebhook/|hooks\.slack\.com/", (_any_group(_WEBHOOK),)),
+    (r":\d+:[^\s:]+:[^\s:]+:|:\*:[^\s:]+:[^\s:]+:", (pgpass,)),
+    (r"\$[a-z0-9-]{1,12}\$", (_any_group(_CRYPT),)),
+    (r"[a-z0-9+/_-]{20}", (random_tokens,)),
+)
