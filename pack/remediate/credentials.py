@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import string
 from collections.abc import Callable, Iterator
 from typing import Final
 
@@ -38,11 +39,13 @@ _VALUE = (
     r"(?:(\[[A-Z][A-Z0-9_]*\])|\\?\"((?:[^\"\\\n]|\\[^\"])*)\\?\"|'([^'\n]*)'|`([^`\n]*)`"
     r"|([^\s\"'`,;&)}\]<>]+))"
 )
+# Starts at the secret word (a literal, so the scan is fast); the name's prefix is read back.
 _ASSIGNMENT = re.compile(
-    rf"(?<!\w)((?:[A-Za-z0-9]+[._-])*[A-Za-z0-9]*?)({KEYWORD}){_NAME_TAIL}(?![A-Za-z0-9])"
+    rf"({KEYWORD}){_NAME_TAIL}(?![A-Za-z0-9])"
     r"\\?[\"'`]?\]?[ \t]*(=>|:=|->|[:=>]|[ \t])[ \t]*" + _VALUE,
     re.IGNORECASE,
 )
+_NAME_CHARS: Final = frozenset(string.ascii_letters + string.digits + "._-")
 # "the admin password is X", "password set to X", "new API token generated: X"
 _PROSE = re.compile(
     rf"(?<![A-Za-z0-9])(?:{KEYWORD})(?![A-Za-z0-9])(?:[ \t]+[\w@-]+){{0,5}}?"
@@ -124,7 +127,13 @@ _PLACEHOLDER = re.compile(
 
 def assignments(text: str) -> Iterator[tuple[int, int]]:
     for match in _ASSIGNMENT.finditer(text):
-        prefix, word, separator = match.group(1), match.group(2), match.group(3)
+        word, separator = match.group(1), match.group(2)
+        start = match.start()
+        while start and text[start - 1] in _NAME_CHARS:
+            start -= 1
+        prefix = text[start : match.start()]
+        if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            continue  # inside a longer word
         strong = _STRONG_WORD.match(word) is not None
         glued = bool(prefix) and prefix[-1] not in "._-" and not strong
         hump = (prefix[-1:].islower() or prefix[-1:].isdigit()) and word[0].isupper()
@@ -281,5 +290,6 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (r"/bot\d|/api/webhooks/|/incomingwebhook/|hooks\.slack\.com/", (_any_group(_WEBHOOK),)),
     (r":\d+:[^\s:]+:[^\s:]+:|:\*:[^\s:]+:[^\s:]+:", (pgpass,)),
     (r"\$[a-z0-9-]{1,12}\$", (_any_group(_CRYPT),)),
-    (r"[a-z0-9+/_-]{20}", (random_tokens,)),
+    # Once per run of token characters, not at each of its positions (multi-line mode: "^").
+    (r"(?:^|[^a-z0-9+/_-])[a-z0-9+/_-]{20}", (random_tokens,)),
 )

@@ -523,7 +523,7 @@ def _compile(triggers: tuple[str, ...]) -> Any:
     except ImportError:  # no wheel for this platform: every family runs on every line
         return None
     database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    flags = hyperscan.HS_FLAG_CASELESS
+    flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE
     database.compile(
         expressions=[t.encode() for t in triggers],
         ids=list(range(len(triggers))),
