@@ -36,31 +36,27 @@ _ASSIGNED_SECRET: Final = frozenset(("token", "pass"))
 # What may follow the secret word inside the name: password_b64, token_value.
 _NAME_TAIL = r"(?:[._-]?(?:value|b64|base64|enc|encoded|plain|str|string|data))?"
 _VALUE = (
-    r"(?:(\[[A-Z][A-Z0-9_]*\])|\\?\"((?:[^\"\\\n]|\\[^\"])*)\\?\"|'([^'\n]*)'|`([^`\n]*)`"
+    r"(?:(\[[A-Za-z][A-Za-z0-9_]*\])|\\?\"((?:[^\"\\\n]|\\[^\"])*)\\?\"|'([^'\n]*)'|`([^`\n]*)`"
     r"|([^\s\"'`,;&)}\]<>]+))"
 )
 # Starts at the secret word (a literal, so the scan is fast); the name's prefix is read back.
 _ASSIGNMENT = re.compile(
     rf"({KEYWORD}){_NAME_TAIL}(?![A-Za-z0-9])"
-    r"\\?[\"'`]?\]?[ \t]*(=>|:=|->|[:=>]|[ \t])[ \t]*" + _VALUE,
-    re.IGNORECASE,
+    r"\\?[\"'`]?\]?[ \t]*(=>|:=|->|[:=>]|[ \t])[ \t]*" + _VALUE
 )
 _NAME_CHARS: Final = frozenset(string.ascii_letters + string.digits + "._-")
 # "the admin password is X", "password set to X", "new API token generated: X"
 _PROSE = re.compile(
     rf"(?<![A-Za-z0-9])(?:{KEYWORD})(?![A-Za-z0-9])(?:[ \t]+[\w@-]+){{0,5}}?"
-    r"(?:[ \t]+(?:is|was|to|now|of)|:)[ \t]+[\"'`]?([^\s\"'`,;)]+)",
-    re.IGNORECASE,
+    r"(?:[ \t]+(?:is|was|to|now|of)|:)[ \t]+[\"'`]?([^\s\"'`,;)]+)"
 )
 _USE_AS = re.compile(
     rf"\buse[ \t]+[\"'`]?([^\s\"'`]+?)[\"'`]?[ \t]+as[ \t]+(?:the[ \t]+|a[ \t]+)?(?:[\w-]+[ \t]+)?"
-    rf"(?:{KEYWORD})\b",
-    re.IGNORECASE,
+    rf"(?:{KEYWORD})\b"
 )
 _SQL = re.compile(
-    r"\b(?:IDENTIFIED[ \t]+(?:WITH[ \t]+\w+[ \t]+)?BY(?:[ \t]+PASSWORD)?|PASSWORD[ \t]+FOR[ \t]+\S+"
-    r"[ \t]*=|PASSWORD)[ \t]*(?:PASSWORD[ \t]*\([ \t]*)?'([^'\n]*)'",
-    re.IGNORECASE,
+    r"\b(?:identified[ \t]+(?:with[ \t]+\w+[ \t]+)?by(?:[ \t]+password)?|password[ \t]+for[ \t]+\S+"
+    r"[ \t]*=|password)[ \t]*(?:password[ \t]*\([ \t]*)?'([^'\n]*)'"
 )
 # Tools whose short flags carry a password: mysql -pX, sshpass -p X, docker login -p X,
 # redis-cli -a X, curl -u user:X.
@@ -85,11 +81,10 @@ _PROTOCOL = re.compile(
 _CLIENT_LINE = re.compile(r"^[ \t]*(?:C:|>>>?)[ \t]*([A-Za-z0-9+/]{8,}={0,2})[ \t]*$")
 _AUTHORIZATION = re.compile(
     r"\b(?:proxy-)?authorization\\?[\"']?[ \t]*[:=][ \t]*\\?[\"']?"
-    r"(?:[A-Za-z][\w-]*[ \t]+)?([^\s\"',;\\]+)",
-    re.IGNORECASE,
+    r"(?:[A-Za-z][\w-]*[ \t]+)?([^\s\"',;\\]+)"
 )
 _BEARER = re.compile(r"\b(?:bearer|basic)[ \t]+([A-Za-z0-9._~+/-]{16,}=*)", re.IGNORECASE)
-_COOKIE = re.compile(r"\b(?:set-)?cookie[ \t]*:[ \t]*([^\n]*)", re.IGNORECASE)
+_COOKIE = re.compile(r"\b(?:set-)?cookie[ \t]*:[ \t]*([^\n]*)")
 _COOKIE_PAIR = re.compile(r"([^\s=;,]+)=([^\s;,]*)")
 _COOKIE_ATTRIBUTES: Final = frozenset(
     ("path", "domain", "expires", "max-age", "samesite", "secure", "httponly", "priority")
@@ -106,7 +101,7 @@ _CRYPT = re.compile(
     r"\$(?:1|2[abxy]?|5|6|y|gy|7|apr1|argon2(?:id|i|d)|scrypt|pbkdf2[\w-]*)\$[^\s:'\"]{8,}"
 )
 # Random-looking tokens, anywhere: candidates first (cheap), then the shape checks.
-_CANDIDATE = re.compile(r"(?<![\w+/-])[A-Za-z0-9+/_-]{20,}={0,2}(?![\w+/=-])")
+_CANDIDATE = re.compile(r"[A-Za-z0-9+/_-]{20,}={0,2}")
 _HEX_PART = re.compile(r"[0-9A-Fa-f]*")
 _HEX_ID = r"[0-9A-Fa-f]+(?:[-:][0-9A-Fa-f]+)*"
 _UUID = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
@@ -117,7 +112,9 @@ DIAGNOSTIC: Final = re.compile(
     r"|v?\d+(?:\.\d+)+(?:[-+][\w.-]+)?"
 )
 _DIGEST_LABEL = re.compile(r"(?:sha\d*|md5|blake2\w*):", re.IGNORECASE)  # MD5:aa:bb:.. prints
-_DIGEST_PREFIX = re.compile(r"(?:sha\d*|md5|blake2\w*|crc32)[:=]\Z", re.IGNORECASE)
+_DIGEST_PREFIX = re.compile(r"(?:sha\d*|md5|blake2\w*|crc32)[:=]\Z")
+_GLUED: Final = re.compile(r"[\w+/-]").match
+_LOWER: Final = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _WORDS = re.compile(r"[a-z]+(?:[._-][a-z]+)*")
 _PLACEHOLDER = re.compile(
     r"\[[A-Z][A-Z0-9_]*\]|\$\{?[\w.-]+\}?|\{\{.*\}\}|%\(?\w*\)?s|<[^>]*>|[*x.#?-]+|"
@@ -125,9 +122,25 @@ _PLACEHOLDER = re.compile(
 )
 
 
-def assignments(text: str) -> Iterator[tuple[int, int]]:
-    for match in _ASSIGNMENT.finditer(text):
-        word, separator = match.group(1), match.group(2)
+def keyword_secrets(text: str) -> Iterator[tuple[int, int]]:
+    """Everything introduced by a secret-bearing word. The patterns run on an ASCII-lowered copy
+    (same offsets): a case-insensitive alternation scans ten times slower in ``re``."""
+    lower = text.translate(_LOWER)
+    yield from assignments(text, lower)
+    yield from prose(text, lower)
+    if "identified" in lower or "password" in lower:
+        yield from _spans(_SQL, lower)
+    if "AUTH" in text or "LOGIN" in text:
+        yield from _spans(_PROTOCOL, text)
+    if "authorization" in lower:
+        yield from _spans(_AUTHORIZATION, lower)
+    if "cookie" in lower:
+        yield from cookies(text, lower)
+
+
+def assignments(text: str, lower: str) -> Iterator[tuple[int, int]]:
+    for match in _ASSIGNMENT.finditer(lower):
+        word, separator = text[match.start(1) : match.end(1)], match.group(2)
         start = match.start()
         while start and text[start - 1] in _NAME_CHARS:
             start -= 1
@@ -143,7 +156,7 @@ def assignments(text: str) -> Iterator[tuple[int, int]]:
         # as "password" does; a bare "key" or "auth" may name an id ("key=<sha>", "auth=basic").
         named = strong or bool(prefix) or word.lower() in _ASSIGNED_SECRET
         group = match.lastindex or 0
-        value = match.group(group)
+        value = text[match.start(group) : match.end(group)]
         if separator in (" ", "\t"):
             keep = not secret_like(value, named)
         elif strong or word.lower() in _ASSIGNED_SECRET:
@@ -161,31 +174,32 @@ def _word_like(value: str) -> bool:
     return _WORDS.fullmatch(value) is not None
 
 
-def prose(text: str) -> Iterator[tuple[int, int]]:
+def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
     for pattern in (_PROSE, _USE_AS):
-        for match in pattern.finditer(text):
-            if secret_like(match.group(1), True):
+        for match in pattern.finditer(lower):
+            if secret_like(text[match.start(1) : match.end(1)], True):
                 yield match.span(1)
 
 
+def _spans(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
+    """The last group that matched, unless it is empty or a placeholder."""
+    for match in pattern.finditer(text):
+        group = match.lastindex or 0
+        start, end = match.span(group)
+        if start < end and not is_placeholder(match.group(group)):
+            yield start, end
+
+
 def _any_group(pattern: re.Pattern[str]) -> Finder:
-    def find(text: str) -> Iterator[tuple[int, int]]:
-        for match in pattern.finditer(text):
-            group = match.lastindex or 0
-            start, end = match.span(group)
-            if start < end and not is_placeholder(match.group(group)):
-                yield start, end
-
-    return find
+    return lambda text: _spans(pattern, text)
 
 
-def cookies(text: str) -> Iterator[tuple[int, int]]:
-    for header in _COOKIE.finditer(text):
-        offset = header.start(1)
-        for pair in _COOKIE_PAIR.finditer(header.group(1)):
+def cookies(text: str, lower: str) -> Iterator[tuple[int, int]]:
+    for header in _COOKIE.finditer(lower):
+        for pair in _COOKIE_PAIR.finditer(text, header.start(1), header.end(1)):
             name, value = pair.group(1).lower(), pair.group(2)
             if name not in _COOKIE_ATTRIBUTES and len(value) >= 8 and not is_placeholder(value):
-                yield offset + pair.start(2), offset + pair.end(2)
+                yield pair.span(2)
 
 
 def pgpass(text: str) -> Iterator[tuple[int, int]]:
@@ -202,8 +216,14 @@ def url_keys(text: str) -> Iterator[tuple[int, int]]:
 
 def random_tokens(text: str) -> Iterator[tuple[int, int]]:
     for match in _CANDIDATE.finditer(text):
-        if looks_random(match.group()) and not _DIGEST_PREFIX.search(text, 0, match.start()):
-            yield match.span()
+        start, end = match.span()
+        after = text[end : end + 1]
+        if (start and _GLUED(text[start - 1])) or (after and (after == "=" or _GLUED(after))):
+            continue  # part of a longer word (non-ASCII letters, a dotted base64 tail)
+        if looks_random(match.group()):
+            label = text[max(0, start - 8) : start].translate(_LOWER)
+            if not _DIGEST_PREFIX.search(label):
+                yield start, end
 
 
 def looks_random(token: str, shortest: int = 20) -> bool:
@@ -271,14 +291,7 @@ def shannon_entropy(text: str) -> float:
 FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (
         KEYWORD + "|login|authorization|identified",
-        (
-            assignments,
-            prose,
-            _any_group(_SQL),
-            _any_group(_PROTOCOL),
-            _any_group(_AUTHORIZATION),
-            cookies,
-        ),
+        (keyword_secrets,),
     ),
     (r"bearer[ \t]|basic[ \t]", (_any_group(_BEARER),)),
     (r"c:[ \t]*[a-z0-9+/]{8}|>>>?[ \t]*[a-z0-9+/]{8}", (_any_group(_CLIENT_LINE),)),
