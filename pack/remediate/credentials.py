@@ -13,7 +13,6 @@ alone the identifier shapes diagnosis needs (UUIDs, hex trace ids and digests, U
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 import string
@@ -102,6 +101,7 @@ _CRYPT = re.compile(
 )
 # Random-looking tokens, anywhere: candidates first (cheap), then the shape checks.
 _CANDIDATE = re.compile(r"[A-Za-z0-9+/_-]{20,}={0,2}")
+_RUNS = re.compile(r"[0-9]+|[a-z]+|[A-Z]+|[^0-9A-Za-z]+")
 _HEX_PART = re.compile(r"[0-9A-Fa-f]*")
 _HEX_ID = r"[0-9A-Fa-f]+(?:[-:][0-9A-Fa-f]+)*"
 _UUID = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
@@ -240,7 +240,7 @@ def looks_random(token: str, shortest: int = 20) -> bool:
         return False  # ContainerManagerImpl, amd64_microsoft-..., none_681aa442f6fed7f0
     if len(parts) >= 3 and max(map(len, parts)) <= 12:
         return False  # payments-api-7d9f8b6c5d-x2klm
-    switches = sum(_kind(a) != _kind(b) for a, b in itertools.pairwise(core))
+    switches = len(_RUNS.findall(core)) - 1  # changes between digits, lower, upper, other
     return switches >= 0.3 * (len(core) - 1) and shannon_entropy(core) >= 3.0
 
 
@@ -248,10 +248,6 @@ def _id_part(part: str) -> bool:
     """A word, a number or a short hex field: the parts of generated identifiers. Key material
     holds a long random part (key-<32 hex>, dop_v1_<64 hex>)."""
     return part.isalpha() or (len(part) <= 16 and _HEX_PART.fullmatch(part) is not None)
-
-
-def _kind(char: str) -> int:
-    return 0 if char.isdigit() else 1 if char.islower() else 2 if char.isupper() else 3
 
 
 def secret_like(value: str, named: bool) -> bool:

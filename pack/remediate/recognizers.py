@@ -533,7 +533,7 @@ def _compile(triggers: tuple[str, ...]) -> Any:
         return None
     flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE
     key = hashlib.sha256(
-        repr((triggers, flags, hyperscan.__version__, platform.machine())).encode()
+        repr((triggers, flags, getattr(hyperscan, "__version__", ""), platform.machine())).encode()
     ).hexdigest()[:32]
     path = _cache_dir() / f"triggers-{key}.hsdb"
     try:
