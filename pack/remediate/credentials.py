@@ -210,7 +210,8 @@ def pgpass(text: str) -> Iterator[tuple[int, int]]:
 
 def url_keys(text: str) -> Iterator[tuple[int, int]]:
     for match in _URL_KEY.finditer(text):
-        if looks_random(match.group(1), 16):
+        key = match.group(1)
+        if looks_random(key, 16) or _HEX_PART.fullmatch(key):  # a user name is neither
             yield match.span(1)
 
 
