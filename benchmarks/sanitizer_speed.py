@@ -169,10 +169,13 @@ def cli_peak(path: Path) -> dict[str, float]:
     }
 
 
-def whole_process(command: list[str], env: dict[str, str], size: int) -> dict[str, float]:
+def whole_process(
+    command: list[str], env: dict[str, str], size: int, cwd: Path = ROOT
+) -> dict[str, float]:
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=env, cwd=ROOT)
-    _, status, usage = os.wait4(process.pid, 0)
+    with (cwd.parent / "stdout").open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, env=env, cwd=cwd)
+        _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status):
         sys.exit(f"{command} failed")
@@ -218,8 +221,12 @@ def side_by_side(path: Path, old_ref: str, rounds: int) -> dict[str, dict[str, f
     alone.mkdir()
     shutil.copy(path, alone / path.name)
     detect = str(Path(sys.executable).with_name("detect-secrets"))
-    command = [detect, "scan", "--all-files", str(alone)]
-    rows["detect-secrets scan --all-files"] = whole_process(command, dict(os.environ), size)
+    # It scans paths under the working directory only (an absolute path elsewhere is skipped).
+    command = [detect, "scan", "--all-files", "."]
+    rows["detect-secrets scan --all-files"] = whole_process(command, dict(os.environ), size, alone)
+    report = json.loads((tmp / "stdout").read_text())
+    if path.name not in report["results"]:
+        sys.exit(f"detect-secrets did not scan {path.name}: {report['results']}")
     return rows
 
 
