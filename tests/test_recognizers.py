@@ -266,6 +266,7 @@ DIAGNOSTIC_LINES = [
     "Back-off restarting failed container in pod payments-api-7d9f8b6c5d-x2klm",
     "go: downloading golang.org/x/crypto v0.0.0-20240101123456-abcdef123456",
     "token_type=bearer expires_in=3600 routing_key=orders.created auth=basic bypass=x9y8z7w6",
+    "sasl: AUTH failed for user deploy; Authorization: required",
     "password: ${DB_PASSWORD} secret: '{{ vault_secret }}' token=******** api_key=[SECRET_TOKEN]",
 ]
 

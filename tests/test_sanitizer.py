@@ -513,3 +513,22 @@ def test_a_redis_auth_password_in_a_client_error_is_redacted() -> None:
 
     assert "Wh1te-Rabbit!" not in out
     assert "WRONGPASS invalid username-password pair" in out
+
+
+def test_forked_workers_give_the_same_output_and_mapping() -> None:
+    lines = [
+        f"Jun 14 15:16:{i % 60:02d} web{i % 9} sshd[{i}]: Failed password for invalid user "
+        f"u{i % 4} from 10.0.{i % 5}.{i % 251} port {i}; web{(i + 3) % 9}: token=t0k3n{i}\n"
+        for i in range(400)
+    ] + ["operator typed [HOST_99] here\n", "-----BEGIN EC PRIVATE KEY-----\n", "QUJD\n"]
+    alone, forked = Sanitizer(), Sanitizer()
+
+    sequential = list(alone.sanitize_lines(lines))
+    parallel = list(forked.sanitize_lines(lines, workers=2))
+
+    assert parallel == sequential
+    assert forked.mapping() == alone.mapping()
+    assert forked.counts() == alone.counts()
+    assert sequential[400] == "operator typed (HOST_99) here\n" and "t0k3n7" not in "".join(
+        sequential
+    )

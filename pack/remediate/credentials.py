@@ -70,10 +70,12 @@ _CLI = re.compile(
 # Protocol exchanges: Redis AUTH [user] password (also inside a client's error message and
 # MONITOR's quoted form), SMTP AUTH PLAIN <base64>, IMAP LOGIN user password, an SMTP client
 # line carrying only base64 (AUTH LOGIN's answers).
+_REDIS_AUTH = re.compile(
+    r"\bAUTH[ \t]+(?!PLAIN\b|LOGIN\b|XOAUTH2\b|OAUTHBEARER\b|CRAM-MD5\b)"
+    r"((?:[^\s:)]+[ \t:])?([^\s)]+))"
+)
 _PROTOCOL = re.compile(
     r"\bAUTH[ \t]+(?:PLAIN|LOGIN|XOAUTH2|OAUTHBEARER|CRAM-MD5)[ \t]+([A-Za-z0-9+/=]{8,})"
-    r"|\bAUTH[ \t]+(?!PLAIN\b|LOGIN\b|XOAUTH2\b|OAUTHBEARER\b|CRAM-MD5\b)"
-    r"((?:[^\s:)]+[ \t:])?[^\s)]+)"
     r"|\"AUTH\"((?:[ \t]+\"[^\"]*\")+)"
     r"|^[ \t]*(?:C:[ \t]*)?[A-Za-z]?\d+[ \t]+LOGIN[ \t]+\S+[ \t]+(\"[^\"]*\"|\S+)"
 )
@@ -117,7 +119,7 @@ _GLUED: Final = re.compile(r"[\w+/-]").match
 _LOWER: Final = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _WORDS = re.compile(r"[a-z]+(?:[._-][a-z]+)*")
 _PLACEHOLDER = re.compile(
-    r"\[[A-Z][A-Z0-9_]*\]|\$\{?[\w.-]+\}?|\{\{.*\}\}|%\(?\w*\)?s|<[^>]*>|[*x.#?-]+|"
+    r"\[[A-Za-z][A-Za-z0-9_]*\]|\$\{?[\w.-]+\}?|\{\{.*\}\}|%\(?\w*\)?s|<[^>]*>|[*x.#?-]+|"
     r"(?i:none|null|nil|true|false|yes|no|n/a|undefined|empty|redacted|masked|hidden|required)"
 )
 
@@ -132,6 +134,9 @@ def keyword_secrets(text: str) -> Iterator[tuple[int, int]]:
         yield from _spans(_SQL, lower)
     if "AUTH" in text or "LOGIN" in text:
         yield from _spans(_PROTOCOL, text)
+        for match in _REDIS_AUTH.finditer(text):  # not "SASL AUTH failed for user"
+            if secret_like(match.group(2), True):
+                yield match.span(1)
     if "authorization" in lower:
         yield from _spans(_AUTHORIZATION, lower)
     if "cookie" in lower:

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import bisect
 import ipaddress
+import multiprocessing
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from types import MappingProxyType
 from typing import Final, TypeVar, overload
 
@@ -157,24 +160,57 @@ class Sanitizer:
         finally:
             self._mentions = False
 
-    def sanitize_lines(self, lines: Iterable[str]) -> Iterator[str]:
+    def sanitize_lines(self, lines: Iterable[str], *, workers: int = 1) -> Iterator[str]:
         """Sanitize line by line, one output item per line, in constant memory.
 
         A multi-line private key block comes out as one item. After a secret key with no value
         on its line (YAML ``password:`` or ``token: |``), the following more indented lines are
         its value and are redacted whole. Lines go to the Hyperscan prefilter in small batches:
         one call per line would cost more than finding the spans.
+
+        ``workers`` > 1 finds the spans of a large stream in that many forked processes (where
+        the platform forks); pseudonyms are still issued here, in order of appearance, so the
+        output is the same as with one. A few batches are in flight at a time: memory stays
+        constant.
         """
+        batches = self._batches(lines)
+        if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            for batch in batches:
+                yield from self._finish(batch, self._scanner.find_many(_texts(batch)))
+            return
+        yield from self._in_workers(batches, workers)
+
+    def _batches(self, lines: Iterable[str]) -> Iterator[list[tuple[str, bool]]]:
         batch: list[tuple[str, bool]] = []
         size = 0
         for unit, scan in self._units(lines):
             batch.append((unit, scan))
             size += len(unit)
             if len(batch) >= BATCH_LINES or size >= BATCH_CHARS:
-                yield from self._sanitize_batch(batch)
+                yield batch
                 batch, size = [], 0
         if batch:
-            yield from self._sanitize_batch(batch)
+            yield batch
+
+    def _in_workers(self, batches: Iterator[list[tuple[str, bool]]], workers: int) -> Iterator[str]:
+        key = id(self._scanner)
+        _FORKED_SCANNERS[key] = self._scanner  # the forked workers inherit it
+        pending: deque[tuple[list[tuple[str, bool]], Future[list[list[Span]]]]] = deque()
+        context = multiprocessing.get_context("fork")
+        try:
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                for batch in batches:
+                    pending.append((batch, pool.submit(_find_many, key, _texts(batch))))
+                    if len(pending) > 2 * workers:
+                        done, found = pending.popleft()
+                        yield from self._finish(done, found.result())
+                while pending:
+                    done, found = pending.popleft()
+                    yield from self._finish(done, found.result())
+        finally:
+            for _, found in pending:
+                found.cancel()
+            _FORKED_SCANNERS.pop(key, None)
 
     def _units(self, lines: Iterable[str]) -> Iterator[tuple[str, bool]]:
         """(text, whether it still needs scanning): lines, key blocks, redacted YAML values."""
@@ -208,12 +244,16 @@ class Sanitizer:
         if block:
             yield _joined_block(block), True
 
-    def _sanitize_batch(self, batch: list[tuple[str, bool]]) -> list[str]:
-        batch = [(self._neutralized(unit), True) if scan else (unit, scan) for unit, scan in batch]
-        scanned = iter(self._scanner.find_many([unit for unit, scan in batch if scan]))
+    def _finish(self, batch: list[tuple[str, bool]], found: list[list[Span]]) -> list[str]:
+        """Replace what was found in each unit of ``batch`` (``found``: spans per scanned unit)."""
+        scanned = iter(found)
         out: list[str] = []
         for unit, scan in batch:
-            spans = _non_overlapping(self._with_mentions(unit, next(scanned))) if scan else []
+            if not scan:
+                out.append(unit)
+                continue
+            unit = self._neutralized(unit)  # same length: the spans still fit
+            spans = _non_overlapping(self._with_mentions(unit, next(scanned)))
             out.append(self._replace(unit, spans) if spans else unit)
         return out
 
@@ -374,6 +414,18 @@ class Sanitizer:
         self._seen[(entity_type, surface)] = pseudonym
         self._remember(entity_type, surface)
         return pseudonym
+
+
+# Scanners that forked workers use, by id: a forked process inherits this module's state.
+_FORKED_SCANNERS: dict[int, Scanner] = {}
+
+
+def _find_many(key: int, texts: list[str]) -> list[list[Span]]:
+    return _FORKED_SCANNERS[key].find_many(texts)
+
+
+def _texts(batch: list[tuple[str, bool]]) -> list[str]:
+    return [unit for unit, scan in batch if scan]
 
 
 def _non_overlapping(spans: list[Span]) -> list[Span]:
