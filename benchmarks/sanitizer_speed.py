@@ -292,6 +292,7 @@ def main() -> None:
         "python": platform.python_version(),
         "input_bytes": size,
         "rounds": args.rounds,
+        "load_average_1min_at_end": os.getloadavg()[0],
         "methods": rows,
         "old_ref": old_ref,
         "whole_process": processes,
@@ -323,8 +324,10 @@ def markdown(result: dict) -> str:  # type: ignore[type-arg]
     lines += [
         "",
         f"Whole processes, start-up included (median of {result.get('rounds', 3)} interleaved "
-        "rounds; detect-secrets one round). The machine's 2 cores are shared with other jobs, "
-        "so wall time depends on their load; CPU time less so.",
+        "rounds; detect-secrets one round). The machine's cores are shared with other jobs "
+        f"(1-minute load average {result.get('load_average_1min_at_end', 0):.1f} at the end), "
+        "so wall time depends on their load; CPU time less so. This tree's run uses two forked "
+        "workers (files over 1 MB), whose CPU time is counted too.",
         "",
         "| command | seconds (wall) | MB/s (wall) | CPU seconds | MB/s (CPU) |",
         "|---|---|---|---|---|",

@@ -297,13 +297,20 @@ def test_the_prefilter_never_changes_what_the_structure_finders_find() -> None:
 def test_the_compiled_prefilter_is_cached_on_disk_and_loaded_back(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("REMEDIATE_CACHE_DIR", str(tmp_path))
     triggers = ("password", "eyJ")
-    compiled = r._compile.__wrapped__(triggers)
+    compiled = r._compiled.__wrapped__(triggers)
     (cached,) = tmp_path.glob("triggers-*.hsdb")
-    loaded = r._compile.__wrapped__(triggers)
-
-    hits: list[tuple[int, int]] = []
-    loaded.scan(b"x password eyJ", match_event_handler=r._collect, context=hits)
-    assert compiled is not loaded and cached.stat().st_size > 0
-    assert sorted(hits) == [(0, 10), (1, 14)]
+    loaded = r._compiled.__wrapped__(triggers)
     cached.write_bytes(b"not a database")
-    assert r._compile.__wrapped__(triggers) is not None, "a damaged cache is recompiled"
+    recompiled = r._compiled.__wrapped__(triggers)
+
+    assert compiled == loaded == recompiled == cached.read_bytes()
+
+
+def test_each_scanner_has_a_database_of_its_own() -> None:
+    """Hyperscan scratch space is per thread: scanners never share one."""
+    first, second = Scanner(CTX), Scanner(CTX)
+
+    assert first._database is not second._database
+    hits: list[tuple[int, int]] = []
+    second._database.scan(b"x password eyJ", match_event_handler=r._collect, context=hits)
+    assert hits

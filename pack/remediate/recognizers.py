@@ -519,27 +519,40 @@ def _collect(family: int, start: int, end: int, flags: int, hits: list[tuple[int
     hits.append((family, end))
 
 
-@functools.lru_cache(maxsize=8)  # one compile per configuration, not per incident
 def _compile(triggers: tuple[str, ...]) -> Any:
     """A Hyperscan block-mode database of the triggers, or None where Hyperscan is missing.
 
-    Compiling takes ~0.2 s, as long as sanitizing a megabyte; so the serialized database is
-    kept in a cache directory (``REMEDIATE_CACHE_DIR``, else ``$XDG_CACHE_HOME/remediate``) and
-    loaded by the next process. A missing, unreadable or foreign file is simply recompiled.
+    Each call returns a database of its own (with its own scratch space, which Hyperscan does not
+    share between threads); the compiled form is shared, see :func:`_compiled`.
     """
     try:
         import hyperscan
     except ImportError:  # no wheel for this platform: every family runs on every line
         return None
+    database = hyperscan.loadb(_compiled(triggers), hyperscan.HS_MODE_BLOCK)
+    database.scratch = hyperscan.Scratch(database)
+    return database
+
+
+@functools.lru_cache(maxsize=8)  # one compile per configuration, not per incident
+def _compiled(triggers: tuple[str, ...]) -> bytes:
+    """The serialized database of the triggers (Hyperscan is importable here).
+
+    Compiling takes ~0.2 s, as long as sanitizing a megabyte; so it is also kept in a cache
+    directory (``REMEDIATE_CACHE_DIR``, else ``$XDG_CACHE_HOME/remediate``) for the next process.
+    A missing, unreadable or foreign file is simply recompiled.
+    """
+    import hyperscan
+
     flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE
     key = hashlib.sha256(
         repr((triggers, flags, getattr(hyperscan, "__version__", ""), platform.machine())).encode()
     ).hexdigest()[:32]
     path = _cache_dir() / f"triggers-{key}.hsdb"
     try:
-        loaded = hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
-        loaded.scratch = hyperscan.Scratch(loaded)
-        return loaded
+        serialized = path.read_bytes()
+        hyperscan.loadb(serialized, hyperscan.HS_MODE_BLOCK)  # raises on a damaged file
+        return serialized
     except (OSError, ValueError, TypeError, hyperscan.error):
         pass
     database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
@@ -549,14 +562,15 @@ def _compile(triggers: tuple[str, ...]) -> Any:
         elements=len(triggers),
         flags=[flags] * len(triggers),
     )
+    serialized = hyperscan.dumpb(database)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_bytes(hyperscan.dumpb(database))
+        partial.write_bytes(serialized)
         os.replace(partial, path)
-    except OSError:  # a read-only home: compile every time
+    except OSError:  # a read-only home: compile once per process
         pass
-    return database
+    return bytes(serialized)
 
 
 def _cache_dir() -> Path:
