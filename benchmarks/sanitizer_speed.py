@@ -326,8 +326,8 @@ def markdown(result: dict) -> str:  # type: ignore[type-arg]
         f"Whole processes, start-up included (median of {result.get('rounds', 3)} interleaved "
         "rounds; detect-secrets one round). The machine's cores are shared with other jobs "
         f"(1-minute load average {result.get('load_average_1min_at_end', 0):.1f} at the end), "
-        "so wall time depends on their load; CPU time less so. This tree's run uses two forked "
-        "workers (files over 1 MB), whose CPU time is counted too.",
+        "so wall time depends on their load; CPU time less so. This tree's command uses two "
+        "forked workers when a core is idle, whose CPU time is counted too.",
         "",
         "| command | seconds (wall) | MB/s (wall) | CPU seconds | MB/s (CPU) |",
         "|---|---|---|---|---|",
