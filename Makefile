@@ -48,4 +48,5 @@ bench-retrieval: install
 bench-sanitizer: install
 	$(BIN)/pip install --quiet -e '.[dev,embeddings,bench]'
 	$(BIN)/python benchmarks/sanitizer_quality.py
+	$(BIN)/python benchmarks/secret_leaks.py
 	$(BIN)/python benchmarks/sanitizer_speed.py --baseline-step 10

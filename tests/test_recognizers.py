@@ -180,3 +180,137 @@ def test_luhn_and_entropy() -> None:
     assert luhn_valid("4111111111111111") and not luhn_valid("4111111111111112")
     assert shannon_entropy("aaaaaaaa") == 0.0
     assert shannon_entropy("Qm9ndXNLZXlGb3JUZXN0czEyMzQ1Ng") > 3.5
+
+
+# Secrets found by the structure around them, on lines in documented formats (the tool's manual,
+# the RFC, the vendor's docs); each entry names where its shape comes from.
+STRUCTURED = [
+    # MySQL manual, mysqldump: -p with the password glued to the flag
+    ("mysqldump -u root -pS3cr3tPw --all-databases > dump.sql", "S3cr3tPw"),
+    # sshpass(1), docker login(1), redis-cli --help, curl(1)
+    ("sshpass -p 'Pa55-w0rd' ssh user@bastion", "'Pa55-w0rd'"),
+    ("docker login -u ci -p dckr9Tq2Zw81 registry.example.com", "dckr9Tq2Zw81"),
+    ("redis-cli -h cache -p 6379 -a Wh1teRabbit ping", "Wh1teRabbit"),
+    ("curl -u name:passwd1 https://example.com", "passwd1"),
+    # a flag and a space, a flag and "=", an environment setting
+    ("/opt/agent --host db1 --db-password Harbor2449# --verbose", "Harbor2449#"),
+    ("ExecStart=/opt/svc --client-secret=6bQmBVeRL8f3 --port 8443", "6bQmBVeRL8f3"),
+    ('Environment="SPRING_DATASOURCE_PASSWORD=Tundra3895"', "Tundra3895"),
+    ("Step 4/9 : ENV MYSQL_ROOT_PASSWORD my-secret-pw", "my-secret-pw"),
+    # Redis: a client's error carrying the AUTH command, and MONITOR's quoted form
+    (
+        "redis.exceptions.ResponseError: Command # 1 (AUTH default:Qu4rtz!x) of pipeline",
+        "Qu4rtz!x",
+    ),
+    ('1339518083.107412 [0 127.0.0.1:60866] "AUTH" "default" "Sup3rS3cret"', "Sup3rS3cret"),
+    # RFC 4954 AUTH PLAIN, RFC 3501 LOGIN, RFC 959 PASS
+    ("C: AUTH PLAIN dGVzdAB0ZXN0ADEyMzQ=", "dGVzdAB0ZXN0ADEyMzQ="),
+    ("a001 LOGIN SMITH SESAME", "SESAME"),
+    ("FTP command: Client ::1, PASS 8e3f0c55ab", "8e3f0c55ab"),
+    # RFC 6265 cookies, RFC 7235 schemes other than Bearer/Basic
+    ("Cookie: SID=31d4d96e407aad42; lang=en-US", "31d4d96e407aad42"),
+    ('headers={"Authorization": "SSWS 00QCjAl4MlV-WPXM0ZVe"}', "00QCjAl4MlV-WPXM0ZVe"),
+    # Maven settings.xml, Tomcat context.xml, Spring properties, PHP, Ruby, Go, HCL
+    ("<server><id>nexus</id><password>my_login_password</password></server>", "my_login_password"),
+    ('<Resource name="jdbc/app" username="app" password="t0mc4t!" />', "t0mc4t!"),
+    ("spring.datasource.password=Spr1ngPw", "Spr1ngPw"),
+    ("    'db_password' => 'phpPw42',", "phpPw42"),
+    ('  :password => "rubyPw42", :host => "db"', "rubyPw42"),
+    ('\tdbPassword := "goPw4242"', "goPw4242"),
+    ('  client_secret    = "hclPw4242"', "hclPw4242"),
+    # MySQL and PostgreSQL manuals
+    ("CREATE USER 'jeffrey'@'localhost' IDENTIFIED BY 'password';", "password"),
+    ("ALTER ROLE davide WITH PASSWORD 'hu8jmn3';", "hu8jmn3"),
+    ("SET PASSWORD FOR 'app'@'localhost' = 'n3wPw!';", "n3wPw!"),
+    # .NET and ODBC connection strings, libpq keyword/value, .netrc, .pgpass
+    ("Server=tcp:db,1433;Database=app;User ID=sa;Password=Mssql2024;", "Mssql2024"),
+    ("DRIVER={ODBC Driver 18};SERVER=db;UID=sa;PWD=0dbcPw1;Encrypt=yes", "0dbcPw1"),
+    ("machine api.example.com login deploy password n3trcPw9", "n3trcPw9"),
+    ("db.example.com:5432:app:deploy:f7eac9dc27eed664", "f7eac9dc27eed664"),
+    # crypt(3) hashes: shadow and htpasswd lines
+    (
+        "deploy:$6$rounds=5000$usesomesillystri$D4IrlXatmP7rx3P3InaxBeoomnAihCKRVQP22JZ6EY47Wc6Kkroq",
+        "$6$rounds=5000$usesomesillystri$D4IrlXatmP7rx3P3InaxBeoomnAihCKRVQP22JZ6EY47Wc6Kkroq",
+    ),
+    # URL: query parameters, a key as user name (Sentry DSN), webhook paths
+    (
+        "GET /v2/search?q=x&api_key=9f8e7d6c5b4a39281706f5e4d3c2b1a0 HTTP/1.1",
+        "9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+    ),
+    (
+        "https://e3a2b2d4c5f6a7b8c9d0e1f2a3b4c5d6@o1.ingest.sentry.io/42",
+        "e3a2b2d4c5f6a7b8c9d0e1f2a3b4c5d6",
+    ),
+    (
+        "https://api.telegram.org/bot123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11/getMe",
+        "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11",
+    ),
+    # base64 under a secret-bearing key (a Kubernetes Secret's data)
+    ("  password: MWYyZDFlMmU2N2Rm", "MWYyZDFlMmU2N2Rm"),
+    # prose
+    ("the admin password is Maple2024! until Friday", "Maple2024!"),
+    ("use 4f1c9e2ab7 as the password for the bastion", "4f1c9e2ab7"),
+    # no keyword at all: a random token on any line
+    ("handshake failed, peer presented Jx8k2LmQ9vRt4Wz7Ab1Cd5Ef3Gh", "Jx8k2LmQ9vRt4Wz7Ab1Cd5Ef3Gh"),
+]
+
+# Diagnostic identifiers next to secret-bearing words: none of them may be touched.
+DIAGNOSTIC_LINES = [
+    "traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    "auth token refresh failed trace_id=4bf92f3577b34da6a3ce929d0e0e4736 span_id=00f067aa0ba902b7",
+    "Pulling app@sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae",
+    "Build key=3f786850e387550fdab836ed7e6dc881de23001b version=2.14.1",
+    "password reset requested, correlation 3f2b7c1e-9a4d-4e55-8f0a-1b2c3d4e5f60",
+    "ECDSA key fingerprint is MD5:43:51:43:a1:b5:fc:8b:b7:0a:3a:a9:b1:0f:66:73:a8.",
+    "Accepted publickey for deploy: ED25519 SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s",
+    "Back-off restarting failed container in pod payments-api-7d9f8b6c5d-x2klm",
+    "go: downloading golang.org/x/crypto v0.0.0-20240101123456-abcdef123456",
+    "token_type=bearer expires_in=3600 routing_key=orders.created auth=basic bypass=x9y8z7w6",
+    "sasl: AUTH failed for user deploy; Authorization: required",
+    "password: ${DB_PASSWORD} secret: '{{ vault_secret }}' token=******** api_key=[SECRET_TOKEN]",
+]
+
+
+@pytest.mark.parametrize(("text", "secret"), STRUCTURED, ids=[s[0][:40] for s in STRUCTURED])
+def test_secrets_are_found_by_their_structure(text: str, secret: str) -> None:
+    covered = [
+        (s.start, s.end)
+        for s in SCANNER.find(text)
+        if s.entity_type == r.SECRET and secret in text[s.start : s.end]
+    ]
+
+    assert covered, [(text[s.start : s.end], s.entity_type) for s in SCANNER.find(text)]
+
+
+@pytest.mark.parametrize("text", DIAGNOSTIC_LINES)
+def test_diagnostic_identifiers_are_not_secrets(text: str) -> None:
+    assert [text[s.start : s.end] for s in SCANNER.find(text) if s.entity_type == r.SECRET] == []
+
+
+def test_the_prefilter_never_changes_what_the_structure_finders_find() -> None:
+    exhaustive = Scanner(CTX, prefilter=False)
+
+    for text in [t for t, _ in STRUCTURED] + DIAGNOSTIC_LINES:
+        assert sorted(SCANNER.find(text)) == sorted(exhaustive.find(text)), text
+
+
+def test_the_compiled_prefilter_is_cached_on_disk_and_loaded_back(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("REMEDIATE_CACHE_DIR", str(tmp_path))
+    triggers = ("password", "eyJ")
+    compiled = r._compiled.__wrapped__(triggers)
+    (cached,) = tmp_path.glob("triggers-*.hsdb")
+    loaded = r._compiled.__wrapped__(triggers)
+    cached.write_bytes(b"not a database")
+    recompiled = r._compiled.__wrapped__(triggers)
+
+    assert compiled == loaded == recompiled == cached.read_bytes()
+
+
+def test_each_scanner_has_a_database_of_its_own() -> None:
+    """Hyperscan scratch space is per thread: scanners never share one."""
+    first, second = Scanner(CTX), Scanner(CTX)
+
+    assert first._database is not second._database
+    hits: list[tuple[int, int]] = []
+    second._database.scan(b"x password eyJ", match_event_handler=r._collect, context=hits)
+    assert hits

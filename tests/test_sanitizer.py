@@ -431,6 +431,17 @@ def test_execution_parameters_come_back_in_real_values_secrets_never() -> None:
             ["abc123", "def456"],
         ),
         (['  "client_secret":\n', '    "s3cr3t"\n', "done\n"], ["s3cr3t"]),
+        # a Kubernetes container's env list (kubectl get pod -o yaml)
+        (
+            [
+                "    env:\n",
+                "    - name: DB_PASSWORD\n",
+                "      value: Thistle4008!\n",
+                "    - name: LOG_LEVEL\n",
+                "      value: debug\n",
+            ],
+            ["Thistle4008!"],
+        ),
     ],
 )
 def test_a_secret_on_the_following_yaml_lines_is_redacted(lines, secrets) -> None:
@@ -456,3 +467,68 @@ def test_batched_output_matches_line_by_line_output() -> None:
 
     assert together == alone
     assert batched.mapping() == single.mapping()
+
+
+def test_pseudonym_shaped_input_is_never_restored_into_another_value() -> None:
+    sanitizer = Sanitizer()
+
+    out = sanitizer.sanitize("operator typed [HOST_1] in the ticket; db.internal is down\n")
+    restored = sanitizer.restore(out)
+
+    assert "[HOST_1]" in out, "db.internal gets the first host pseudonym"
+    assert "(HOST_1)" in out, "the typed text is kept readable but no longer pseudonym-shaped"
+    assert restored == "operator typed (HOST_1) in the ticket; db.internal is down\n"
+
+
+def test_pseudonyms_this_instance_issued_stay_as_they_are() -> None:
+    sanitizer = Sanitizer()
+    once = sanitizer.sanitize("disk full on db.internal")
+
+    assert sanitizer.sanitize(f"retry: {once}") == f"retry: {once}"
+
+
+def test_streaming_carries_a_short_host_name_to_later_lines() -> None:
+    sanitizer = Sanitizer()
+    lines = [
+        "Jun 14 15:16:01 combo sshd[19939]: session opened\n",
+        "kernel: combo: link down on eth0\n",
+        "combo-backup is a different name, and so is /srv/combo\n",
+    ]
+
+    out = list(sanitizer.sanitize_lines(lines))
+
+    assert out[1] == "kernel: [HOST_1]: link down on eth0\n"
+    assert out[2] == lines[2]
+    users = list(sanitizer.sanitize_lines(["user=alice\n", "alice left\n"]))
+    assert users == ["user=[USER_1]\n", "alice left\n"], "user names carry only in sanitize()"
+
+
+def test_a_redis_auth_password_in_a_client_error_is_redacted() -> None:
+    line = (
+        "redis.exceptions.AuthenticationError: Command # 1 (AUTH default:Wh1te-Rabbit!) of "
+        "pipeline caused error: WRONGPASS invalid username-password pair\n"
+    )
+
+    out = Sanitizer().sanitize(line)
+
+    assert "Wh1te-Rabbit!" not in out
+    assert "WRONGPASS invalid username-password pair" in out
+
+
+def test_forked_workers_give_the_same_output_and_mapping() -> None:
+    lines = [
+        f"Jun 14 15:16:{i % 60:02d} web{i % 9} sshd[{i}]: Failed password for invalid user "
+        f"u{i % 4} from 10.0.{i % 5}.{i % 251} port {i}; web{(i + 3) % 9}: token=t0k3n{i}\n"
+        for i in range(400)
+    ] + ["operator typed [HOST_99] here\n", "-----BEGIN EC PRIVATE KEY-----\n", "QUJD\n"]
+    alone, forked = Sanitizer(), Sanitizer()
+
+    sequential = list(alone.sanitize_lines(lines))
+    parallel = list(forked.sanitize_lines(lines, workers=2))
+
+    assert parallel == sequential
+    assert forked.mapping() == alone.mapping()
+    assert forked.counts() == alone.counts()
+    assert sequential[400] == "operator typed (HOST_99) here\n" and "t0k3n7" not in "".join(
+        sequential
+    )

@@ -12,12 +12,18 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import ipaddress
 import itertools
-import math
+import os
+import platform
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any, Final, NamedTuple
+
+from remediate import credentials
+from remediate.credentials import shannon_entropy as shannon_entropy
 
 IP: Final = "IP_ADDRESS"
 IPV6: Final = "IPV6_ADDRESS"
@@ -145,22 +151,12 @@ _KEYWORD = (
 _PEM_BEGIN = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
 _PEM_END = re.compile(r"-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
 # "password:" with nothing after it: the value is on the next, more indented, lines (YAML).
+# A Kubernetes env entry naming a secret ("- name: DB_PASSWORD"): its value is on the next line.
 DANGLING_SECRET_KEY: Final = re.compile(
-    rf"^([ \t]*)(?:- )?[\"']?(?:[\w-]*[-_])?{_KEYWORD}[\"']?[ \t]*:[ \t]*[|>]?[-+]?[ \t]*$",
+    rf"^([ \t]*)(?:- )?[\"']?(?:[\w-]*[-_])?{_KEYWORD}[\"']?[ \t]*:[ \t]*[|>]?[-+]?[ \t]*$"
+    rf"|^([ \t]*)- name:[ \t]*[\"']?(?:[\w.-]*[._-])?{credentials.KEYWORD}[\"']?[ \t]*$",
     re.IGNORECASE,
 )
-_KEY_VALUE = re.compile(
-    rf"(?<![A-Za-z0-9]){_KEYWORD}[\"']?[ \t]*[:=][ \t]*(?!\[SECRET_TOKEN\])"
-    r"(?:\"([^\"\n]*)\"|'([^'\n]*)'|([^\s\"',;&)}\]]+))",
-    re.IGNORECASE,
-)
-_URL_CREDENTIALS = re.compile(r"://([^\s:/@]*:[^\s/@]+)@")
-_AUTHORIZATION = re.compile(
-    r"\b(?:proxy-)?authorization[\"']?[ \t]*[:=][ \t]*[\"']?"
-    r"(?:(?:bearer|basic|token|digest)[ \t]+)?([^\s\"',;]+)",
-    re.IGNORECASE,
-)
-_BEARER = re.compile(r"\b(?:bearer|basic)[ \t]+([A-Za-z0-9._~+/-]{16,}=*)", re.IGNORECASE)
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _PRIVATE_KEY = re.compile(rf"{_PEM_BEGIN.pattern}(?:.*?{_PEM_END.pattern}|.*?(?=\n?\Z))", re.S)
 _VENDOR_KEYS = re.compile(
@@ -176,12 +172,6 @@ _VENDOR_KEYS = re.compile(
     r"|hv[sbr]\.[A-Za-z0-9_-]{24,}|s\.[A-Za-z0-9]{24}"  # Vault
     r")(?![A-Za-z0-9_-])"
 )
-_SLACK_WEBHOOK = re.compile(r"hooks\.slack\.com/(?:services|workflows)/([A-Za-z0-9/_-]+)")
-_SECRET_CONTEXT = re.compile(
-    r"passw|secret|token|api[-_ ]?key|credential|private[-_ ]?key|bearer|signature|authoriz",
-    re.IGNORECASE,
-)
-_TOKEN_CANDIDATE = re.compile(r"(?<![\w+/=.-])[A-Za-z0-9+/_-]{20,}={0,2}(?![\w+/=.-])")
 _CARD = re.compile(r"(?<![\w.-])(?:\d{4}[ -]?){3}\d{1,7}(?![\w.-]|:\d)", re.ASCII)
 _SSN = re.compile(r"(?<![\w.-])(\d{3})-(\d{2})-(\d{4})(?![\w.-])", re.ASCII)
 _NINO = re.compile(r"\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b", re.ASCII)
@@ -336,15 +326,12 @@ def _groups(pattern: re.Pattern[str], entity_type: str = SECRET) -> _Finder:
     return find
 
 
-def _entropy_tokens(text: str, ctx: Context) -> Iterator[Span]:
-    """Unknown token formats: long, mixed, random-looking strings on a line that talks secrets."""
-    if _SECRET_CONTEXT.search(text) is None:
-        return
-    for match in _TOKEN_CANDIDATE.finditer(text):
-        token = match.group()
-        mixed = sum((any(c.isdigit() for c in token), any(c.isalpha() for c in token)))
-        if mixed == 2 and "/" not in token.strip("/") and shannon_entropy(token) >= 3.5:
-            yield Span(match.start(), match.end(), SECRET, 0.7)
+def _secrets(find: credentials.Finder) -> _Finder:
+    def spans(text: str, ctx: Context) -> Iterator[Span]:
+        for start, end in find(text):
+            yield Span(start, end, SECRET, 1.0)
+
+    return spans
 
 
 def _cards(text: str, ctx: Context) -> Iterator[Span]:
@@ -396,21 +383,13 @@ FAMILIES: Final = (
         (_users,),
     ),
     Family(r"-----BEGIN", (_groups(_PRIVATE_KEY),)),
-    Family(r"://[^\s/@]*:[^\s/@]*@", (_groups(_URL_CREDENTIALS),)),
-    Family(
-        r"(?:passw|pwd|passphrase|secret|token|api.?key|access.?key|private.?key|account.?key"
-        r"|shared.?access|credential|auth|sig)[a-z0-9_-]*[\"']?[ \t]*[:=]"
-        r"|(?:bearer|basic)[ \t]+[a-z0-9._~+/-]{16}",
-        (_groups(_KEY_VALUE), _groups(_AUTHORIZATION), _groups(_BEARER)),
-    ),
-    Family(_SECRET_CONTEXT.pattern.replace("[-_ ]", "."), (_entropy_tokens,)),
+    *(Family(trigger, tuple(map(_secrets, finders))) for trigger, finders in credentials.FAMILIES),
     Family(r"eyJ", (_groups(_JWT),)),
     Family(
         r"akia|asia|agpa|aida|aroa|aipa|anpa|anva|aiza|ya29\.|gh[pousr]_|github_pat_|gl[a-z]+-"
         r"|npm_|xox|xapp-|[sr]k_|whsec_|sg\.|sk-|hv[sbr]\.|s\.[a-z0-9]{24}",
         (_groups(_VENDOR_KEYS),),
     ),
-    Family(r"hooks\.slack\.com/", (_groups(_SLACK_WEBHOOK),)),
     Family(r"\d{4}[ -]?\d{4}[ -]?\d{4}[ -]?\d", (_cards,)),
     Family(r"\d{3}-\d{2}-\d{4}|[a-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[a-d]", (_national_ids,)),
     Family("", (_fqdn_hosts,)),  # the trigger depends on the internal domains: see Scanner
@@ -431,15 +410,6 @@ def is_host_name(name: str, ctx: Context) -> bool:
     if not (tld.islower() or tld.isupper()) or tld.lower() not in TLDS:
         return False
     return not (len(labels) > 2 and labels[0].lower() in _PACKAGE_ROOTS)
-
-
-def shannon_entropy(text: str) -> float:
-    """Bits per character of ``text`` taken as a sample of its own characters."""
-    counts: dict[str, int] = {}
-    for char in text:
-        counts[char] = counts.get(char, 0) + 1
-    total = len(text)
-    return -sum(n / total * math.log2(n / total) for n in counts.values())
 
 
 def _elsewhere(text: str, names: set[str]) -> Iterator[Span]:
@@ -550,17 +520,62 @@ def _collect(family: int, start: int, end: int, flags: int, hits: list[tuple[int
 
 
 def _compile(triggers: tuple[str, ...]) -> Any:
-    """A Hyperscan block-mode database of the triggers, or None where Hyperscan is missing."""
+    """A Hyperscan block-mode database of the triggers, or None where Hyperscan is missing.
+
+    Each call returns a database of its own (with its own scratch space, which Hyperscan does not
+    share between threads); the compiled form is shared, see :func:`_compiled`.
+    """
     try:
         import hyperscan
     except ImportError:  # no wheel for this platform: every family runs on every line
         return None
+    database = hyperscan.loadb(_compiled(triggers), hyperscan.HS_MODE_BLOCK)
+    database.scratch = hyperscan.Scratch(database)
+    return database
+
+
+@functools.lru_cache(maxsize=8)  # one compile per configuration, not per incident
+def _compiled(triggers: tuple[str, ...]) -> bytes:
+    """The serialized database of the triggers (Hyperscan is importable here).
+
+    Compiling takes ~0.2 s, as long as sanitizing a megabyte; so it is also kept in a cache
+    directory (``REMEDIATE_CACHE_DIR``, else ``$XDG_CACHE_HOME/remediate``) for the next process.
+    A missing, unreadable or foreign file is simply recompiled.
+    """
+    import hyperscan
+
+    flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE
+    key = hashlib.sha256(
+        repr((triggers, flags, getattr(hyperscan, "__version__", ""), platform.machine())).encode()
+    ).hexdigest()[:32]
+    path = _cache_dir() / f"triggers-{key}.hsdb"
+    try:
+        serialized = path.read_bytes()
+        hyperscan.loadb(serialized, hyperscan.HS_MODE_BLOCK)  # raises on a damaged file
+        return serialized
+    except (OSError, ValueError, TypeError, hyperscan.error):
+        pass
     database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    flags = hyperscan.HS_FLAG_CASELESS
     database.compile(
         expressions=[t.encode() for t in triggers],
         ids=list(range(len(triggers))),
         elements=len(triggers),
         flags=[flags] * len(triggers),
     )
-    return database
+    serialized = hyperscan.dumpb(database)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(serialized)
+        os.replace(partial, path)
+    except OSError:  # a read-only home: compile once per process
+        pass
+    return bytes(serialized)
+
+
+def _cache_dir() -> Path:
+    explicit = os.environ.get("REMEDIATE_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "remediate"

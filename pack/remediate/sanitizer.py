@@ -4,21 +4,22 @@ Identifiers the model reasons about (IP and MAC addresses, e-mails, phone number
 names) become numbered pseudonyms such as ``[HOST_1]``, consistent within one :class:`Sanitizer`
 (one incident) and mapped back by :meth:`Sanitizer.restore`; credentials, tokens, keys, card
 numbers and national ids become ``[SECRET_TOKEN]`` and are never kept. Detection is ours
-(:mod:`remediate.recognizers`, no NLP model); presidio-anonymizer applies the replacements.
+(:mod:`remediate.recognizers`, no NLP model), and so is the splicing of replacements: with
+non-overlapping spans it is a join, and presidio-anonymizer's per-result validation took more
+than half of the run.
 """
 
 from __future__ import annotations
 
 import bisect
 import ipaddress
-import itertools
+import multiprocessing
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from types import MappingProxyType
 from typing import Final, TypeVar, overload
-
-from presidio_anonymizer import AnonymizerEngine
-from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
 from remediate.errors import InventoryError, UsageError
 from remediate.recognizers import (
@@ -64,13 +65,13 @@ DEFAULT_INTERNAL_DOMAINS: Final = ("internal", "local", "lan", "corp", "example.
 # A real private key is a few kB; a block that is still open after this is cut and redacted.
 PEM_MAX_LINES: Final = 256
 PEM_MAX_CHARS: Final = 64 * 1024
-# Lines per presidio call: enough to amortize its per-call cost, small enough that its
-# rebuilding of the text for every replacement stays cheap.
+# Lines per prefilter call: enough to amortize its per-call cost.
 BATCH_LINES: Final = 32
 BATCH_CHARS: Final = 4096
 
 _LINE_BREAKS: Final = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")  # str.splitlines
 _NO_HOSTS: Final[Mapping[str, Sequence[str]]] = MappingProxyType({})
+_WORD = re.compile(r"[\w$][\w$-]*")
 _PSEUDONYM = re.compile(r"\[([A-Z][A-Z0-9_]*)_(\d+)\]")
 _KEY_ENDS: Final = frozenset(":|>-+")  # last characters of a "password:" line (cheap test first)
 _PEM_BEGIN = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
@@ -108,16 +109,10 @@ class Sanitizer:
         self._seen: dict[tuple[str, str], str] = {}
         # User and short host names issued so far: sanitize() also masks their bare mentions.
         self._names: dict[str, str] = {}
-        self._names_pattern: re.Pattern[str] | None = None
+        self._host_names: dict[str, str] = {}  # the short host names among them
         self._mentions = False
         self._last = dict.fromkeys(PSEUDONYM_TYPES, 0)
         self._counts: dict[str, int] = {}
-        self._engine = AnonymizerEngine()  # type: ignore[no-untyped-call]
-        self._operators = {
-            t: OperatorConfig("custom", {"lambda": self._replacer(t)}) for t in PSEUDONYM_TYPES
-        }
-        for irreversible in IRREVERSIBLE_TYPES:
-            self._operators[irreversible] = OperatorConfig("replace", {"new_value": REDACTED})
 
     @classmethod
     def from_mapping(
@@ -152,9 +147,10 @@ class Sanitizer:
     def sanitize(self, text: str) -> str:
         """Return ``text`` with every sensitive value replaced.
 
-        Unlike the streaming :meth:`sanitize_lines`, this also masks bare mentions of user and
-        short host names the incident already revealed ("alice restarted nginx" in a ticket,
-        after ``user=alice`` in the logs): incident texts are short, a log stream is not.
+        Like the streaming :meth:`sanitize_lines` it masks bare mentions of short host names the
+        incident already revealed; it also masks bare mentions of user names ("alice restarted
+        nginx" in a ticket, after ``user=alice`` in the logs), which in a long log stream would
+        hit too many ordinary words.
         """
         if not isinstance(text, str):
             raise UsageError(f"sanitize() takes a str, not {type(text).__name__}")
@@ -164,24 +160,57 @@ class Sanitizer:
         finally:
             self._mentions = False
 
-    def sanitize_lines(self, lines: Iterable[str]) -> Iterator[str]:
+    def sanitize_lines(self, lines: Iterable[str], *, workers: int = 1) -> Iterator[str]:
         """Sanitize line by line, one output item per line, in constant memory.
 
         A multi-line private key block comes out as one item. After a secret key with no value
         on its line (YAML ``password:`` or ``token: |``), the following more indented lines are
-        its value and are redacted whole. Lines go to presidio in small batches: one call per
-        line would cost more than finding the spans.
+        its value and are redacted whole. Lines go to the Hyperscan prefilter in small batches:
+        one call per line would cost more than finding the spans.
+
+        ``workers`` > 1 finds the spans of a large stream in that many forked processes (where
+        the platform forks); pseudonyms are still issued here, in order of appearance, so the
+        output is the same as with one. A few batches are in flight at a time: memory stays
+        constant.
         """
+        batches = self._batches(lines)
+        if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            for batch in batches:
+                yield from self._finish(batch, self._scanner.find_many(_texts(batch)))
+            return
+        yield from self._in_workers(batches, workers)
+
+    def _batches(self, lines: Iterable[str]) -> Iterator[list[tuple[str, bool]]]:
         batch: list[tuple[str, bool]] = []
         size = 0
         for unit, scan in self._units(lines):
             batch.append((unit, scan))
             size += len(unit)
             if len(batch) >= BATCH_LINES or size >= BATCH_CHARS:
-                yield from self._sanitize_batch(batch)
+                yield batch
                 batch, size = [], 0
         if batch:
-            yield from self._sanitize_batch(batch)
+            yield batch
+
+    def _in_workers(self, batches: Iterator[list[tuple[str, bool]]], workers: int) -> Iterator[str]:
+        key = id(self._scanner)
+        _FORKED_SCANNERS[key] = self._scanner  # the forked workers inherit it
+        pending: deque[tuple[list[tuple[str, bool]], Future[list[list[Span]]]]] = deque()
+        context = multiprocessing.get_context("fork")
+        try:
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                for batch in batches:
+                    pending.append((batch, pool.submit(_find_many, key, _texts(batch))))
+                    if len(pending) > 2 * workers:
+                        done, found = pending.popleft()
+                        yield from self._finish(done, found.result())
+                while pending:
+                    done, found = pending.popleft()
+                    yield from self._finish(done, found.result())
+        finally:
+            for _, found in pending:
+                found.cancel()
+            _FORKED_SCANNERS.pop(key, None)
 
     def _units(self, lines: Iterable[str]) -> Iterator[tuple[str, bool]]:
         """(text, whether it still needs scanning): lines, key blocks, redacted YAML values."""
@@ -197,11 +226,11 @@ class Sanitizer:
                     continue
                 value_indent = None
             body = line.rstrip()
-            dangling = (
-                DANGLING_SECRET_KEY.match(body) if body[-1:] in _KEY_ENDS and not block else None
-            )
+            cheap = body[-1:] in _KEY_ENDS or "name:" in body
+            dangling = DANGLING_SECRET_KEY.match(body) if cheap and not block else None
             if dangling is not None:
-                value_indent = len(dangling.group(1).expandtabs())
+                indent = dangling.group(1) if dangling.group(1) is not None else dangling.group(2)
+                value_indent = len(indent.expandtabs())
             if block:
                 block.append(line)
                 size += len(line)
@@ -215,59 +244,68 @@ class Sanitizer:
         if block:
             yield _joined_block(block), True
 
-    def _sanitize_batch(self, batch: list[tuple[str, bool]]) -> list[str]:
-        scanned = iter(self._scanner.find_many([unit for unit, scan in batch if scan]))
-        found = [
-            _non_overlapping(self._with_mentions(unit, next(scanned))) if scan else []
-            for unit, scan in batch
-        ]
-        if not any(found):
-            return [unit for unit, _ in batch]
-        # Presidio applies operators from the end of the text backwards; numbering must follow
-        # the order of appearance, so pseudonyms are issued here and the operators look them up.
-        results: list[RecognizerResult] = []
-        sizes: list[int] = []
-        offset = 0
-        for (unit, _), spans in zip(batch, found, strict=True):
-            size = len(unit)
-            for span in spans:
-                if span.entity_type in IRREVERSIBLE_TYPES:
-                    replacement = REDACTED
-                else:
-                    replacement = self._pseudonym(span.entity_type, unit[span.start : span.end])
-                size += len(replacement) - (span.end - span.start)
-                self._counts[span.entity_type] = self._counts.get(span.entity_type, 0) + 1
-                start, end = offset + span.start, offset + span.end
-                results.append(RecognizerResult(span.entity_type, start, end, span.score))
-            sizes.append(size)
-            offset += len(unit)
-        text = self._anonymize("".join(unit for unit, _ in batch), results)
-        if len(text) != sum(sizes):  # not expected; never cut a value in two if it happens
-            starts = itertools.accumulate((len(unit) for unit, _ in batch), initial=0)
-            return [
-                self._anonymize(unit, _shifted(results, start, start + len(unit)))
-                for (unit, _), start in zip(batch, starts, strict=False)
-            ]
+    def _finish(self, batch: list[tuple[str, bool]], found: list[list[Span]]) -> list[str]:
+        """Replace what was found in each unit of ``batch`` (``found``: spans per scanned unit)."""
+        scanned = iter(found)
         out: list[str] = []
-        offset = 0
-        for size in sizes:
-            out.append(text[offset : offset + size])
-            offset += size
+        for unit, scan in batch:
+            if not scan:
+                out.append(unit)
+                continue
+            unit = self._neutralized(unit)  # same length: the spans still fit
+            spans = _non_overlapping(self._with_mentions(unit, next(scanned)))
+            out.append(self._replace(unit, spans) if spans else unit)
         return out
 
+    def _neutralized(self, unit: str) -> str:
+        """Pseudonym-shaped text in the input that this instance did not issue ("[HOST_1]" typed
+        into a log, or another incident's pseudonym in a retrieved ticket) becomes "(HOST_1)",
+        so that :meth:`restore` can never turn it into one of this incident's values."""
+        if "_" not in unit or "[" not in unit:
+            return unit
+        return _PSEUDONYM.sub(self._own_or_neutral, unit)
+
+    def _own_or_neutral(self, match: re.Match[str]) -> str:
+        token = match.group()
+        return token if token in self._originals else f"({token[1:-1]})"
+
+    def _replace(self, unit: str, spans: list[Span]) -> str:
+        """Splice replacements into ``unit``; pseudonyms are issued in order of appearance."""
+        parts: list[str] = []
+        at = 0
+        for span in spans:
+            if span.entity_type in IRREVERSIBLE_TYPES:
+                replacement = REDACTED
+            else:
+                replacement = self._pseudonym(span.entity_type, unit[span.start : span.end])
+            self._counts[span.entity_type] = self._counts.get(span.entity_type, 0) + 1
+            parts += (unit[at : span.start], replacement)
+            at = span.end
+        parts.append(unit[at:])
+        return "".join(parts)
+
     def _with_mentions(self, unit: str, spans: list[Span]) -> list[Span]:
-        if self._mentions and self._names:
-            spans += self._mentioned(unit)
+        names = self._names if self._mentions else self._host_names
+        if names:
+            spans += self._mentioned(unit, names)
         return spans
 
-    def _mentioned(self, text: str) -> list[Span]:
-        if self._names_pattern is None:
-            alternatives = "|".join(map(re.escape, sorted(self._names, key=len, reverse=True)))
-            self._names_pattern = re.compile(rf"(?<![\w.@/-])(?:{alternatives})(?![\w@-])")
-        return [
-            Span(m.start(), m.end(), self._names[m.group()], 0.4)
-            for m in self._names_pattern.finditer(text)
-        ]
+    @staticmethod
+    def _mentioned(text: str, names: dict[str, str]) -> list[Span]:
+        # A set intersection per line, not a regex of all names: hundreds of names in one
+        # alternation scan a hundred times slower.
+        if names.keys().isdisjoint(_WORD.findall(text)):
+            return []
+        spans = []
+        for match in _WORD.finditer(text):
+            start, end = match.span()
+            entity_type = names.get(match.group())
+            if entity_type is None or text[end : end + 1] == "@":
+                continue
+            if start and text[start - 1] in ".@/":  # a path, an address, a dotted name
+                continue
+            spans.append(Span(start, end, entity_type, 0.4))
+        return spans
 
     def _remember(self, entity_type: str, original: str) -> None:
         # Three characters at least: shorter names ("ab") are too likely to be ordinary words.
@@ -279,17 +317,8 @@ class Sanitizer:
             and original not in self._names
         ):
             self._names[original] = entity_type
-            self._names_pattern = None
-
-    def _anonymize(self, text: str, results: list[RecognizerResult]) -> str:
-        # The results do not overlap, so presidio's conflict handling keeps them all; its
-        # merging of same-type neighbours separated by spaces would fuse "10.0.0.1 10.0.0.2".
-        return self._engine.anonymize(
-            text=text,
-            analyzer_results=results,
-            operators=self._operators,
-            merge_entities_with_spaces=False,
-        ).text
+            if entity_type == HOST:
+                self._host_names[original] = entity_type
 
     def restore(self, text: str) -> str:
         """Replace every known pseudonym by its original; ``[SECRET_TOKEN]`` and unknowns stay."""
@@ -386,8 +415,17 @@ class Sanitizer:
         self._remember(entity_type, surface)
         return pseudonym
 
-    def _replacer(self, entity_type: str) -> Callable[[str], str]:
-        return lambda surface: self._pseudonym(entity_type, surface)
+
+# Scanners that forked workers use, by id: a forked process inherits this module's state.
+_FORKED_SCANNERS: dict[int, Scanner] = {}
+
+
+def _find_many(key: int, texts: list[str]) -> list[list[Span]]:
+    return _FORKED_SCANNERS[key].find_many(texts)
+
+
+def _texts(batch: list[tuple[str, bool]]) -> list[str]:
+    return [unit for unit, scan in batch if scan]
 
 
 def _non_overlapping(spans: list[Span]) -> list[Span]:
@@ -424,15 +462,6 @@ def _rank(span: Span) -> tuple[bool, int, float, int, str]:
 def _joined_block(lines: list[str]) -> str:
     ended = [line if line[-1:] in _LINE_BREAKS else line + "\n" for line in lines[:-1]]
     return "".join([*ended, lines[-1]])
-
-
-def _shifted(results: list[RecognizerResult], start: int, end: int) -> list[RecognizerResult]:
-    """The results between ``start`` and ``end``, in offsets from ``start``."""
-    return [
-        RecognizerResult(r.entity_type, r.start - start, r.end - start, r.score)
-        for r in results
-        if start <= r.start and r.end <= end
-    ]
 
 
 def _opens_pem_block(line: str) -> bool:

@@ -1,0 +1,310 @@
+"""Find credentials by the structure around them, not by a list of formats (pure).
+
+A secret-bearing name (password, passwd, pwd, secret, token, key, credential, auth, ..., also
+``db.password``, ``SPRING_DATASOURCE_PASSWORD``, ``dbPassword``) followed by a value in any
+assignment-like syntax (``=``, ``:``, ``=>``, ``:=``, ``->``, an XML element, a command-line
+flag and a space, prose such as "password is X"); credentials in URLs (userinfo, webhook
+paths), in protocol exchanges (Redis and SMTP ``AUTH``, IMAP ``LOGIN``, crypt hashes, .pgpass)
+and in cookies; and a detector of random-looking tokens that runs on every line and leaves
+alone the identifier shapes diagnosis needs (UUIDs, hex trace ids and digests, ULIDs, paths,
+``word-word-123`` names). Each finder yields (start, end) of the value;
+:mod:`remediate.recognizers` wraps them with their Hyperscan triggers.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import string
+from collections.abc import Callable, Iterator
+from typing import Final
+
+Finder = Callable[[str], Iterator[tuple[int, int]]]
+
+# Names that always carry a secret, even glued to a prefix (PGPASSWORD) and whatever follows.
+_STRONG = (
+    r"passw(?:or)?d|pwd|passphrase|secret|credentials?|api[-_.]?key|apikey|private[-_.]?key"
+    r"|access[-_.]?key|account[-_.]?key|shared[-_.]?access[-_.]?key|psk|bindpw"
+)
+# Names that carry a secret only as a whole word or camel-case part (not "bypass", "monkey").
+_WEAK = r"pass|token|key|auth|sig|signature|cookie"
+KEYWORD: Final = rf"(?:{_STRONG}|{_WEAK})"
+_STRONG_WORD = re.compile(rf"(?:{_STRONG})\Z", re.IGNORECASE)
+# Weak words whose explicitly assigned value is still always a secret (token=abc).
+_ASSIGNED_SECRET: Final = frozenset(("token", "pass"))
+# What may follow the secret word inside the name: password_b64, token_value.
+_NAME_TAIL = r"(?:[._-]?(?:value|b64|base64|enc|encoded|plain|str|string|data))?"
+_VALUE = (
+    r"(?:(\[[A-Za-z][A-Za-z0-9_]*\])|\\?\"((?:[^\"\\\n]|\\[^\"])*)\\?\"|'([^'\n]*)'|`([^`\n]*)`"
+    r"|([^\s\"'`,;&)}\]<>]+))"
+)
+# Starts at the secret word (a literal, so the scan is fast); the name's prefix is read back.
+_ASSIGNMENT = re.compile(
+    rf"({KEYWORD}){_NAME_TAIL}(?![A-Za-z0-9])"
+    r"\\?[\"'`]?\]?[ \t]*(=>|:=|->|[:=>]|[ \t])[ \t]*" + _VALUE
+)
+_NAME_CHARS: Final = frozenset(string.ascii_letters + string.digits + "._-")
+# "the admin password is X", "password set to X", "new API token generated: X"
+_PROSE = re.compile(
+    rf"(?<![A-Za-z0-9])(?:{KEYWORD})(?![A-Za-z0-9])(?:[ \t]+[\w@-]+){{0,5}}?"
+    r"(?:[ \t]+(?:is|was|to|now|of)|:)[ \t]+[\"'`]?([^\s\"'`,;)]+)"
+)
+_USE_AS = re.compile(
+    rf"\buse[ \t]+[\"'`]?([^\s\"'`]+?)[\"'`]?[ \t]+as[ \t]+(?:the[ \t]+|a[ \t]+)?(?:[\w-]+[ \t]+)?"
+    rf"(?:{KEYWORD})\b"
+)
+_SQL = re.compile(
+    r"\b(?:identified[ \t]+(?:with[ \t]+\w+[ \t]+)?by(?:[ \t]+password)?|password[ \t]+for[ \t]+\S+"
+    r"[ \t]*=|password)[ \t]*(?:password[ \t]*\([ \t]*)?'([^'\n]*)'"
+)
+# Tools whose short flags carry a password: mysql -pX, sshpass -p X, docker login -p X,
+# redis-cli -a X, curl -u user:X.
+_CLI = re.compile(
+    r"\b(?:mysql\w*|mariadb\w*)\b[^\n]*?[ \t]-p([^\s-]\S*)"
+    r"|\bsshpass[ \t]+-p[ \t]*(\S+)"
+    r"|\b(?:docker|podman|buildah|skopeo|helm(?:[ \t]+registry)?)[ \t]+login\b"
+    r"[^\n]*?[ \t]-p[ \t]+(\S+)"
+    r"|\bredis-cli\b[^\n]*?[ \t]-a[ \t]+(\S+)"
+    r"|(?:^|[ \t])(?:-u|--user)[ \t]+[\"']?[^\s:\"']+:([^\s\"']+)"
+)
+# Protocol exchanges: Redis AUTH [user] password (also inside a client's error message and
+# MONITOR's quoted form), SMTP AUTH PLAIN <base64>, IMAP LOGIN user password, an SMTP client
+# line carrying only base64 (AUTH LOGIN's answers).
+_REDIS_AUTH = re.compile(
+    r"\bAUTH[ \t]+(?!PLAIN\b|LOGIN\b|XOAUTH2\b|OAUTHBEARER\b|CRAM-MD5\b)"
+    r"((?:[^\s:)]+[ \t:])?([^\s)]+))"
+)
+_PROTOCOL = re.compile(
+    r"\bAUTH[ \t]+(?:PLAIN|LOGIN|XOAUTH2|OAUTHBEARER|CRAM-MD5)[ \t]+([A-Za-z0-9+/=]{8,})"
+    r"|\"AUTH\"((?:[ \t]+\"[^\"]*\")+)"
+    r"|^[ \t]*(?:C:[ \t]*)?[A-Za-z]?\d+[ \t]+LOGIN[ \t]+\S+[ \t]+(\"[^\"]*\"|\S+)"
+)
+_CLIENT_LINE = re.compile(r"^[ \t]*(?:C:|>>>?)[ \t]*([A-Za-z0-9+/]{8,}={0,2})[ \t]*$")
+_AUTHORIZATION = re.compile(
+    r"\b(?:proxy-)?authorization\\?[\"']?[ \t]*[:=][ \t]*\\?[\"']?"
+    r"(?:[A-Za-z][\w-]*[ \t]+)?([^\s\"',;\\]+)"
+)
+_BEARER = re.compile(r"\b(?:bearer|basic)[ \t]+([A-Za-z0-9._~+/-]{16,}=*)", re.IGNORECASE)
+_COOKIE = re.compile(r"\b(?:set-)?cookie[ \t]*:[ \t]*([^\n]*)")
+_COOKIE_PAIR = re.compile(r"([^\s=;,]+)=([^\s;,]*)")
+_COOKIE_ATTRIBUTES: Final = frozenset(
+    ("path", "domain", "expires", "max-age", "samesite", "secure", "httponly", "priority")
+)
+_URL_KEY = re.compile(r"://([A-Za-z0-9_-]{16,})@")  # Sentry-style DSN: the key is the user
+_URL_CREDENTIALS = re.compile(r"://([^\s:/@]*:[^\s/@]+)@")
+_WEBHOOK = re.compile(
+    r"/bot(\d{6,}:[\w-]{30,})|/api/webhooks/\d+/([\w-]{20,})|/IncomingWebhook/(\w{16,})"
+    r"|hooks\.slack\.com/(?:services|workflows)/([\w/-]+)",
+    re.IGNORECASE,
+)
+_PGPASS = re.compile(r"^[\w.*-]+:(?:\d{1,5}|\*):[\w.*-]+:[\w.*-]+:(\S+)$")
+_CRYPT = re.compile(
+    r"\$(?:1|2[abxy]?|5|6|y|gy|7|apr1|argon2(?:id|i|d)|scrypt|pbkdf2[\w-]*)\$[^\s:'\"]{8,}"
+)
+# Random-looking tokens, anywhere: candidates first (cheap), then the shape checks.
+_CANDIDATE = re.compile(r"[A-Za-z0-9+/_-]{20,}={0,2}")
+_RUNS = re.compile(r"[0-9]+|[a-z]+|[A-Z]+|[^0-9A-Za-z]+")
+_HEX_PART = re.compile(r"[0-9A-Fa-f]*")
+_HEX_ID = r"[0-9A-Fa-f]+(?:[-:][0-9A-Fa-f]+)*"
+_UUID = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
+# Identifier shapes diagnosis needs: hex ids and digests, UUIDs (also req-<uuid>), numbers,
+# ULIDs, versions.
+DIAGNOSTIC: Final = re.compile(
+    rf"{_HEX_ID}|(?:[A-Za-z]{{1,12}}[-_])?{_UUID}|[0-9][0-9_.:-]*|[0-9A-HJKMNP-TV-Z]{{26}}"
+    r"|v?\d+(?:\.\d+)+(?:[-+][\w.-]+)?"
+)
+_DIGEST_LABEL = re.compile(r"(?:sha\d*|md5|blake2\w*):", re.IGNORECASE)  # MD5:aa:bb:.. prints
+_DIGEST_PREFIX = re.compile(r"(?:sha\d*|md5|blake2\w*|crc32)[:=]\Z")
+_GLUED: Final = re.compile(r"[\w+/-]").match
+_LOWER: Final = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+_WORDS = re.compile(r"[a-z]+(?:[._-][a-z]+)*")
+_PLACEHOLDER = re.compile(
+    r"\[[A-Za-z][A-Za-z0-9_]*\]|\$\{?[\w.-]+\}?|\{\{.*\}\}|%\(?\w*\)?s|<[^>]*>|[*x.#?-]+|"
+    r"(?i:none|null|nil|true|false|yes|no|n/a|undefined|empty|redacted|masked|hidden|required)"
+)
+
+
+def keyword_secrets(text: str) -> Iterator[tuple[int, int]]:
+    """Everything introduced by a secret-bearing word. The patterns run on an ASCII-lowered copy
+    (same offsets): a case-insensitive alternation scans ten times slower in ``re``."""
+    lower = text.translate(_LOWER)
+    yield from assignments(text, lower)
+    yield from prose(text, lower)
+    if "identified" in lower or "password" in lower:
+        yield from _spans(_SQL, lower)
+    if "AUTH" in text or "LOGIN" in text:
+        yield from _spans(_PROTOCOL, text)
+        for match in _REDIS_AUTH.finditer(text):  # not "SASL AUTH failed for user"
+            if secret_like(match.group(2), True):
+                yield match.span(1)
+    if "authorization" in lower:
+        yield from _spans(_AUTHORIZATION, lower)
+    if "cookie" in lower:
+        yield from cookies(text, lower)
+
+
+def assignments(text: str, lower: str) -> Iterator[tuple[int, int]]:
+    for match in _ASSIGNMENT.finditer(lower):
+        word, separator = text[match.start(1) : match.end(1)], match.group(2)
+        start = match.start()
+        while start and text[start - 1] in _NAME_CHARS:
+            start -= 1
+        prefix = text[start : match.start()]
+        if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            continue  # inside a longer word
+        strong = _STRONG_WORD.match(word) is not None
+        glued = bool(prefix) and prefix[-1] not in "._-" and not strong
+        hump = (prefix[-1:].islower() or prefix[-1:].isdigit()) and word[0].isupper()
+        if glued and not hump:
+            continue  # "bypass", "monkey": the word is the tail of another word
+        # A qualified weak word (signing_key, MASTER_KEY, auth-token) names a secret as surely
+        # as "password" does; a bare "key" or "auth" may name an id ("key=<sha>", "auth=basic").
+        named = strong or bool(prefix) or word.lower() in _ASSIGNED_SECRET
+        group = match.lastindex or 0
+        value = text[match.start(group) : match.end(group)]
+        if separator in (" ", "\t"):
+            keep = not secret_like(value, named)
+        elif strong or word.lower() in _ASSIGNED_SECRET:
+            keep = is_placeholder(value)
+        elif named:
+            keep = is_placeholder(value) or _word_like(value)
+        else:
+            keep = not secret_like(value, False)
+        if not keep:
+            yield match.start(group), match.end(group)
+
+
+def _word_like(value: str) -> bool:
+    """routing_key=orders.created, sort_key=id: lower-case words, not material."""
+    return _WORDS.fullmatch(value) is not None
+
+
+def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
+    for pattern in (_PROSE, _USE_AS):
+        for match in pattern.finditer(lower):
+            if secret_like(text[match.start(1) : match.end(1)], True):
+                yield match.span(1)
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
+    """The last group that matched, unless it is empty or a placeholder."""
+    for match in pattern.finditer(text):
+        group = match.lastindex or 0
+        start, end = match.span(group)
+        if start < end and not is_placeholder(match.group(group)):
+            yield start, end
+
+
+def _any_group(pattern: re.Pattern[str]) -> Finder:
+    return lambda text: _spans(pattern, text)
+
+
+def cookies(text: str, lower: str) -> Iterator[tuple[int, int]]:
+    for header in _COOKIE.finditer(lower):
+        for pair in _COOKIE_PAIR.finditer(text, header.start(1), header.end(1)):
+            name, value = pair.group(1).lower(), pair.group(2)
+            if name not in _COOKIE_ATTRIBUTES and len(value) >= 8 and not is_placeholder(value):
+                yield pair.span(2)
+
+
+def pgpass(text: str) -> Iterator[tuple[int, int]]:
+    for match in _PGPASS.finditer(text):
+        if secret_like(match.group(1), True):
+            yield match.span(1)
+
+
+def url_keys(text: str) -> Iterator[tuple[int, int]]:
+    for match in _URL_KEY.finditer(text):
+        key = match.group(1)
+        if looks_random(key, 16) or _HEX_PART.fullmatch(key):  # a user name is neither
+            yield match.span(1)
+
+
+def random_tokens(text: str) -> Iterator[tuple[int, int]]:
+    for match in _CANDIDATE.finditer(text):
+        start, end = match.span()
+        after = text[end : end + 1]
+        if (start and _GLUED(text[start - 1])) or (after and (after == "=" or _GLUED(after))):
+            continue  # part of a longer word (non-ASCII letters, a dotted base64 tail)
+        if looks_random(match.group()):
+            label = text[max(0, start - 8) : start].translate(_LOWER)
+            if not _DIGEST_PREFIX.search(label):
+                yield start, end
+
+
+def looks_random(token: str, shortest: int = 20) -> bool:
+    """Whether ``token`` reads like generated key material rather than an identifier."""
+    core = token.rstrip("=")
+    if len(core) < shortest or DIAGNOSTIC.fullmatch(core):
+        return False
+    if "/" in core:  # a path, unless a segment is long (base64 holds "/" too)
+        if core[0] in "/." or max(map(len, core.split("/"))) <= 16:
+            return False
+        core = core.replace("/", "")
+    parts = re.split(r"[-_]", core)
+    if sum(len(p) for p in parts if p.isalpha()) * 2 >= len(core) or all(map(_id_part, parts)):
+        return False  # ContainerManagerImpl, amd64_microsoft-..., none_681aa442f6fed7f0
+    if len(parts) >= 3 and max(map(len, parts)) <= 12:
+        return False  # payments-api-7d9f8b6c5d-x2klm
+    switches = len(_RUNS.findall(core)) - 1  # changes between digits, lower, upper, other
+    return switches >= 0.3 * (len(core) - 1) and shannon_entropy(core) >= 3.0
+
+
+def _id_part(part: str) -> bool:
+    """A word, a number or a short hex field: the parts of generated identifiers. Key material
+    holds a long random part (key-<32 hex>, dop_v1_<64 hex>)."""
+    return part.isalpha() or (len(part) <= 16 and _HEX_PART.fullmatch(part) is not None)
+
+
+def secret_like(value: str, named: bool) -> bool:
+    """Whether a value after a secret-bearing word could be the secret (not a word, an id).
+
+    ``named``: the word surely names a secret (password, signing_key), so a hex string or a
+    UUID after it is the secret; after a bare "key" or "token" it may be an id.
+    """
+    value = value.strip(".,;:()[]")
+    if len(value) < 6 or is_placeholder(value) or _DIGEST_LABEL.match(value):
+        return False
+    if (not named and DIAGNOSTIC.fullmatch(value)) or value.isdigit():
+        return False
+    if value[0] in "/~" or value.startswith("./") or (value.isalpha() and value.islower()):
+        return False
+    return (
+        any(c.isdigit() for c in value)
+        or not value.isalnum()
+        or (any(c.isupper() for c in value) and any(c.islower() for c in value))
+    )
+
+
+def is_placeholder(value: str) -> bool:
+    return not value.strip() or _PLACEHOLDER.fullmatch(value.strip()) is not None
+
+
+def shannon_entropy(text: str) -> float:
+    """Bits per character of ``text`` taken as a sample of its own characters."""
+    counts: dict[str, int] = {}
+    for char in text:
+        counts[char] = counts.get(char, 0) + 1
+    total = len(text)
+    return -sum(n / total * math.log2(n / total) for n in counts.values())
+
+
+# (Hyperscan trigger, finders): each trigger matches wherever any of its finders can.
+FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
+    (
+        KEYWORD + "|login|authorization|identified",
+        (keyword_secrets,),
+    ),
+    (r"bearer[ \t]|basic[ \t]", (_any_group(_BEARER),)),
+    (r"c:[ \t]*[a-z0-9+/]{8}|>>>?[ \t]*[a-z0-9+/]{8}", (_any_group(_CLIENT_LINE),)),
+    (
+        r"mysql|mariadb|sshpass|login|redis-cli|-u[ \t]|--user[ \t]",
+        (_any_group(_CLI),),
+    ),
+    (r"://[^\s/@]*@", (_any_group(_URL_CREDENTIALS), url_keys)),
+    (r"/bot\d|/api/webhooks/|/incomingwebhook/|hooks\.slack\.com/", (_any_group(_WEBHOOK),)),
+    (r":\d+:[^\s:]+:[^\s:]+:|:\*:[^\s:]+:[^\s:]+:", (pgpass,)),
+    (r"\$[a-z0-9-]{1,12}\$", (_any_group(_CRYPT),)),
+    # Once per run of token characters, not at each of its positions (multi-line mode: "^").
+    (r"(?:^|[^a-z0-9+/_-])[a-z0-9+/_-]{20}", (random_tokens,)),
+)
