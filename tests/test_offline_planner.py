@@ -18,7 +18,11 @@ KB = load_kb(PROJECT_ROOT / "kb")
 INVENTORY = inventory_from_hosts(
     {
         "srv-prod-04": {"address": "10.20.4.14", "services": ["nginx", "app-api"]},
-        "worker-01": {"address": "10.20.6.21", "services": ["report-generator"]},
+        "worker-01": {
+            "address": "10.20.6.21",
+            "services": ["report-generator"],
+            "killable": ["report-generato"],
+        },
         "db-01": {"address": "10.20.9.2", "services": ["postgresql"]},
     }
 )

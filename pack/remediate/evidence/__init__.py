@@ -62,6 +62,7 @@ __all__ = [
     "parse_start_failures",
     "read_facts",
     "service_name",
+    "summarize",
 ]
 
 
@@ -79,3 +80,29 @@ def read_facts(texts: Iterable[str]) -> Facts:
         crashes=parse_crashes(text),
         start_failures=parse_start_failures(text),
     )
+
+
+def summarize(facts: Facts) -> list[str]:
+    """One short line per decisive fact, in the words runbooks use (for retrieval queries)."""
+    lines = [
+        f"{s.name} service {s.active}" + (f" (Result: {s.result})" if s.result else "")
+        for s in facts.services
+        if s.active in ("failed", "inactive") or s.sub in ("exited", "fatal", "backoff")
+    ]
+    lines += [
+        f"Out of memory: Killed process ({k.process or '?'}) of {k.unit or 'a process'}; oom-kill"
+        for k in facts.oom_kills
+    ]
+    lines += [
+        f"{c.unit or 'a process'} crashed: {c.kind.value}: {c.summary}" for c in facts.crashes
+    ]
+    lines += [f"fails at start: {f.cause.value}: {f.detail}" for f in facts.start_failures]
+    lines += [
+        f"{f.process} still holds deleted file {f.path} open (deleted)" for f in facts.deleted_files
+    ]
+    lines += [
+        f"filesystem {f.mount} {f.used}% full"
+        for f in facts.filesystems
+        if (f.used or 0) >= 85 or (f.inodes or 0) >= 85
+    ]
+    return lines

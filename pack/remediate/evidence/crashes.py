@@ -79,7 +79,8 @@ _CAUSES: list[tuple[StartCause, re.Pattern[str]]] = [
             r"invalid (?:value|option|directive|configuration)|status=78/CONFIG|"
             r"exit status 78\b|could not parse|failed to (?:load|parse|read) (?:config|settings)|"
             r"ConfigurationError|ImproperlyConfigured|error parsing|Bad unit file setting|"
-            r"Missing required (?:setting|environment|config)",
+            r"Missing required (?:setting|environment|config)|"
+            r"No such file or directory:? '?\S*(?:conf|config|settings|\.ya?ml|\.toml|\.ini)\b",
             re.IGNORECASE,
         ),
     ),
@@ -170,8 +171,14 @@ def parse_start_failures(text: str) -> list[StartFailure]:
     return found
 
 
+_PROGRAM_PREFIX = re.compile(r"^(?P<ident>[\w.@-]+)\[\d+\]:\s(?P<message>.*)$")
+
+
 def _unit_and_message(line: str) -> tuple[str | None, str]:
     event = parse_log_line(line.strip())
-    if event is None:
-        return None, line
-    return event.unit, event.message
+    if event is not None:
+        return event.unit, event.message
+    bare = _PROGRAM_PREFIX.match(line.strip())  # "nginx[812]: ..." without a timestamp
+    if bare:
+        return bare["ident"], bare["message"]
+    return None, line

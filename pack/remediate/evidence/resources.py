@@ -168,7 +168,18 @@ def _iter_filesystems(text: str) -> Iterator[FilesystemUsage]:
             continue
         pending = ""
         if len(fields) != len(header):
-            header = None if not fields else header
+            # A row whose middle was altered (a sanitizer took two numbers for a secret)
+            # still says its use and mount point at the end.
+            if len(fields) >= 3 and _DF_USE.match(fields[-2]) and fields[-2] != "-":
+                share = int(fields[-2][:-1])
+                inode_row = "IUse%" in header
+                yield FilesystemUsage(
+                    mount=fields[-1],
+                    device=fields[0],
+                    used=None if inode_row else share,
+                    inodes=share if inode_row else None,
+                    line=line.strip(),
+                )
             continue
         row = dict(zip(header, fields, strict=True))
         inode_mode = "IUse%" in row
@@ -194,7 +205,8 @@ def _iter_filesystems(text: str) -> Iterator[FilesystemUsage]:
         )
 
 
-_DU = re.compile(r"^(?P<size>\d+(?:[.,]\d+)?[KMGTP]?)\s+(?P<path>/\S*)$")
+# du prints "size<TAB>path"; a pasted or annotated listing may add a remark after the path.
+_DU = re.compile(r"^(?P<size>\d+(?:[.,]\d+)?[KMGTP]?)\s+(?P<path>/\S*)(?:\s+\(.*)?$")
 _DU_INLINE = re.compile(r"(?P<path>/[\w./-]*)\s+(?P<size>\d+)\b")
 
 

@@ -214,16 +214,16 @@ def parse_log_events(text: str) -> list[LogEvent]:
         line = raw.strip()
         if not line:
             continue
-        event = _json_event(line) if line.startswith("{") else None
-        if event is None:
-            event = parse_log_line(line)
+        event = parse_log_line(line)
         if event is not None:
             events.append(event)
     return events
 
 
 def parse_log_line(line: str) -> LogEvent | None:
-    """One supervisord-log, journal or syslog line, or None."""
+    """One journal JSON, supervisord-log, journal or syslog line, or None."""
+    if line.startswith("{"):
+        return _json_event(line)
     return _supervisord_event(line) or _journal_event(line)
 
 
