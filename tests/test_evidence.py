@@ -275,3 +275,62 @@ def test_units_and_durations():
     assert elapsed_seconds("01:13") == 73 and elapsed_seconds("x") is None
     assert size_bytes("4.0K") == 4096 and size_bytes("23Gi") == 23 * 1024**3
     assert size_bytes("0B") == 0 and size_bytes("1531760", "K") == 1531760 * 1024
+
+
+# ------------------------------------------------------------------ the real systemd lab
+
+SYSTEMD = Path(__file__).parent / "fixtures" / "systemd"
+
+
+def lab(state: str, name: str) -> str:
+    """Output captured on the systemd lab (branch issue-11; fixtures/systemd/COMMANDS.txt)."""
+    return (SYSTEMD / state / f"{name}.txt").read_text()
+
+
+def test_lab_status_show_failed_list_and_journal_agree_on_the_killed_webapp():
+    for name in ("systemctl_status", "systemctl_show", "systemctl_failed"):
+        webapp = next(
+            s for s in parse_service_states(lab("webapp_killed", name)) if s.name == "webapp"
+        )
+        assert webapp.active == "failed", name
+    status = parse_service_states(lab("webapp_killed", "systemctl_status"))[0]
+    assert (status.result, status.exit) == ("signal", "code=killed, signal=KILL")
+    shown = parse_service_states(lab("webapp_killed", "systemctl_show"))[0]
+    assert (shown.unit, shown.result, shown.restarts) == ("webapp.service", "signal", 0)
+    for name in ("journalctl_short", "journalctl_short-iso", "journalctl_json"):
+        events = parse_log_events(lab("webapp_killed", name))
+        assert any(
+            e.unit == "webapp.service" and "Failed with result 'signal'" in e.message
+            for e in events
+        ), name
+
+
+def test_lab_start_limit_and_config_exit():
+    text = lab("flapper_start_limit", "systemctl_status")
+    causes = {f.cause for f in parse_start_failures(text)}
+    assert {StartCause.RESTART_LOOP, StartCause.CONFIG} <= causes
+    [shown] = parse_service_states(lab("flapper_start_limit", "systemctl_show"))
+    assert (shown.restarts, shown.exit) == (3, "code=exited, status=78")
+
+
+def test_lab_memory_cgroup_oom_kill():
+    [kill] = parse_oom_kills(lab("memhog_oom", "dmesg"))
+    assert (kill.process, kill.pid) == ("python3", 4280)
+    assert kill.line.startswith("[  704.502508] Memory cgroup out of memory: Killed process 4280")
+
+
+def test_lab_runaway_ps_and_top():
+    top = max(parse_processes(lab("runaway", "ps")), key=lambda p: p.cpu or 0)
+    assert (top.comm, top.pid) == ("runaway", 1231)
+    assert any(p.comm == "runaway" for p in parse_processes(lab("runaway", "top")))
+    sshd = [p for p in parse_processes(lab("runaway", "ps_aux")) if "sshd:" in (p.args or "")]
+    assert sshd and {p.comm for p in sshd} == {"sshd"}
+
+
+def test_lab_full_log_directory():
+    [app] = [f for f in parse_filesystems(lab("log_dir_full", "df_P")) if f.mount == "/var/log/app"]
+    assert app.used == 92 and app.device == "tmpfs"
+    # du -x -a stays on /, so the tmpfs on /var/log/app is not in it.
+    sizes = {d.path: d.bytes for d in parse_directory_sizes(lab("log_dir_full", "du"))}
+    assert sizes["/var/log"] == 17076 * 1024 and sizes["/var/log/nginx"] == 268 * 1024
+    assert "/var/log/app" not in sizes

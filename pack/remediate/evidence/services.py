@@ -74,6 +74,7 @@ _LEVEL = re.compile(
     r"\b(?P<level>emerg|alert|crit(?:ical)?|fatal|err(?:or)?|warn(?:ing)?|notice|info|debug)\b",
     re.IGNORECASE,
 )
+_CLD_CODES = {"1": "exited", "2": "killed", "3": "dumped"}
 _PRIORITY = ["emerg", "alert", "crit", "error", "warning", "notice", "info", "debug"]
 
 
@@ -170,6 +171,7 @@ def _from_properties(unit: str, props: dict[str, str], line: str) -> ServiceStat
     restarts = props.get("NRestarts", "")
     status = props.get("ExecMainStatus", "")
     code = props.get("ExecMainCode", "")
+    code = _CLD_CODES.get(code, code)  # systemctl show prints the waitid() code as a number
     exit_text = f"status={status}" if status and status != "0" else None
     if exit_text and code:
         exit_text = f"code={code}, {exit_text}"
