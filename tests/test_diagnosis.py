@@ -89,8 +89,22 @@ def test_disk_cleanup_stays_on_the_alerts_filesystem():
     ctx = context("HostOutOfDiskSpace", labels={"mountpoint": "/dev/shm"})
     other = run(ctx, df, du)
     assert other.action is None and "none of the cleanable directories" in other.what
+    du += "9021312\t/var/log\n812000\t/var/log/app\n"
     same = run(context("HostOutOfDiskSpace", labels={"mountpoint": "/"}), df, du)
-    assert same.action == "free_disk_space" and same.params == {"path": "/var/log/journal"}
+    assert same.action == "free_disk_space" and same.params == {"path": "/var/log"}
+
+
+def test_a_full_journal_is_not_cleaned_by_deleting_rotated_logs():
+    df = fixture("df_P.txt").replace("24%", "97%")
+    du = "4021312\t/var/log/journal\n4120128\t/var/log\n"
+    found = run(context("HostOutOfDiskSpace", labels={"mountpoint": "/"}), df, du)
+    assert found.action is None and "systemd journal" in found.what
+
+
+def test_a_cleanable_directory_that_is_its_own_filesystem():
+    df = (PROJECT_ROOT / "tests/fixtures/systemd/log_dir_full/df_P.txt").read_text()
+    found = run(context("HostOutOfDiskSpace", labels={"mountpoint": "/var/log/app"}), df)
+    assert found.action == "free_disk_space" and found.params == {"path": "/var/log/app"}
 
 
 def test_container_filesystem_is_refused():

@@ -32,6 +32,7 @@ from remediate.evidence import (
     StartFailure,
     service_name,
 )
+from remediate.evidence.services import parse_log_line
 from remediate.planning import PlanningContext
 
 SERVICE_LABELS = ("name", "unit", "service", "job", "container", "program", "app", "groupname")
@@ -40,14 +41,18 @@ RUNAWAY_CPU = 50.0
 DATA_MOUNTS = re.compile(
     r"^/(?:var/lib|data|srv|home|opt|mnt|run|var/opt|var/spool|var/mail|var/www|backup)(?:/|$)"
 )
+JOURNAL_DIRS = ("/var/log/journal",)
 _DISK_ALERT = re.compile(r"disk|filesystem|inode|space|volume|storage", re.IGNORECASE)
 _INODE_ALERT = re.compile(r"inode", re.IGNORECASE)
 _CPU_ALERT = re.compile(r"cpu|load|runaway", re.IGNORECASE)
 _LOOPBACK = re.compile(r"127\.0\.0\.1|localhost|\[::1\]|::1\b")
-_REMOTE = re.compile(
-    r"\[(?:HOST|IP_ADDRESS|HOSTNAME|DOMAIN|URL)_\d+\](?::\d+)?|"
-    r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?|\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?"
-)
+# Most specific first: a pseudonymized host or address, then name:port, then a bare address.
+# A bare dotted name is not enough: "redis.exceptions" is a Python module.
+_REMOTES = [
+    re.compile(r"\[(?:HOST|IP_ADDRESS|HOSTNAME|DOMAIN|URL)_\d+\](?::\d+)?"),
+    re.compile(r"\b[a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*:\d{2,5}\b"),
+    re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"),
+]
 _FAILED_EVENT = re.compile(
     r"Main process exited, code=(?:killed|dumped|exited, status=(?!0/))|Failed with result|"
     r"killed by the OOM killer|^exited: \S+ \(.*not expected\)|^gave up: "
@@ -144,17 +149,18 @@ def _service(context: PlanningContext, facts: Facts) -> Diagnosis | None:
             )
         candidates = chosen
     if not candidates:
-        return _dependency_elsewhere(facts, services)
+        return _dependency_elsewhere(facts, services, context.host)
     target = candidates[0]
     state = states.get(target)
-    causes = _start_failures(facts, services, target, alone=len(failed) == 1)
+    causes = _start_failures(facts, services, target, context.host, alone=len(failed) == 1)
     if state is not None and state.result == "start-limit-hit":
         causes.insert(0, StartFailure(cause=StartCause.RESTART_LOOP, line=state.line))
     if causes:
         first = min(causes, key=lambda c: _START_ORDER.index(c.cause))
         what = f"{target} fails when it starts: {first.cause.value}"
         if first.cause is StartCause.DEPENDENCY:
-            what += f" ({_remote(first.line) or 'a service it needs'} is unreachable)"
+            remote = _remote(first.line, context.host)
+            what += f" ({remote or 'a service it needs'} is unreachable)"
         what += "; a restart would fail the same way"
         lines = [first.line, *[c.line for c in causes if c is not first], *failed[target]]
         return Diagnosis(None, what, when=_when(state), evidence=_unique(lines))
@@ -177,7 +183,7 @@ def _named(context: PlanningContext, services: _Services) -> set[str]:
 
 
 def _start_failures(
-    facts: Facts, services: _Services, target: str, *, alone: bool
+    facts: Facts, services: _Services, target: str, own: str, *, alone: bool
 ) -> list[StartFailure]:
     """Start-failure lines about ``target``; lines naming no unit count when it is the only
     failed service. Refused connections to this host itself (nginx to its local upstream)
@@ -187,23 +193,23 @@ def _start_failures(
         owner = services.resolve(failure.unit)
         if owner != target and not (failure.unit is None and alone):
             continue
-        if failure.cause is StartCause.DEPENDENCY and not _remote(failure.line):
+        if failure.cause is StartCause.DEPENDENCY and not _remote(failure.line, own):
             continue
         found.append(failure)
     return found
 
 
-def _dependency_elsewhere(facts: Facts, services: _Services) -> Diagnosis | None:
+def _dependency_elsewhere(facts: Facts, services: _Services, own: str) -> Diagnosis | None:
     remote = [
         f
         for f in facts.start_failures
         if f.cause is StartCause.DEPENDENCY
-        and _remote(f.line)
+        and _remote(f.line, own)
         and (f.unit is None or services.resolve(f.unit) is not None)
     ]
     if not remote:
         return None
-    where = _remote(remote[0].line)
+    where = _remote(remote[0].line, own)
     return Diagnosis(
         None,
         f"a dependency elsewhere is unavailable: {where} does not answer; "
@@ -237,12 +243,19 @@ def _when(state: ServiceState | None) -> str | None:
     return state.since if state is not None else None
 
 
-def _remote(line: str) -> str | None:
-    """The other end a refused or failed connection names, unless it is this host."""
-    if _LOOPBACK.search(line):
+def _remote(line: str, own: str) -> str | None:
+    """The other end a refused or failed connection names, unless it is this host.
+
+    Only the message counts: a journal line's host field is this host."""
+    event = parse_log_line(line.strip())
+    message = event.message if event is not None else line
+    if _LOOPBACK.search(message):
         return None
-    found = _REMOTE.search(line)
-    return found.group(0) if found else None
+    for pattern in _REMOTES:
+        for found in pattern.finditer(message):
+            if found.group(0).split(":")[0] != own:
+                return found.group(0)
+    return None
 
 
 # ---------------------------------------------------------------------- disks
@@ -309,20 +322,29 @@ def _disk(context: PlanningContext, facts: Facts, cleanable: Sequence[str]) -> D
             f"{elsewhere})",
             evidence=tuple(evidence),
         )
-    sizes = {d.path: d for d in facts.directories if d.path in on_fs}
+    sizes = {d.path: d.bytes for d in facts.directories if d.path in on_fs}
+    quoted = {d.path: d.line for d in facts.directories if d.path in on_fs}
+    if mount in on_fs and mount not in sizes and used_bytes > 0:
+        # The directory is the whole filesystem (du -x on its parent does not see it).
+        sizes[mount], quoted[mount] = used_bytes, full.line
     if not sizes:
         return None
-    best = max(sizes, key=lambda p: sizes[p].bytes)
-    narrower = [
-        p for p in sizes if p.startswith(best + "/") and sizes[p].bytes >= sizes[best].bytes / 2
-    ]
-    path = max(narrower, key=lambda p: sizes[p].bytes) if narrower else best
+    best = max(sizes, key=lambda p: sizes[p])
+    narrower = [p for p in sizes if p.startswith(best + "/") and sizes[p] >= sizes[best] / 2]
+    path = max(narrower, key=lambda p: sizes[p]) if narrower else best
+    if path in JOURNAL_DIRS:
+        return Diagnosis(
+            None,
+            f"{mount} is {full.used}% full and the bulk is the systemd journal ({path}, "
+            f"{_gib(sizes[path])}): free_disk_space never deletes *.journal files; shrinking "
+            "the journal (journalctl --vacuum-size) is a human's call",
+            evidence=(*evidence, quoted[path]),
+        )
     return Diagnosis(
         "free_disk_space",
-        f"{mount} is {full.used}% full and {path}, on that filesystem, holds "
-        f"{_gib(sizes[path].bytes)} of logs",
+        f"{mount} is {full.used}% full and {path}, on that filesystem, holds {_gib(sizes[path])}",
         params={"path": path},
-        evidence=(*evidence, sizes[path].line),
+        evidence=_unique((*evidence, quoted[path])),
     )
 
 
@@ -346,6 +368,8 @@ def _filesystem_of(path: str, mounts: Iterable[str]) -> str:
 
 
 def _gib(size: int) -> str:
+    if size < 1024**3:
+        return f"{size / 1024**2:.0f} MiB"
     return f"{size / 1024**3:.1f} GiB"
 
 
