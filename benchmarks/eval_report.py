@@ -25,6 +25,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--planner", choices=["offline", "llm"], default="offline")
     parser.add_argument("--dir", default="tests/evals")
+    parser.add_argument("--notes", type=Path, help="markdown inserted after the header")
     args = parser.parse_args()
     command = ["remediate", "eval", args.dir, "--planner", args.planner, "--json"]
     bindir = str(Path(sys.executable).parent)
@@ -48,6 +49,7 @@ def main() -> None:
         "Splits: `tune` scenarios were used while developing the planner; `report` scenarios",
         "are held out and give the numbers to quote (each file says its split).",
         "",
+        *([args.notes.read_text().rstrip(), ""] if args.notes else []),
         "| metric | all | " + " | ".join(splits) + " |",
         "|---|---|" + "---|" * len(splits),
         *[f"| {k} | {summary[k]} | " + _row(splits, k) + " |" for k in metrics],
