@@ -18,6 +18,7 @@ from remediate.evidence import (
     parse_service_states,
     parse_start_failures,
     read_facts,
+    summarize,
 )
 from remediate.evidence.facts import elapsed_seconds, size_bytes
 
@@ -334,3 +335,10 @@ def test_lab_full_log_directory():
     sizes = {d.path: d.bytes for d in parse_directory_sizes(lab("log_dir_full", "du"))}
     assert sizes["/var/log"] == 17076 * 1024 and sizes["/var/log/nginx"] == 268 * 1024
     assert "/var/log/app" not in sizes
+
+
+def test_summary_gives_disk_tables_words_a_search_keys_on():
+    facts = read_facts([lab("log_dir_full", "df_P"), fixture("lsof_L1.txt")])
+    lines = summarize(facts)
+    assert "filesystem /var/log/app 92% full, disk space low" in lines
+    assert any("/tmp/cap/app.log open (deleted)" in line for line in lines)

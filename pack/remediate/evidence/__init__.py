@@ -83,25 +83,16 @@ def read_facts(texts: Iterable[str]) -> Facts:
 
 
 def summarize(facts: Facts) -> list[str]:
-    """One short line per decisive fact, in the words runbooks use (for retrieval queries)."""
+    """Disk facts in the words runbooks use, for retrieval queries.
+
+    Tables of df, du and lsof carry no word a search would key on; service states, OOM
+    reports and crashes do already ("failed", "Killed process", "panic"), in the tool's words.
+    """
     lines = [
-        f"{s.name} service {s.active}" + (f" (Result: {s.result})" if s.result else "")
-        for s in facts.services
-        if s.active in ("failed", "inactive") or s.sub in ("exited", "fatal", "backoff")
-    ]
-    lines += [
-        f"Out of memory: Killed process ({k.process or '?'}) of {k.unit or 'a process'}; oom-kill"
-        for k in facts.oom_kills
-    ]
-    lines += [
-        f"{c.unit or 'a process'} crashed: {c.kind.value}: {c.summary}" for c in facts.crashes
-    ]
-    lines += [f"fails at start: {f.cause.value}: {f.detail}" for f in facts.start_failures]
-    lines += [
         f"{f.process} still holds deleted file {f.path} open (deleted)" for f in facts.deleted_files
     ]
     lines += [
-        f"filesystem {f.mount} {f.used}% full"
+        f"filesystem {f.mount} {f.used}% full, disk space low"
         for f in facts.filesystems
         if (f.used or 0) >= 85 or (f.inodes or 0) >= 85
     ]
