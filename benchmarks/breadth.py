@@ -95,6 +95,7 @@ def _one(
         payload = alertmanager_payload(rule, f"{HOST}:9100")
         alerts = intake.normalize(payload)
         alert = alerts[0]
+        outcome["intake_ms"] = round((time.perf_counter() - started) * 1000, 2)
         host = inventory.resolve(alert.host_hint)
         early = precheck(alert, host)
         if early is not None or host is None:
@@ -128,6 +129,7 @@ def _one(
 
 def _report(cases: list[dict[str, Any]], total: float, rules: Path) -> dict[str, Any]:
     latencies = sorted(c["ms"] for c in cases)
+    intake_only = sorted(c["intake_ms"] for c in cases if "intake_ms" in c)
     decisions = Counter(c["decision"] for c in cases)
     reasons = Counter(_reason_kind(c["reason"]) for c in cases)
     summary = {
@@ -139,6 +141,8 @@ def _report(cases: list[dict[str, Any]], total: float, rules: Path) -> dict[str,
         "seconds_total": round(total, 1),
         "ms_p50": latencies[len(latencies) // 2] if latencies else 0.0,
         "ms_max": latencies[-1] if latencies else 0.0,
+        # The baseline in the same run: rendering and intake alone, without decision.
+        "intake_ms_p50": intake_only[len(intake_only) // 2] if intake_only else 0.0,
         "reasons": dict(reasons.most_common()),
     }
     return {

@@ -24,15 +24,14 @@ def test_offline_planner_passes_every_scenario_safely():
     assert all(c["rationale"] for c in report["cases"])
 
 
-def test_the_text_report_shows_each_decisions_reasons():
-    proc = remediate("eval", str(PROJECT_ROOT / "tests" / "evals"))
-    crash = next(
-        block
-        for block in proc.stdout.split("\nPASS ")
-        if block.startswith("[tune] crash-java-heap-oom")
-    )
-    assert "why: billing-worker crashed while running: java-out-of-memory" in crash
-    assert "java.lang.OutOfMemoryError: Java heap space" in crash
+def test_the_text_report_shows_each_decisions_reasons(tmp_path):
+    scenario = PROJECT_ROOT / "tests" / "evals" / "crash-java-heap-oom.yaml"
+    (tmp_path / scenario.name).write_text(scenario.read_text())
+    proc = remediate("eval", str(tmp_path))
+    assert proc.returncode == 0, proc.stdout
+    assert "PASS [tune] crash-java-heap-oom: restart_service" in proc.stdout
+    assert "why: billing-worker crashed while running: java-out-of-memory" in proc.stdout
+    assert "java.lang.OutOfMemoryError: Java heap space" in proc.stdout
 
 
 def test_a_wrong_expectation_fails_the_run(tmp_path):
