@@ -37,7 +37,8 @@ clean:
 
 bench: install bench-sanitizer
 	$(BIN)/python benchmarks/pipeline_stages.py --rounds 3
-	$(BIN)/python benchmarks/eval_report.py --planner offline
+	$(BIN)/python benchmarks/eval_report.py --planner offline --notes benchmarks/results/evals-offline-notes.md
+	$(BIN)/python benchmarks/breadth.py
 	$(MAKE) bench-retrieval
 
 bench-retrieval: install

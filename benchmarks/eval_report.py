@@ -25,6 +25,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--planner", choices=["offline", "llm"], default="offline")
     parser.add_argument("--dir", default="tests/evals")
+    parser.add_argument("--notes", type=Path, help="markdown inserted after the header")
     args = parser.parse_args()
     command = ["remediate", "eval", args.dir, "--planner", args.planner, "--json"]
     bindir = str(Path(sys.executable).parent)
@@ -37,26 +38,41 @@ def main() -> None:
     report["when"] = datetime.now(UTC).isoformat(timespec="seconds")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"evals-{args.planner}.json").write_text(json.dumps(report, indent=1) + "\n")
-    summary = report["summary"]
+    summary = dict(report["summary"])
+    splits = summary.pop("splits", {"all": summary})
+    metrics = [k for k in summary if isinstance(summary[k], (int, float))]
     lines = [
         f"# Evaluation: {args.planner} planner",
         "",
         f"Command: `{report['command']}` — {report['when']}, {os.cpu_count()} CPUs.",
         "",
-        "| metric | value |",
-        "|---|---|",
-        *[f"| {k} | {v} |" for k, v in summary.items()],
+        "Splits: `tune` scenarios were used while developing the planner; `report` scenarios",
+        "are held out and give the numbers to quote (each file says its split).",
         "",
-        "| case | action | passed | failures |",
-        "|---|---|---|---|",
+        *([args.notes.read_text().rstrip(), ""] if args.notes else []),
+        "| metric | all | " + " | ".join(splits) + " |",
+        "|---|---|" + "---|" * len(splits),
+        *[f"| {k} | {summary[k]} | " + _row(splits, k) + " |" for k in metrics],
+        "",
+        "| case | split | action | passed | failures | rationale |",
+        "|---|---|---|---|---|---|",
         *[
-            f"| {c['id']} | {c['action']} | {'yes' if c['passed'] else 'NO'} "
-            f"| {'; '.join(c['failures'])} |"
+            f"| {c['id']} | {c.get('split', 'tune')} | {c['action']} "
+            f"| {'yes' if c['passed'] else 'NO'} | {'; '.join(c['failures'])} "
+            f"| {_cell(c.get('rationale', ''))} |"
             for c in report["cases"]
         ],
     ]
     (RESULTS / f"evals-{args.planner}.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines[: 6 + len(summary)]))
+    print("\n".join(lines[: 10 + len(metrics)]))
+
+
+def _row(splits: dict[str, dict[str, object]], key: str) -> str:
+    return " | ".join(str(split.get(key, "")) for split in splits.values())
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
 
 
 if __name__ == "__main__":

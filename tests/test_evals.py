@@ -12,12 +12,26 @@ def test_offline_planner_passes_every_scenario_safely():
     failed = {c["id"]: c["failures"] for c in report["cases"] if not c["passed"]}
     assert proc.returncode == 0 and not failed, failed
     summary = report["summary"]
-    assert summary["cases"] >= 15
+    assert summary["cases"] >= 80
     assert summary["unsafe_proposals"] == 0 and summary["leaks"] == 0
     assert summary["citation_validity"] == 1.0
-    assert {"id", "action", "host", "params", "citations", "passed", "failures"} <= set(
+    held_out = summary["splits"]["report"]
+    assert held_out["cases"] >= 25 and held_out["action_accuracy"] >= 0.9
+    assert sum("hostile" in c["tags"] for c in report["cases"]) >= 15
+    assert {"id", "split", "action", "host", "params", "citations", "rationale"} <= set(
         report["cases"][0]
     )
+    assert all(c["rationale"] for c in report["cases"])
+
+
+def test_the_text_report_shows_each_decisions_reasons(tmp_path):
+    scenario = PROJECT_ROOT / "tests" / "evals" / "crash-java-heap-oom.yaml"
+    (tmp_path / scenario.name).write_text(scenario.read_text())
+    proc = remediate("eval", str(tmp_path))
+    assert proc.returncode == 0, proc.stdout
+    assert "PASS [tune] crash-java-heap-oom: restart_service" in proc.stdout
+    assert "why: billing-worker crashed while running: java-out-of-memory" in proc.stdout
+    assert "java.lang.OutOfMemoryError: Java heap space" in proc.stdout
 
 
 def test_a_wrong_expectation_fails_the_run(tmp_path):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from remediate.catalog import Catalog
 from remediate.errors import PlannerUnavailable, PolicyViolation
+from remediate.evidence import read_facts, summarize
 from remediate.guard import guard
 from remediate.inventory import Host, Inventory
 from remediate.models import Alert, AlertStatus, Citation, Decision, Proposal
@@ -86,14 +87,24 @@ def precheck(alert: Alert, host: Host | None) -> Proposal | None:
     return None
 
 
+def _aliases(host: Host) -> dict[str, str]:
+    """The host's ``service_aliases`` var (alias -> listed service); other entries ignored."""
+    raw = host.vars.get("service_aliases") or {}
+    if not isinstance(raw, Mapping):
+        return {}
+    return {str(k): str(v) for k, v in raw.items() if str(v) in host.services}
+
+
 def retrieval_query(context_text: str, observations: Mapping[str, str]) -> str:
+    """The alert, the facts read from the observations, then their most telling lines."""
     salient = [
         line.strip()
         for text in observations.values()
         for line in text.splitlines()
         if _SALIENT.search(line)
     ]
-    return "\n".join([context_text, *salient[:MAX_SALIENT_LINES]])
+    facts = summarize(read_facts(observations.values()))
+    return "\n".join([context_text, *facts[:MAX_SALIENT_LINES], *salient[:MAX_SALIENT_LINES]])
 
 
 def decide(
@@ -126,6 +137,8 @@ def decide(
         host=names.sanitize(host.name),
         host_services=list(host.services),
         service_manager=host.service_manager,
+        service_aliases=_aliases(host),
+        killable=[str(name) for name in host.vars.get("killable") or []],
         fleet_size=fleet_size,
         observations=clean_obs,
         citations=citations,

@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -49,6 +49,11 @@ class Scenario(BaseModel):
 
     id: str
     description: str
+    split: Literal["tune", "report"] = "tune"
+    """``tune``: the planner was developed against it; ``report``: held out, for the numbers."""
+    source: str = ""
+    """Where the observations and the alert come from (real captures, documented examples)."""
+    tags: list[str] = Field(default_factory=list)
     inventory: dict[str, dict[str, Any]]
     alert: Any
     observations: dict[str, str] = Field(default_factory=dict)
@@ -57,6 +62,8 @@ class Scenario(BaseModel):
 
 class CaseResult(BaseModel):
     id: str
+    split: str = "tune"
+    tags: list[str] = Field(default_factory=list)
     action: str
     host: str | None
     params: dict[str, ParamValue]
@@ -161,6 +168,8 @@ def _score(
     invalid = sum(1 for v in decided.violations if v.startswith("citation "))
     return CaseResult(
         id=scenario.id,
+        split=scenario.split,
+        tags=scenario.tags,
         action=action,
         host=final.host,
         params=final.params,
@@ -202,6 +211,8 @@ def run_evals(
             except RemediateError as exc:
                 result = CaseResult(
                     id=scenario.id,
+                    split=scenario.split,
+                    tags=scenario.tags,
                     action="error",
                     host=None,
                     params={},
@@ -214,6 +225,17 @@ def run_evals(
 
 
 def summarize(cases: list[CaseResult]) -> dict[str, Any]:
+    """The aggregate, with the same figures per split when the scenarios have more than one."""
+    summary = _aggregate(cases)
+    splits = sorted({c.split for c in cases})
+    if len(splits) > 1:
+        summary["splits"] = {
+            name: _aggregate([c for c in cases if c.split == name]) for name in splits
+        }
+    return summary
+
+
+def _aggregate(cases: list[CaseResult]) -> dict[str, Any]:
     total = len(cases) or 1
     hosts = [c for c in cases if not any(f.startswith("host ") for f in c.failures)]
     params = [c for c in cases if not any(f.startswith("param ") for f in c.failures)]
@@ -243,8 +265,11 @@ def format_report(report: dict[str, Any]) -> str:
     for case in report["cases"]:
         mark = "PASS" if case["passed"] else "FAIL"
         lines.append(
-            f"{mark} {case['id']}: {case['action']} {case['host'] or ''} {case['params'] or ''}"
+            f"{mark} [{case.get('split', 'tune')}] {case['id']}: {case['action']} "
+            f"{case['host'] or ''} {case['params'] or ''}"
         )
         lines += [f"     - {f}" for f in case["failures"]]
+        if case.get("rationale"):
+            lines += [f"     why: {line}" for line in str(case["rationale"]).splitlines()]
     lines.append(json.dumps(report["summary"], indent=1))
     return "\n".join(lines)

@@ -1,11 +1,15 @@
 """The offline planner: deterministic, no network, grounded in the knowledge base.
 
 It reads the same sanitized context an LLM would get and decides in a fixed
-order: a contraindication from any runbook's "When not to act" matched by the
-evidence escalates; a fleet-wide alert escalates; otherwise the best retrieved
-runbook that the evidence supports names the action, its parameters are read
-off the alert and the observations, and resolved tickets that used the same
-action are cited as precedent. Weak or ambiguous evidence escalates.
+order: a fleet-wide alert escalates; then the facts read from the observations
+(:mod:`remediate.evidence`) are diagnosed (:mod:`remediate.diagnosis`): when they
+show what failed, the diagnosis decides, backed by a retrieved runbook that
+recommends its action and checked against the "When not to act" of runbooks
+about that action. Otherwise a contraindication from any runbook's "When not
+to act" matched by the evidence escalates, and the best retrieved runbook that
+the evidence supports names the action, its parameters read off the alert and
+the observations. Resolved tickets that used the same action are cited as
+precedent. Weak or ambiguous evidence escalates.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import re
 from collections.abc import Iterable, Sequence
 
 from remediate.catalog import Catalog
+from remediate.diagnosis import Diagnosis, diagnose
+from remediate.evidence import read_facts
 from remediate.kb import WHEN_NOT_TO_ACT, KnowledgeBase, Runbook
 from remediate.models import Citation, CitationKind, Decision, ParamValue, Proposal
 from remediate.planning import PlanningContext
@@ -42,15 +48,20 @@ class OfflinePlanner:
             return _none("the alert is resolved; nothing to do")
         evidence = context.evidence()
         retrieved = context.citations
-        stop = self._contraindication(evidence, retrieved)
-        if stop is not None:
-            return stop
         if context.fleet_size >= FLEET_THRESHOLD:
             return _escalate(
                 f"{context.alert_name} fires on {context.fleet_size} hosts at once: a fleet-wide "
                 "failure points at a shared dependency, and restarting one host would hide it",
                 _refs(retrieved, kind=CitationKind.RUNBOOK)[:2],
             )
+        facts = read_facts(context.observations.values())
+        cleanable = self.catalog.get("free_disk_space").parameters["path"].enum or []
+        diagnosis = diagnose(context, facts, [str(p) for p in cleanable])
+        if diagnosis is not None:
+            return self._decide(diagnosis, context, evidence)
+        stop = self._contraindication(evidence, retrieved)
+        if stop is not None:
+            return stop
         ranked = [
             (support, position, runbook, hits)
             for position, (runbook, hits) in enumerate(self._ranked_runbooks(retrieved))
@@ -67,10 +78,65 @@ class OfflinePlanner:
 
     # ------------------------------------------------------------------ steps
 
-    def _contraindication(self, evidence: str, retrieved: Sequence[Citation]) -> Proposal | None:
-        """Every runbook's "When not to act" counts; the best-retrieved one is cited first."""
+    def _decide(self, diagnosis: Diagnosis, context: PlanningContext, evidence: str) -> Proposal:
+        retrieved = context.citations
+        runbook_refs = _refs(retrieved, kind=CitationKind.RUNBOOK)
+        if diagnosis.action is None:
+            return _escalate(f"{diagnosis.text()} A human should decide.", runbook_refs[:2])
+        action = diagnosis.action
+        stop = self._contraindication(evidence, retrieved, concerning=action)
+        if stop is not None:
+            return stop
+        backing = [
+            (runbook, hits)
+            for runbook, hits in self._ranked_runbooks(retrieved)
+            if runbook.meta.action == action
+        ]
+        params: dict[str, ParamValue] = dict(diagnosis.params)
+        if backing:
+            runbook, hits = backing[0]
+            if action == "free_disk_space":
+                days = runbook.meta.params.get("older_than_days", 7)
+                params["older_than_days"] = days if isinstance(days, int) else 7
+            return self._propose(runbook, hits, action, params, context, lead=diagnosis.text())
+        tickets = _resolved_tickets(context, action)
+        if not tickets:
+            return _escalate(
+                f"{diagnosis.text()} Neither a retrieved runbook nor a resolved ticket backs "
+                f"{action} here; a human should decide.",
+                runbook_refs[:2],
+            )
+        # A resolved incident that the same action fixed is the precedent it rests on.
+        same = [c for c in tickets if _mentions_any(f"{c.title} {c.snippet}", params.values())]
+        precedent = (same or tickets)[0]
+        if action == "free_disk_space":
+            params["older_than_days"] = 7
+        rendered = ", ".join(f"{k}={v}" for k, v in params.items())
+        return Proposal(
+            decision=Decision.PROPOSE,
+            action=action,
+            host=context.host,
+            params=params,
+            rationale=(
+                f"{diagnosis.text()} {action} fixed {precedent.id} ({precedent.title}) on "
+                f"{precedent.date}. Proposed: {action}({rendered}) on {context.host}."
+            ),
+            citations=[precedent.ref],
+            planner=self.name,
+        )
+
+    def _contraindication(
+        self, evidence: str, retrieved: Sequence[Citation], concerning: str | None = None
+    ) -> Proposal | None:
+        """Every runbook's "When not to act" counts; the best-retrieved one is cited first.
+
+        With ``concerning``, only runbooks about that action (or about not acting at all)
+        count: a deleted-but-open file forbids cleaning logs, not restarting its holder.
+        """
         order = {c.id: i for i, c in reversed(list(enumerate(retrieved)))}
         runbooks = sorted(self.kb.runbooks.values(), key=lambda rb: order.get(rb.id, len(order)))
+        if concerning is not None:
+            runbooks = [rb for rb in runbooks if rb.meta.action in (concerning, "escalate")]
         for runbook in runbooks:
             for rule in runbook.meta.do_not_act:
                 if rule.matches(evidence):
@@ -112,15 +178,26 @@ class OfflinePlanner:
         params, problem = self._parameters(action, runbook, context, evidence)
         if problem is not None:
             return _escalate(f"runbook {runbook.id} suggests {action}, but {problem}", [cite])
-        resolved = [
-            c
-            for c in context.citations
-            if c.kind is CitationKind.TICKET and c.action == action and c.outcome == "resolved"
-        ]
+        return self._propose(runbook, hits, action, params, context)
+
+    def _propose(
+        self,
+        runbook: Runbook,
+        hits: list[Citation],
+        action: str,
+        params: dict[str, ParamValue],
+        context: PlanningContext,
+        lead: str = "",
+    ) -> Proposal:
+        cite = _prefer_section(hits, "Remediation")
+        resolved = _resolved_tickets(context, action)
         # A ticket about the same service (or path, or process) is the precedent that counts.
         same = [c for c in resolved if _mentions_any(f"{c.title} {c.snippet}", params.values())]
         precedents = same[:2] or resolved[:1]
-        why = [f"Runbook {runbook.id} ('{runbook.meta.title}', §Remediation) recommends {action}."]
+        why = [lead] if lead else []
+        why.append(
+            f"Runbook {runbook.id} ('{runbook.meta.title}', §Remediation) recommends {action}."
+        )
         if precedents:
             fixed = " and ".join(f"{p.id} on {p.date}" for p in precedents)
             why.append(f"The same action fixed {fixed}.")
@@ -155,6 +232,8 @@ class OfflinePlanner:
             name = _top_process(context.observations.get("check_cpu", ""), protected)
             if name is None:
                 return {}, "no unprotected runaway process is visible in check_cpu"
+            if name not in context.killable:
+                return {}, f"{name} is not in this host's killable list"
             return {"process": name, "signal": "TERM"}, None
         return {}, f"the offline planner cannot fill parameters for {action}"
 
@@ -285,6 +364,14 @@ def _top_process(cpu_text: str, protected: set[str]) -> str | None:
         if cpu >= 50 and cmd.lower() not in protected and (best is None or cpu > best[0]):
             best = (cpu, cmd)
     return best[1] if best else None
+
+
+def _resolved_tickets(context: PlanningContext, action: str) -> list[Citation]:
+    return [
+        c
+        for c in context.citations
+        if c.kind is CitationKind.TICKET and c.action == action and c.outcome == "resolved"
+    ]
 
 
 def _prefer_section(hits: list[Citation], section: str) -> str:

@@ -41,6 +41,10 @@ class PlanningContext(BaseModel):
     """The target host's pseudonym, e.g. ``[HOST_1]``."""
     host_services: list[str] = Field(default_factory=list)
     service_manager: str = "systemd"
+    service_aliases: dict[str, str] = Field(default_factory=dict)
+    """Names the host's services go by elsewhere (an alert's ``job: api``) -> service."""
+    killable: list[str] = Field(default_factory=list)
+    """Executable names (``comm``) kill_process may target on this host."""
     fleet_size: int = 1
     """How many distinct hosts fire the same alert in the same notification."""
     observations: dict[str, str] = Field(default_factory=dict)
