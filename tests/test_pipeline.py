@@ -335,3 +335,78 @@ def test_a_verified_fix_is_learned_and_cited_by_the_next_similar_alert(lab, tmp_
         assert cited.date == today and cited.source == str(path)
     finally:
         lab.recover()
+
+
+def test_nothing_secret_at_rest_after_a_full_run(lab, tmp_path):
+    """Canaries planted in the service's log, in the alert's annotations and labels, and in
+    the environment of every process: after intake, gather, proposal, dry run, approval,
+    restart, verification, e-mail, learning and indexing, no file under the state directory
+    holds any of them, and every file there is private."""
+    import os
+    import stat as st
+
+    from lab_cli import build_index, cli, write_config
+
+    canaries = {
+        "env": "sk-canaryENV" + "q7Rw2Lx9" * 3,
+        "log": "CanaryLogPw" + "8Hn3vQ",
+        "bearer": "canaryBearer" + "Zt5mK2pX9wQ4" * 2,
+        "annotation": "CanaryAnnot" + "4Jd9sW",
+        "label": "canaryLabelTok" + "x7Kp2Qm9Vb3N",
+    }
+    os.environ["OPENAI_API_KEY"] = canaries["env"]  # every CLI process below inherits it
+    log = lab.directory / f"{lab.service}.out.log"
+    with log.open("a") as out:
+        out.write(
+            f"2026-11-20T09:14:00+00:00 {lab.service} ERROR db connect failed "
+            f"user=app password={canaries['log']}\n"
+            f"2026-11-20T09:14:01+00:00 {lab.service} upstream call with "
+            f"Authorization: Bearer {canaries['bearer']}\n"
+        )
+    config = write_config(lab, tmp_path / "run", build_index(lab, tmp_path / "index"))
+    body = {
+        "version": "4",
+        "status": "firing",
+        "groupKey": '{}:{alertname="WebappDown"}',
+        "alerts": [
+            {
+                "status": "firing",
+                "labels": {
+                    "alertname": "WebappDown",
+                    "instance": f"{lab.host}:80",
+                    "api_key": canaries["label"],
+                },
+                "annotations": {
+                    "summary": "webapp answers 502 Bad Gateway - Connection Refused",
+                    "description": f"probe login as admin with password {canaries['annotation']}",
+                },
+                "startsAt": "2026-11-20T09:14:02Z",
+            }
+        ],
+    }
+    old = os.umask(0o022)
+    lab.crash()
+    try:
+        proc = cli(config, "investigate", "-", "--json", stdin=json.dumps(body))
+        [outcome] = json.loads(proc.stdout)
+        assert outcome["incident"]["status"] == "awaiting_approval", outcome["incident"]
+        done = cli(config, "inquiry", "respond", outcome["inquiry_id"], "--approve")
+        assert done.returncode == 0 and "verified" in done.stdout, done.stderr
+    finally:
+        os.umask(old)
+        os.environ.pop("OPENAI_API_KEY", None)
+        lab.recover()
+    state = tmp_path / "run" / "state"
+    files = [p for p in state.rglob("*") if p.is_file() and not p.is_symlink()]
+    assert len(files) > 20, "a full run leaves records, drafts, tickets and an index"
+    for path in files:
+        data = path.read_bytes()
+        for where, canary in canaries.items():
+            assert canary.encode() not in data, f"{where} canary in {path}"
+    loose = [
+        p
+        for p in [state, *state.rglob("*")]
+        if not p.is_symlink() and st.S_IMODE(p.stat().st_mode) & 0o077
+    ]
+    lancedb = state / "lancedb"
+    assert [p for p in loose if lancedb not in p.parents and p != lancedb] == []
