@@ -210,7 +210,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from remediate.demo import run_demo
 
-    return run_demo(keep=args.keep)
+    return run_demo(keep=args.keep, kind=args.kind)
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
@@ -326,6 +326,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="run the whole pipeline on a local lab host")
     p.add_argument("--keep", action="store_true", help="keep the lab directory afterwards")
+    p.add_argument(
+        "--kind",
+        choices=["supervisord", "systemd"],
+        default="supervisord",
+        help="systemd: the systemd lab over SSH (needs root; see 'remediate lab')",
+    )
     p.set_defaults(func=cmd_demo)
     return parser
 

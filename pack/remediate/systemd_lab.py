@@ -147,6 +147,10 @@ class SystemdLab:
         self.directory = Path(directory).resolve()
         self.cache = cache
         self.host = HOST
+        self.service = "webapp"
+        self.description = (
+            f"systemd unit '{self.service}' behind nginx, over SSH as {USER} (sudo for become)"
+        )
         self.ports: dict[str, int] = {}
         self._nspawn: subprocess.Popen[bytes] | None = None
 
@@ -282,9 +286,13 @@ class SystemdLab:
 
     # failure states ----------------------------------------------------------
 
+    def crash(self) -> None:
+        """The demo's outage: webapp killed, nginx answering 502."""
+        self.kill_webapp()
+
     def kill_webapp(self) -> None:
         """SIGKILL webapp: it stays down (Restart=no) and nginx answers 502."""
-        self.ssh("sudo systemctl kill --signal=SIGKILL webapp")
+        self.ssh("sudo kill -KILL $(systemctl show --property=MainPID --value webapp)")
         self.wait_for(
             "webapp failed", lambda: self.unit("webapp", "ActiveState")["ActiveState"] == "failed"
         )
