@@ -71,41 +71,43 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     rows: dict[str, list[float]] = {}
-    with tempfile.TemporaryDirectory(prefix="rmd-bench-") as tmp:
-        with SystemdLab(Path(tmp) / "lab") as lab:
-            settings = load_settings(
-                env={},
-                overrides={
-                    "inventory": str(lab.inventory_path),
-                    "state_dir": str(Path(tmp) / "state"),
-                    "kb": str(PROJECT_ROOT / "kb"),
-                    "approval": {"users": ["bench"]},
-                },
+    with (
+        tempfile.TemporaryDirectory(prefix="rmd-bench-") as tmp,
+        SystemdLab(Path(tmp) / "lab") as lab,
+    ):
+        settings = load_settings(
+            env={},
+            overrides={
+                "inventory": str(lab.inventory_path),
+                "state_dir": str(Path(tmp) / "state"),
+                "kb": str(PROJECT_ROOT / "kb"),
+                "approval": {"users": ["bench"]},
+            },
+        )
+        engine = Engine(settings)
+        engine.ingest()
+        noop = Path(tmp) / "noop.yml"
+        noop.write_text(NOOP)
+        executor = AnsibleExecutor(Path(tmp) / "noop-runs", lab.inventory_path)
+        for _ in range(args.rounds):
+            run, seconds = timed(
+                partial(executor.run, action="noop", playbook=noop, host=lab.host, params={})
             )
-            engine = Engine(settings)
-            engine.ingest()
-            noop = Path(tmp) / "noop.yml"
-            noop.write_text(NOOP)
-            executor = AnsibleExecutor(Path(tmp) / "noop-runs", lab.inventory_path)
-            for _ in range(args.rounds):
-                run, seconds = timed(
-                    partial(executor.run, action="noop", playbook=noop, host=lab.host, params={})
-                )
-                assert run.status.value == "successful", run.output
-                rows.setdefault("baseline: one no-op playbook over SSH", []).append(seconds)
-                lab.reset()
-                lab.crash()
-                alert = {"server_id": lab.host, "error_msg": "502 Bad Gateway - Connection Refused"}
-                [outcome], seconds = timed(partial(engine.investigate, alert))
-                assert outcome.inquiry is not None, outcome.incident.escalation_reason
-                for label, value in stage_seconds(engine, outcome.incident.id).items():
-                    rows.setdefault(label, []).append(value)
-                rows.setdefault("alert → approval-ready (investigate, total)", []).append(seconds)
-                done, seconds = timed(
-                    partial(engine.respond, outcome.inquiry.id, {"approved": True}, user="bench")
-                )
-                assert done.incident.status.value == "verified", done.incident.status
-                rows.setdefault("approve → execute → verify → notify", []).append(seconds)
+            assert run.status.value == "successful", run.output
+            rows.setdefault("baseline: one no-op playbook over SSH", []).append(seconds)
+            lab.reset()
+            lab.crash()
+            alert = {"server_id": lab.host, "error_msg": "502 Bad Gateway - Connection Refused"}
+            [outcome], seconds = timed(partial(engine.investigate, alert))
+            assert outcome.inquiry is not None, outcome.incident.escalation_reason
+            for label, value in stage_seconds(engine, outcome.incident.id).items():
+                rows.setdefault(label, []).append(value)
+            rows.setdefault("alert → approval-ready (investigate, total)", []).append(seconds)
+            done, seconds = timed(
+                partial(engine.respond, outcome.inquiry.id, {"approved": True}, user="bench")
+            )
+            assert done.incident.status.value == "verified", done.incident.status
+            rows.setdefault("approve → execute → verify → notify", []).append(seconds)
     report = {
         "command": f"python benchmarks/systemd_stages.py --rounds {args.rounds}",
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
