@@ -50,6 +50,7 @@ USER = "ops"
 SERVICES = ["webapp", "nginx", "memhog", "flapper"]
 RUNAWAY = "runaway"
 APP_LOG_SIZE = "54m"
+_HOLDER = "app-log-writer"  # argv[0] of the process holding a deleted log open
 _V1_MEMORY = Path("/sys/fs/cgroup/memory")
 _BOOT_TIMEOUT = 90.0
 _STOP_TIMEOUT = 30.0
@@ -324,8 +325,14 @@ class SystemdLab:
         self.wait_for("flapper start limit hit", gave_up)
 
     def fill_app_logs(self) -> None:
-        """Fill /var/log/app with old rotated logs (about 95 % of its tmpfs)."""
+        """Fill /var/log/app with old rotated logs (about 95 % of its tmpfs), one of them
+        deleted while a writer still holds it open (df counts it, du does not)."""
         self.ssh("sudo /usr/local/sbin/lab-fill-app-logs")
+        self.ssh(
+            "sudo setsid -f bash -c 'exec 3>/var/log/app/debug.log; "
+            "head -c 1500000 /dev/urandom >&3; rm /var/log/app/debug.log; "
+            f"exec -a {_HOLDER} sleep 3600' </dev/null >/dev/null 2>&1"
+        )
 
     def start_runaway(self) -> None:
         """Start the allowlisted runaway process (a busy loop writing to /dev/null)."""
@@ -335,7 +342,7 @@ class SystemdLab:
     def reset(self) -> None:
         """Back to the healthy state: every failure undone, between tests."""
         self.ssh(
-            f"sudo pkill -KILL -x {RUNAWAY}; "
+            f"sudo pkill -KILL -x {RUNAWAY}; sudo pkill -KILL -f '^{_HOLDER}'; "
             "sudo systemctl stop memhog flapper; "
             "sudo systemctl reset-failed; "
             "sudo find /var/log/app -mindepth 1 -delete; "
