@@ -73,7 +73,20 @@ def gather(
     if not jobs:
         return []
     together = _in_one_run(executor, catalog, jobs, host, timeout=timeout)
-    return together if together is not None else _separately(executor, catalog, jobs, host, timeout)
+    return together if together is not None else _run_each(executor, catalog, jobs, host, timeout)
+
+
+def separately(
+    executor: AnsibleExecutor,
+    catalog: Catalog,
+    actions: Sequence[str],
+    host: Host,
+    *,
+    timeout: int,
+) -> list[Gathered]:
+    """Each job in its own ansible-playbook run, a few in parallel (the fallback; and the
+    benchmark's comparison for the one-run gather)."""
+    return _run_each(executor, catalog, jobs_for(catalog, actions, host), host, timeout)
 
 
 def _in_one_run(
@@ -123,7 +136,7 @@ def _in_one_run(
     ]
 
 
-def _separately(
+def _run_each(
     executor: AnsibleExecutor,
     catalog: Catalog,
     jobs: list[tuple[str, dict[str, Any]]],
