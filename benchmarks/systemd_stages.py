@@ -28,7 +28,6 @@ from pathlib import Path
 
 from remediate.ansible_executor import AnsibleExecutor
 from remediate.config import PROJECT_ROOT, load_settings
-from remediate.gather import PARALLEL_RUNS, gather, jobs_for, separately
 from remediate.pipeline import Engine
 from remediate.systemd_lab import SystemdLab
 
@@ -96,18 +95,6 @@ def main() -> None:
             )
             assert run.status.value == "successful", run.output
             rows.setdefault("baseline: one no-op playbook over SSH", []).append(seconds)
-            # The two ways to gather, on the same (healthy) host, side by side.
-            host = engine.inventory.get(lab.host)
-            jobs = jobs_for(engine.catalog, settings.gather, host)
-            for label, how in (
-                (f"gather lever: all {len(jobs)} jobs in one run", gather),
-                (f"gather lever: one run per job, {PARALLEL_RUNS} in parallel", separately),
-            ):
-                gathered, seconds = timed(
-                    partial(how, executor, engine.catalog, settings.gather, host, timeout=300)
-                )
-                assert all(g.ok for g in gathered)
-                rows.setdefault(label, []).append(seconds)
             lab.reset()
             lab.crash()
             alert = {"server_id": lab.host, "error_msg": "502 Bad Gateway - Connection Refused"}
