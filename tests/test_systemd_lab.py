@@ -39,7 +39,14 @@ OK, FAILED = ExecutionStatus.SUCCESSFUL, ExecutionStatus.FAILED
 @pytest.fixture(scope="session")
 def booted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SystemdLab]:
     with SystemdLab(tmp_path_factory.mktemp("systemd-lab")) as lab:
+        nspawn = lab._nspawn
         yield lab
+    # Nothing left behind: container, unpacked root filesystem, host memory cgroup.
+    assert nspawn is not None and nspawn.poll() is not None
+    assert not lab.rootfs.exists() and not lab.state_path.exists()
+    assert not (
+        lab.ports and Path("/sys/fs/cgroup/memory").is_dir() and lab._memory_cgroup().exists()
+    )
 
 
 @pytest.fixture

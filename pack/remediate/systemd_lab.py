@@ -214,11 +214,12 @@ class SystemdLab:
                         os.kill(victim, signal.SIGKILL)
                 _wait_gone(pid, 10, self._nspawn)
         self._nspawn = None
-        if self.ports and _V1_MEMORY.is_dir():
-            with contextlib.suppress(OSError, StopIteration):
-                self._memory_cgroup().rmdir()
-        _remove_tree(self.rootfs)
-        self.state_path.unlink(missing_ok=True)
+        try:
+            if self.ports and _V1_MEMORY.is_dir():
+                self._remove_memory_cgroup()
+        finally:
+            _remove_tree(self.rootfs)
+            self.state_path.unlink(missing_ok=True)
 
     @classmethod
     def attach(cls, directory: Path = DEFAULT_DIR) -> SystemdLab:
@@ -360,6 +361,18 @@ class SystemdLab:
             if line.split(":")[1] == "memory"
         )
         return _V1_MEMORY / own.lstrip("/") / f"rmd-{HOST}-{self.ports['ssh']}"
+
+    def _remove_memory_cgroup(self) -> None:
+        """Remove the host memory cgroup; the kernel refuses while a dying task is in it."""
+        group = self._memory_cgroup()
+        deadline = time.monotonic() + 10
+        while group.exists():
+            try:
+                group.rmdir()
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
 
     def _enforce_memory_max(self, marker: str, limit: int) -> None:
         deadline = time.monotonic() + 10
