@@ -122,6 +122,22 @@ def test_without_root_the_lab_says_so_and_stops(
     assert not (tmp_path / "lab").exists()
 
 
+def test_cli_lab_up_and_down(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from remediate.cli import main
+
+    directory = tmp_path / "cli-lab"
+    assert main(["lab", "up", "--kind", "systemd", "--dir", str(directory)]) == 0
+    try:
+        printed = capsys.readouterr().out
+        assert f"inventory: {directory / 'inventory.yml'}" in printed
+        lab = SystemdLab.attach(directory)
+        assert lab.is_healthy() and lab.ssh("hostname").strip() == HOST
+    finally:
+        assert main(["lab", "down", "--dir", str(directory)]) == 0
+    assert not (directory / "rootfs").exists() and not (directory / "lab.json").exists()
+    assert main(["lab", "down", "--dir", str(directory)]) == 3  # nothing is up any more
+
+
 # ------------------------------------------------------------------ read-only, per state
 
 

@@ -223,6 +223,7 @@ def cmd_lab(args: argparse.Namespace) -> int:
         return 0
     lab = SystemdLab(directory)
     lab.start()
+    lab.detach()
     print(
         f"systemd lab {lab.host} is up: webapp behind nginx at {lab.health_url}\n"
         f"inventory: {lab.inventory_path}\n"

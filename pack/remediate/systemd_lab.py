@@ -221,6 +221,13 @@ class SystemdLab:
             _remove_tree(self.rootfs)
             self.state_path.unlink(missing_ok=True)
 
+    def detach(self) -> None:
+        """Leave the container running after this process exits (``remediate lab up``);
+        ``attach(directory).stop()`` stops it later by the pid in ``lab.json``."""
+        if self._nspawn is not None:
+            self._nspawn.returncode = 0  # not ours to wait for any more: no ResourceWarning
+            self._nspawn = None
+
     @classmethod
     def attach(cls, directory: Path = DEFAULT_DIR) -> SystemdLab:
         """The lab a previous ``start()`` left running in ``directory`` (``remediate lab``)."""
@@ -580,13 +587,21 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an exited child of ours, or of an init that does not reap)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def _wait_gone(pid: int, timeout: float, proc: subprocess.Popen[bytes] | None) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None:
             if proc.poll() is not None:
                 return True
-        elif not Path(f"/proc/{pid}").exists():
+        elif not _running(pid):
             return True
         time.sleep(0.1)
     return False
