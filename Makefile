@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # ansible-runner finds ansible-playbook on PATH: the venv's bin/ must come first.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install demo test lint typecheck ansible-lint bench bench-sanitizer bench-retrieval clean
+.PHONY: install demo demo-systemd test lint typecheck ansible-lint bench bench-systemd bench-sanitizer bench-retrieval clean
 
 install: $(VENV)/.installed
 
@@ -18,6 +18,11 @@ $(VENV)/.installed: pyproject.toml
 
 demo: install
 	$(BIN)/remediate demo
+
+# The same scenario on a real systemd host over SSH (the systemd lab): needs root,
+# debootstrap and systemd-container. The first run builds the lab's root filesystem (~80 s).
+demo-systemd: install
+	$(BIN)/remediate demo --kind systemd
 
 test: install lint typecheck ansible-lint
 	$(BIN)/pytest -W error -q
@@ -34,6 +39,9 @@ ansible-lint: install
 
 clean:
 	rm -rf $(VENV) .remediate
+
+bench-systemd: install
+	$(BIN)/python benchmarks/systemd_stages.py --rounds 3
 
 bench: install bench-sanitizer
 	$(BIN)/python benchmarks/pipeline_stages.py --rounds 3

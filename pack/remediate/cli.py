@@ -278,7 +278,27 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from remediate.demo import run_demo
 
-    return run_demo(keep=args.keep)
+    return run_demo(keep=args.keep, kind=args.kind)
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    from remediate.systemd_lab import SystemdLab
+
+    directory = Path(args.dir)
+    if args.lab_command == "down":
+        SystemdLab.attach(directory).stop()
+        print(f"systemd lab in {directory} stopped and removed")
+        return 0
+    lab = SystemdLab(directory)
+    lab.start()
+    lab.detach()
+    print(
+        f"systemd lab {lab.host} is up: webapp behind nginx at {lab.health_url}\n"
+        f"inventory: {lab.inventory_path}\n"
+        f"ssh: ssh {' '.join(lab.ssh_options())} -p {lab.ports['ssh']} ops@127.0.0.1\n"
+        f"stop it with: remediate lab down --dir {directory}"
+    )
+    return 0
 
 
 # ---------------------------------------------------------------------- parser
@@ -376,8 +396,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
 
+    p = sub.add_parser("lab", help="a lab host to try remediate on (systemd: needs root)")
+    lab = p.add_subparsers(dest="lab_command", required=True)
+    for name, text in (("up", "build (once) and boot the lab"), ("down", "stop and remove it")):
+        q = lab.add_parser(name, help=text)
+        q.add_argument("--kind", choices=["systemd"], default="systemd")
+        q.add_argument("--dir", default="/var/lib/remediate/systemd-lab", help="lab directory")
+        q.set_defaults(func=cmd_lab)
+
     p = sub.add_parser("demo", help="run the whole pipeline on a local lab host")
     p.add_argument("--keep", action="store_true", help="keep the lab directory afterwards")
+    p.add_argument(
+        "--kind",
+        choices=["supervisord", "systemd"],
+        default="supervisord",
+        help="systemd: the systemd lab over SSH (needs root; see 'remediate lab')",
+    )
     p.set_defaults(func=cmd_demo)
     return parser
 

@@ -1,9 +1,10 @@
 """``remediate demo``: the whole pipeline on a lab host on this machine, real parts only.
 
-A real HTTP service runs under a real supervisord (as the current user); the
-demo kills it, raises the article's alert, and runs gather → sanitize →
-retrieve → plan → guard → dry-run → inquiry → approval (given as a named
-operator, printing the command a human would type) → execute → verify →
+A real HTTP service runs under a real supervisord (as the current user), or, with
+``--kind systemd`` (root), as a systemd unit behind nginx on the systemd lab reached over
+SSH with sudo for ``become``; the demo kills it, raises the article's alert, and runs
+gather → sanitize → retrieve → plan → guard → dry-run → inquiry → approval (given as a
+named operator, printing the command a human would type) → execute → verify →
 email draft → timeline. It exits non-zero if any stage fails and always
 stops the lab.
 """
@@ -13,8 +14,10 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 import yaml
 
@@ -36,11 +39,34 @@ def _step(title: str) -> None:
     print(f"\n=== {title}", flush=True)
 
 
-def run_demo(*, keep: bool = False) -> int:
+class DemoLab(Protocol):
+    """What the demo needs of a lab: :class:`Lab` and :class:`SystemdLab` both are one."""
+
+    host: str
+    service: str
+    description: str
+
+    @property
+    def inventory_path(self) -> Path: ...
+    @property
+    def health_url(self) -> str: ...
+    def crash(self) -> None: ...
+    def is_healthy(self) -> bool: ...
+
+
+def _lab(kind: str, directory: Path) -> AbstractContextManager[DemoLab]:
+    if kind == "systemd":
+        from remediate.systemd_lab import SystemdLab
+
+        return SystemdLab(directory)
+    return Lab(directory)
+
+
+def run_demo(*, keep: bool = False, kind: str = "supervisord") -> int:
     started = time.monotonic()
     directory = Path(tempfile.mkdtemp(prefix="rmd-demo-"))
     try:
-        with Lab(directory / "lab") as lab:
+        with _lab(kind, directory / "lab") as lab:
             code = _run(lab, directory)
     except RemediateError as exc:
         print(f"\ndemo FAILED: {exc}", file=sys.stderr)
@@ -54,8 +80,8 @@ def run_demo(*, keep: bool = False) -> int:
     return code
 
 
-def _run(lab: Lab, directory: Path) -> int:
-    _step(f"lab host {lab.host}: '{lab.service}' under supervisord at {lab.health_url}")
+def _run(lab: DemoLab, directory: Path) -> int:
+    _step(f"lab host {lab.host}: {lab.description}, health at {lab.health_url}")
     print(f"healthy: {lab.is_healthy()}")
     config = directory / "remediate.yaml"
     config.write_text(
@@ -75,7 +101,7 @@ def _run(lab: Lab, directory: Path) -> int:
     report, _ = engine.ingest()
     print(f"indexed {report.rows} rows (runbook sections and tickets)")
 
-    _step(f"incident: kill '{lab.service}' (SIGKILL; supervisord will not restart it)")
+    _step(f"incident: kill '{lab.service}' (SIGKILL; nothing will restart it)")
     lab.crash()
     print(f"healthy: {lab.is_healthy()}")
 

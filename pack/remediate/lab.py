@@ -44,6 +44,7 @@ class Lab:
         self.directory = Path(directory).resolve()
         self.host = host
         self.service = service
+        self.description = f"'{service}' under supervisord, local connection"
         self.config_path = self.directory / "supervisord.conf"
         self._port: int | None = None
         self._supervisord: subprocess.Popen[bytes] | None = None

@@ -1,0 +1,149 @@
+"""Alert → approval-ready on the systemd lab over SSH, stage by stage, against a baseline.
+
+Boots the systemd lab (root; see ``remediate lab up``) and, ROUNDS times, kills webapp
+(nginx answers 502), sends the article's alert and runs the real pipeline: investigate
+(gather, plan, dry run) until the inquiry is open, then approve → execute → verify →
+notify. Stage times come from the incident's own timeline. In the same run, the baseline:
+one no-op playbook through the same adapter over the same SSH connection (ControlPersist
+as the inventory sets it), the fixed cost any playbook run pays.
+
+    python benchmarks/systemd_stages.py [--rounds 3]     # as root
+
+Writes benchmarks/results/systemd_stages.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+
+from remediate.ansible_executor import AnsibleExecutor
+from remediate.config import PROJECT_ROOT, load_settings
+from remediate.pipeline import Engine
+from remediate.systemd_lab import SystemdLab
+
+RESULTS = Path(__file__).resolve().parent / "results"
+NOOP = """- name: No-op baseline
+  hosts: "{{ target }}"
+  gather_facts: false
+  tasks:
+    - name: Do nothing
+      ansible.builtin.debug:
+        msg: baseline
+"""
+TARGET_SECONDS = 5.0
+# (label, timeline step where the stage starts, step where it ends)
+STAGES = [
+    ("gather (read-only playbooks over SSH)", "investigating", "gathered"),
+    ("plan (sanitize, retrieve, plan, guard)", "gathered", "proposed"),
+    ("dry run (--check --diff over SSH)", "proposed", "inquiry opened"),
+]
+
+
+def timed(fn):  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - started
+
+
+def stage_seconds(engine: Engine, incident_id: str) -> dict[str, float]:
+    at: dict[str, datetime] = {}
+    for entry in engine.store.timeline(incident_id):
+        at.setdefault(entry.step, entry.at)
+    return {
+        label: (at[end] - at[start]).total_seconds()
+        for label, start, end in STAGES
+        if start in at and end in at
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    rows: dict[str, list[float]] = {}
+    with (
+        tempfile.TemporaryDirectory(prefix="rmd-bench-") as tmp,
+        SystemdLab(Path(tmp) / "lab") as lab,
+    ):
+        settings = load_settings(
+            env={},
+            overrides={
+                "inventory": str(lab.inventory_path),
+                "state_dir": str(Path(tmp) / "state"),
+                "kb": str(PROJECT_ROOT / "kb"),
+                "approval": {"users": ["bench"]},
+            },
+        )
+        engine = Engine(settings)
+        engine.ingest()
+        noop = Path(tmp) / "noop.yml"
+        noop.write_text(NOOP)
+        executor = AnsibleExecutor(Path(tmp) / "noop-runs", lab.inventory_path)
+        for _ in range(args.rounds):
+            run, seconds = timed(
+                partial(executor.run, action="noop", playbook=noop, host=lab.host, params={})
+            )
+            assert run.status.value == "successful", run.output
+            rows.setdefault("baseline: one no-op playbook over SSH", []).append(seconds)
+            lab.reset()
+            lab.crash()
+            alert = {"server_id": lab.host, "error_msg": "502 Bad Gateway - Connection Refused"}
+            [outcome], seconds = timed(partial(engine.investigate, alert))
+            assert outcome.inquiry is not None, outcome.incident.escalation_reason
+            for label, value in stage_seconds(engine, outcome.incident.id).items():
+                rows.setdefault(label, []).append(value)
+            rows.setdefault("alert → approval-ready (investigate, total)", []).append(seconds)
+            done, seconds = timed(
+                partial(engine.respond, outcome.inquiry.id, {"approved": True}, user="bench")
+            )
+            assert done.incident.status.value == "verified", done.incident.status
+            rows.setdefault("approve → execute → verify → notify", []).append(seconds)
+    report = {
+        "command": f"python benchmarks/systemd_stages.py --rounds {args.rounds}",
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+        },
+        "target_seconds": TARGET_SECONDS,
+        "gather": settings.gather,
+        "seconds": {
+            k: {"median": statistics.median(v), "min": min(v), "max": max(v), "n": len(v)}
+            for k, v in rows.items()
+        },
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "systemd_stages.json").write_text(json.dumps(report, indent=1) + "\n")
+    lines = [
+        "# Alert → approval-ready on the systemd lab over SSH",
+        "",
+        f"Command: `{report['command']}` (root) — {report['when']}, {os.cpu_count()} CPUs, "
+        f"Python {report['machine']['python']}. Host: Debian bookworm, systemd 252, booted with "
+        f"systemd-nspawn, reached over SSH on loopback with sudo for become. Gathered: "
+        f"{', '.join(settings.gather)}. Target: alert → approval-ready ≤ {TARGET_SECONDS:.0f} s.",
+        "",
+        "| stage | median s | min s | max s | n |",
+        "|---|---|---|---|---|",
+    ]
+    for name, stats in report["seconds"].items():
+        lines.append(
+            f"| {name} | {stats['median']:.2f} | {stats['min']:.2f} | {stats['max']:.2f} "
+            f"| {stats['n']} |"
+        )
+    (RESULTS / "systemd_stages.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
