@@ -25,6 +25,7 @@ from pathlib import Path
 
 from remediate.ansible_executor import AnsibleExecutor
 from remediate.config import load_settings
+from remediate.inventory import load_inventory
 from remediate.lab import Lab
 from remediate.pipeline import Engine
 
@@ -66,10 +67,18 @@ def main() -> None:
         rows["kb ingest (LanceDB FTS)"] = [seconds]
         noop = Path(tmp) / "noop.yml"
         noop.write_text(NOOP)
-        executor = AnsibleExecutor(Path(tmp) / "noop-runs", lab.inventory_path)
+        executor = AnsibleExecutor(Path(tmp) / "noop-runs")
+        host_vars = load_inventory(lab.inventory_path).get(lab.host).vars
         for _ in range(args.rounds):
             run, seconds = timed(
-                partial(executor.run, action="noop", playbook=noop, host=lab.host, params={})
+                partial(
+                    executor.run,
+                    action="noop",
+                    playbook=noop,
+                    host=lab.host,
+                    host_vars=host_vars,
+                    params={},
+                )
             )
             assert run.status.value == "successful"
             rows.setdefault("baseline: one no-op playbook run", []).append(seconds)

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from remediate.ansible_executor import AnsibleExecutor
 from remediate.config import PROJECT_ROOT, load_settings
+from remediate.inventory import load_inventory
 from remediate.pipeline import Engine
 from remediate.systemd_lab import SystemdLab
 
@@ -88,10 +89,18 @@ def main() -> None:
         engine.ingest()
         noop = Path(tmp) / "noop.yml"
         noop.write_text(NOOP)
-        executor = AnsibleExecutor(Path(tmp) / "noop-runs", lab.inventory_path)
+        executor = AnsibleExecutor(Path(tmp) / "noop-runs")
+        host_vars = load_inventory(lab.inventory_path).get(lab.host).vars
         for _ in range(args.rounds):
             run, seconds = timed(
-                partial(executor.run, action="noop", playbook=noop, host=lab.host, params={})
+                partial(
+                    executor.run,
+                    action="noop",
+                    playbook=noop,
+                    host=lab.host,
+                    host_vars=host_vars,
+                    params={},
+                )
             )
             assert run.status.value == "successful", run.output
             rows.setdefault("baseline: one no-op playbook over SSH", []).append(seconds)

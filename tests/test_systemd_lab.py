@@ -21,6 +21,7 @@ import yaml
 from remediate.ansible_executor import AnsibleExecutor, observation_text
 from remediate.catalog import load_catalog
 from remediate.config import PROJECT_ROOT
+from remediate.inventory import load_inventory
 from remediate.models import Execution, ExecutionStatus
 from remediate.systemd_lab import HOST, RUNAWAY, LabNeedsRoot, SystemdLab, check_can_run
 
@@ -57,7 +58,8 @@ def lab(booted: SystemdLab) -> SystemdLab:
 
 @pytest.fixture
 def run(lab: SystemdLab, tmp_path: Path) -> Any:
-    executor = AnsibleExecutor(tmp_path / "runs", lab.inventory_path)
+    executor = AnsibleExecutor(tmp_path / "runs")
+    host_vars = load_inventory(lab.inventory_path).get(HOST).vars
 
     def run_action(action_id: str, check_mode: bool = False, **params: Any) -> Execution:
         action = CATALOG.get(action_id)
@@ -65,6 +67,7 @@ def run(lab: SystemdLab, tmp_path: Path) -> Any:
             action=action_id,
             playbook=CATALOG.playbook_path(action.playbook),
             host=HOST,
+            host_vars=host_vars,
             params=action.with_defaults(params),
             check_mode=check_mode,
             timeout=action.timeout,
@@ -252,11 +255,12 @@ def test_runaway_process(lab: SystemdLab, run: Any) -> None:
 
 def run_verify(lab: SystemdLab, run: Any, playbook: str, **params: Any) -> Execution:
     """Run a verify playbook (not a catalog action of its own) on the lab host."""
-    executor = AnsibleExecutor(lab.directory / "verify-runs", lab.inventory_path)
+    executor = AnsibleExecutor(lab.directory / "verify-runs")
     return executor.run(
         action=playbook,
         playbook=CATALOG.playbook_path(f"{playbook}.yml"),
         host=HOST,
+        host_vars=load_inventory(lab.inventory_path).get(HOST).vars,
         params=params,
         timeout=120,
     )

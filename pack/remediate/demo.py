@@ -119,8 +119,9 @@ def _run(lab: DemoLab, directory: Path) -> int:
     _step(f"approval: {OPERATOR} answers the inquiry; a human would type:")
     print(
         f"  remediate --config {config} inquiry respond {outcome.inquiry.id} "
-        f"--approve --as {OPERATOR} --comment 'dry run looks right'"
+        "--approve --comment 'dry run looks right'"
     )
+    print(f"  (as the operating-system user that approval.identities maps to {OPERATOR})")
     result = engine.respond(
         outcome.inquiry.id,
         {"approved": True, "comment": "dry run looks right"},
