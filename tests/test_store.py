@@ -175,3 +175,19 @@ def test_incident_ids_carry_80_random_bits():
     assert len(ids) == 2000
     token = next(iter(ids)).rsplit("-", 1)[1]
     assert len(token) == 16  # base32: 5 bits a character
+
+
+def _allocate_many(path: str, incident: str, count: int) -> list[str]:
+    store = Store(path)
+    return [store.allocate_ticket_id(f"{incident}-{n}", ["INC-4216"]) for n in range(count)]
+
+
+def test_ticket_ids_stay_unique_across_processes(tmp_path):
+    from concurrent.futures import ProcessPoolExecutor
+
+    path = str(tmp_path / "s.sqlite")
+    Store(path)
+    with ProcessPoolExecutor(max_workers=4) as pool:
+        batches = list(pool.map(_allocate_many, [path] * 4, ["A", "B", "C", "D"], [25] * 4))
+    ids = [i for batch in batches for i in batch]
+    assert len(ids) == len(set(ids)) == 100
