@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from command import BIN, remediate
@@ -94,3 +95,23 @@ def build_index(lab: Lab, directory: Path) -> Path:
     proc = cli(config, "kb", "ingest")
     assert proc.returncode == 0, proc.stderr
     return directory / "state" / "lancedb"
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    with Lab(tmp_path_factory.mktemp("lab")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def index(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_index(lab, tmp_path_factory.mktemp("index"))
+
+
+@pytest.fixture
+def crashed(lab: Lab) -> Any:
+    """The lab's service down (killed), brought back after the test."""
+    lab.recover()
+    lab.crash()
+    yield lab
+    lab.recover()

@@ -3,31 +3,9 @@
 import json
 import re
 
-import pytest
-
-from lab_cli import ARTICLE, build_index, cli, start, starts, wait_for, write_config
+from lab_cli import ARTICLE, cli, crashed, index, lab, start, starts, wait_for, write_config  # noqa: F401 - fixtures
 from remediate.config import load_settings
-from remediate.lab import Lab
 from remediate.pipeline import Engine
-
-
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    with Lab(tmp_path_factory.mktemp("lab")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def index(lab, tmp_path_factory):
-    return build_index(lab, tmp_path_factory.mktemp("index"))
-
-
-@pytest.fixture
-def crashed(lab):
-    lab.recover()
-    lab.crash()
-    yield lab
-    lab.recover()
 
 
 def investigate(config, lab, **alert):

@@ -7,29 +7,9 @@ import json
 
 import pytest
 
-from lab_cli import ARTICLE, build_index, cli, start, starts, write_config
-from remediate.lab import Lab
+from lab_cli import ARTICLE, cli, crashed, index, lab, start, starts, write_config  # noqa: F401 - fixtures
 
 SETTLED = {"awaiting_approval", "verified", "failed", "escalated", "expired", "rejected", "closed"}
-
-
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    with Lab(tmp_path_factory.mktemp("lab")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def index(lab, tmp_path_factory):
-    return build_index(lab, tmp_path_factory.mktemp("index"))
-
-
-@pytest.fixture
-def crashed(lab):
-    lab.recover()
-    lab.crash()
-    yield lab
-    lab.recover()
 
 
 def killed(proc, stdin=None):

@@ -163,16 +163,20 @@ def execute_proposal(
     already answered or expired. ``response`` (the workflow's copy) is not trusted.
     """
     incident = engine.store.get_incident(incident_id)
-    inquiry = _inquiry_for(engine, incident, proposal_hash)
-    proof = prove_approval(incident, approving=True)
-    outcome = engine.respond(
+    outcome = _answer(engine, incident, _inquiry_for(engine, incident, proposal_hash), True)
+    return _finished(engine, outcome.incident, outcome.waiting_for)
+
+
+def _answer(engine: Engine, incident: Incident, inquiry: Inquiry, approving: bool) -> Outcome:
+    """Record the proved ``core.ask`` answer in our inquiry (once, atomically)."""
+    proof = prove_approval(incident, approving=approving)
+    return engine.respond(
         inquiry.id,
         proof.response,
         user=f"core.ask {proof.ask_id}",
         authorized=True,
         via="stackstorm",
     )
-    return _finished(engine, outcome.incident, outcome.waiting_for)
 
 
 def close_proposal(
@@ -193,15 +197,7 @@ def close_proposal(
     if closing is Closing.EXPIRED:
         _require_workflow(incident)
         return _finished(engine, engine.expire_inquiry(inquiry.id))
-    proof = prove_approval(incident, approving=False)
-    outcome = engine.respond(
-        inquiry.id,
-        proof.response,
-        user=f"core.ask {proof.ask_id}",
-        authorized=True,
-        via="stackstorm",
-    )
-    return _finished(engine, outcome.incident)
+    return _finished(engine, _answer(engine, incident, inquiry, False).incident)
 
 
 def _require_workflow(incident: Incident) -> None:
