@@ -61,7 +61,15 @@ class Delay:
     then: str | list[ToolCall] | Fail | Raw = ""
 
 
-Reply = str | list[ToolCall] | Fail | Raw | Delay
+@dataclass(frozen=True)
+class FromRequest:
+    """Answer with what ``make`` returns for the request's body: a model that reads the
+    context it was sent (for instance, cites a runbook that retrieval returned)."""
+
+    make: Any
+
+
+Reply = str | list[ToolCall] | Fail | Raw | Delay | FromRequest
 
 
 @dataclass(frozen=True)
@@ -135,7 +143,10 @@ class ScriptedLLM:
             number = len(self.requests)
             if not self._script:
                 return Fail(500, f"script exhausted at request {number}"), number
-            return self._script.pop(0), number
+            reply = self._script.pop(0)
+        if isinstance(reply, FromRequest):
+            reply = reply.make(received.body)
+        return reply, number
 
 
 def embed_text(text: str) -> list[float]:

@@ -49,7 +49,8 @@ def test_eight_concurrent_approvals_execute_once(crashed, index, tmp_path):
         wait_for(tmp_path / f"p{n}" / "approval.read.reached", proc)
     for n in range(8):
         (tmp_path / f"p{n}" / "approval.read.go").touch()
-    results = [(p.wait(timeout=300), p.stdout.read(), p.stderr.read()) for p in procs]
+    results = [(p.communicate(timeout=300), p.returncode) for p in procs]
+    results = [(code, out, err) for (out, err), code in results]
     won = [r for r in results if r[0] == 0]
     lost = [r for r in results if r[0] != 0]
     assert len(won) == 1 and "verified" in won[0][1], results
@@ -72,8 +73,8 @@ def test_the_stored_state_decides_not_what_a_process_read(crashed, index, tmp_pa
     other = cli(config, "inquiry", "respond", outcome["inquiry_id"], "--approve")
     assert other.returncode == 0 and "verified" in other.stdout, other.stderr
     (tmp_path / "approval.read.go").touch()
-    assert paused.wait(timeout=120) == 4
-    assert "not pending" in paused.stderr.read()
+    _, err = paused.communicate(timeout=120)
+    assert paused.returncode == 4 and "not pending" in err
     _, runs, executing = writes(config, outcome["incident"]["id"])
     assert (runs, executing) == (1, 1) and starts(crashed) - before == 1
 
@@ -88,7 +89,8 @@ def test_an_approval_racing_an_expiry_either_runs_or_expires(crashed, index, tmp
     expired = engine.expire_inquiry(outcome["inquiry_id"])  # StackStorm's ask timed out
     assert expired.status.value == "expired"
     (tmp_path / "approval.read.go").touch()
-    assert paused.wait(timeout=120) == 4 and "not pending" in paused.stderr.read()
+    _, err = paused.communicate(timeout=120)
+    assert paused.returncode == 4 and "not pending" in err
     shown, runs, _ = writes(config, outcome["incident"]["id"])
     assert shown["status"] == "expired" and runs == 0 and not crashed.is_healthy()
     assert any(

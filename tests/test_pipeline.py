@@ -236,21 +236,30 @@ def test_demo_command_runs_end_to_end():
 
 
 def test_llm_planner_end_to_end_sees_only_pseudonyms(lab, tmp_path, index_dir, llm_server):
-    from llm_server import ToolCall
+    from llm_server import FromRequest, ToolCall
 
     engine = make_engine(lab, tmp_path / "state")
     shutil.copytree(index_dir, engine.settings.state_dir / "lancedb")
     engine.settings.planner = "llm"
     engine.settings.llm.base_url = llm_server.base_url
-    final = {
-        "decision": "propose",
-        "action": "restart_service",
-        "host": "[HOST_1]",
-        "params": {"service": lab.service},
-        "rationale": "webapp on [HOST_1] is EXITED and the proxy answers 502",
-        "citations": ["RB-supervisord-app-stopped#Remediation"],
-    }
-    llm_server.script([ToolCall("collect_logs", {"service": lab.service})], json.dumps(final))
+
+    def answer(body):
+        """As a model would: restart the listed service, citing a runbook it was given that
+        recommends a restart (retrieval decides which; the citation must be one of them)."""
+        context = json.loads(body["messages"][1]["content"])
+        cited = next(c["ref"] for c in context["citations"] if c.get("action") == "restart_service")
+        return json.dumps(
+            {
+                "decision": "propose",
+                "action": "restart_service",
+                "host": "[HOST_1]",
+                "params": {"service": lab.service},
+                "rationale": "webapp on [HOST_1] is EXITED and the proxy answers 502",
+                "citations": [cited],
+            }
+        )
+
+    llm_server.script([ToolCall("collect_logs", {"service": lab.service})], FromRequest(answer))
     try:
         outcome = crashed_alert(lab, engine)
     finally:
