@@ -275,6 +275,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0 if summary["passed"] == summary["cases"] else 1
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from remediate.server import serve
+
+    settings = load_settings(args.config)
+    chosen = {k: v for k in ("host", "port", "workers") if (v := getattr(args, k)) is not None}
+    try:
+        server = type(settings.server).model_validate({**settings.server.model_dump(), **chosen})
+    except ValueError as exc:  # pydantic's ValidationError
+        raise errors.UsageError(f"serve: {exc}") from None
+    _warn_without_approvers(settings)
+    serve(settings.model_copy(update={"server": server}))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from remediate.demo import run_demo
 
@@ -403,6 +417,13 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--kind", choices=["systemd"], default="systemd")
         q.add_argument("--dir", default="/var/lib/remediate/systemd-lab", help="lab directory")
         q.set_defaults(func=cmd_lab)
+
+    p = sub.add_parser("serve", help="receive Alertmanager webhooks; JSON API; worker pool")
+    p.add_argument("--config", default=argparse.SUPPRESS, help="configuration file")
+    p.add_argument("--host", help="bind address (default: server.host, 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default: server.port, 8080)")
+    p.add_argument("--workers", type=int, help="investigations at once (0: queue only)")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("demo", help="run the whole pipeline on a local lab host")
     p.add_argument("--keep", action="store_true", help="keep the lab directory afterwards")

@@ -10,6 +10,7 @@ settings follow the OpenAI conventions: ``OPENAI_BASE_URL``,
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
@@ -93,6 +94,28 @@ class IntakeSettings(Section):
     """Alerts investigated from one payload; the rest are reported as one storm escalation."""
 
 
+class ServerSettings(Section):
+    """``remediate serve``: where it listens and who may call it."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    workers: int = Field(default=2, ge=0, le=64)
+    """Investigations running at once in the server process (0: accept and queue only)."""
+    max_body: int = Field(default=5_000_000, ge=1024, le=50_000_000)
+    """Largest request body accepted, in bytes (larger: 413)."""
+    tokens: dict[str, str] = Field(default_factory=dict)
+    """Bearer tokens: the lowercase hex SHA-256 of each token → the name it authenticates
+    (the responder for approvals). The tokens themselves are never stored."""
+
+    @field_validator("tokens")
+    @classmethod
+    def _hashes(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = [h for h in value if not re.fullmatch(r"[0-9a-f]{64}", h)]
+        if bad:
+            raise ValueError("server.tokens keys must be lowercase hex SHA-256 digests")
+        return value
+
+
 class SanitizerSettings(Section):
     allow: list[str] = Field(default_factory=list)
     internal_domains: list[str] = Field(
@@ -117,6 +140,7 @@ class Settings(Section):
     approval: ApprovalSettings = Field(default_factory=ApprovalSettings)
     sanitizer: SanitizerSettings = Field(default_factory=SanitizerSettings)
     intake: IntakeSettings = Field(default_factory=IntakeSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
 
     @property
     def database(self) -> Path:

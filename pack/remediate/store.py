@@ -107,6 +107,22 @@ def _m002(db: sqlite3.Connection) -> None:
     )
 
 
+@migration("m003_alert_queue")
+def _m003(db: sqlite3.Connection) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE alert_queue (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, received_at TEXT NOT NULL,
+            key TEXT NOT NULL, body BLOB NOT NULL, truncated INTEGER NOT NULL,
+            status TEXT NOT NULL, duplicate_of INTEGER REFERENCES alert_queue(id),
+            owner TEXT, result TEXT, finished_at TEXT);
+        CREATE INDEX alert_queue_key ON alert_queue(key);
+        CREATE INDEX alert_queue_status ON alert_queue(status, id);
+        """,
+    )
+
+
 def _run_script(db: sqlite3.Connection, script: str) -> None:
     """Statement by statement: ``executescript`` would commit the migration's transaction."""
     for statement in script.split(";"):
