@@ -1,7 +1,10 @@
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -48,6 +51,41 @@ def test_database_and_directory_are_private_whatever_the_umask(tmp_path):
         path = tmp_path / "state" / name
         if path.exists():
             assert stat.S_IMODE(path.stat().st_mode) == 0o600, name
+
+
+def _in_another_process(database, code):
+    """Run ``code`` with ``db`` (a plain sqlite3 connection to ``database``) in a child
+    process that closes its connection at the end, as a CLI command does."""
+    script = f"import sqlite3\ndb = sqlite3.connect({str(database)!r})\n{code}\ndb.close()\n"
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    return done.stdout.strip()
+
+
+def test_opening_another_store_keeps_the_commits_of_the_first(tmp_path):
+    """Opening a second Store in the process (a server's request thread) while a first one is
+    in use (a worker thread), then a short-lived other process (the CLI): nothing the first
+    connection commits afterwards may be lost. Closing a descriptor of the database file
+    outside SQLite used to drop the first connection's locks, so the other process deleted
+    the write-ahead log under it and the later commits vanished."""
+    path = tmp_path / "state" / "s.sqlite"
+    worker = Store(path)
+    worker.allocate_ticket_id("RMD-1", [])
+    Store(path)  # a request thread's connection, opened while the worker's is in use
+    assert (
+        _in_another_process(
+            path, "print(db.execute('SELECT count(*) FROM ticket_ids').fetchone()[0])"
+        )
+        == "1"
+    )
+    for n in range(2, 12):
+        worker.allocate_ticket_id(f"RMD-{n}", [])
+    count = _in_another_process(
+        path, "print(db.execute('SELECT count(*) FROM ticket_ids').fetchone()[0])"
+    )
+    assert count == "11"
+    assert Path(f"{path}-wal").exists()  # the log the worker writes to is still the live one
 
 
 def test_transition_is_checked_against_the_stored_status(tmp_path):

@@ -144,6 +144,25 @@ def private_dir(path: Path) -> Path:
     return path
 
 
+def _make_private(database: Path) -> None:
+    """Mode 0600 for the database and its ``-wal``/``-shm`` files, by path only.
+
+    Never by opening the file: closing *any* descriptor of a file releases every POSIX
+    (fcntl) lock this process holds on it, including the locks SQLite connections of other
+    threads hold. Another process then believes it is the last user, checkpoints and
+    deletes the write-ahead log under them, and their later commits go to an unlinked file
+    (they vanish). SQLite creates the file inside the private state directory (0700), so
+    the moment before this chmod exposes nothing; it gives new -wal/-shm files the mode of
+    the database file.
+    """
+    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        try:
+            if path.stat().st_mode & 0o077:
+                os.chmod(path, 0o600)
+        except FileNotFoundError:
+            continue
+
+
 def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -266,10 +285,8 @@ class Store:
         self.path = Path(path)
         try:
             private_dir(self.path.parent)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            os.close(fd)
-            os.chmod(self.path, 0o600)  # SQLite gives its -wal and -shm files the same mode
             self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            _make_private(self.path)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
