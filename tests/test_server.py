@@ -54,6 +54,7 @@ class Server:
                     "gather": ["service_status"],
                     "server": {
                         "max_body": 200_000,
+                        "host_cooldown": 0,
                         "tokens": {
                             hashlib.sha256(t.encode()).hexdigest(): n for t, n in TOKENS.items()
                         },

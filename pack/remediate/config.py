@@ -106,6 +106,18 @@ class ServerSettings(Section):
     tokens: dict[str, str] = Field(default_factory=dict)
     """Bearer tokens: the lowercase hex SHA-256 of each token → the name it authenticates
     (the responder for approvals). The tokens themselves are never stored."""
+    signature_secret_file: Path | None = None
+    """A file holding a shared secret: when set, ``POST /api/v1/alerts`` also needs the header
+    ``X-Remediate-Signature: sha256=<hex HMAC-SHA256 of the raw body>``. The secret stays in
+    that file (mode 0600, like Alertmanager's ``credentials_file``), never in this one."""
+    host_cooldown: float = Field(default=30.0, ge=0, le=86_400)
+    """Seconds after an investigation of a host before the next one of the same host starts."""
+    retry_attempts: int = Field(default=5, ge=1, le=100)
+    """Tries of an alert body whose investigation failed transiently (storage, planner)."""
+    retry_backoff: float = Field(default=5.0, ge=0, le=3600)
+    """Seconds before the first retry; doubled for each further one (at most an hour)."""
+    log_format: Literal["json", "text"] = "json"
+    """``json``: one JSON object per line on standard error (no secrets, no bodies)."""
 
     @field_validator("tokens")
     @classmethod

@@ -123,11 +123,45 @@ def _m003(db: sqlite3.Connection) -> None:
     )
 
 
+@migration("m004_alert_queue_scheduling")
+def _m004(db: sqlite3.Connection) -> None:
+    """What the server's scheduler needs: the hosts a body concerns (one investigation per
+    host at a time, a cooldown per host), retries with backoff, and which incidents each
+    accepted body became (every accepted alert is accounted for)."""
+    _run_script(
+        db,
+        """
+        ALTER TABLE alert_queue ADD COLUMN hosts TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE alert_queue ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE alert_queue ADD COLUMN not_before TEXT;
+        ALTER TABLE alert_queue ADD COLUMN error TEXT;
+        CREATE TABLE alert_queue_incidents (
+            queue_id INTEGER NOT NULL REFERENCES alert_queue(id),
+            incident_id TEXT NOT NULL, duplicate INTEGER NOT NULL,
+            PRIMARY KEY (queue_id, incident_id));
+        CREATE INDEX alert_queue_incidents_incident ON alert_queue_incidents(incident_id);
+        """,
+    )
+
+
 def _run_script(db: sqlite3.Connection, script: str) -> None:
     """Statement by statement: ``executescript`` would commit the migration's transaction."""
     for statement in script.split(";"):
         if statement.strip():
             db.execute(statement)
+
+
+TransitionHook = Callable[["Tx", Incident, Incident], None]
+TRANSITION_HOOKS: list[TransitionHook] = []
+"""Called inside the transaction of every status change, right after the write, with the
+incident before and after: what a hook writes (an outbox row) commits or rolls back with
+the move itself. Register with :func:`on_transition`; a hook must not raise."""
+
+
+def on_transition(hook: TransitionHook) -> TransitionHook:
+    if hook not in TRANSITION_HOOKS:
+        TRANSITION_HOOKS.append(hook)
+    return hook
 
 
 @dataclass(frozen=True)
@@ -237,6 +271,8 @@ class Tx:
         if cur.rowcount != 1:
             raise StateConflict(f"incident {incident_id} changed underneath; nothing was done")
         self.note(incident_id, new, step, detail)
+        for hook in TRANSITION_HOOKS:
+            hook(self, current, moved)
         return moved
 
     def note(self, incident_id: str, status: IncidentStatus, step: str, detail: str = "") -> None:
@@ -306,6 +342,13 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StoreError(f"state database error: {exc}") from exc
+
+    def read(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        """Rows of one read-only statement, fetched whole (no statement is left open)."""
+        try:
+            return self._db.execute(sql, tuple(params)).fetchall()
         except sqlite3.Error as exc:
             raise StoreError(f"state database error: {exc}") from exc
 
