@@ -54,11 +54,11 @@ _NAME_SAFE = re.compile(r"[^A-Za-z0-9_.:-]+")
 _PORT = re.compile(r"^(?P<host>\[[0-9A-Fa-f:.]+\]|[^:/\s]+)(?::\d{1,5})?$")
 
 
-def decode(body: bytes | str) -> object:
+def decode(body: bytes | str, limit: int = MAX_PAYLOAD_BYTES) -> object:
     """Raw bytes or text to a JSON value: size-limited, UTF-8 only, nesting-limited."""
     size = len(body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body)
-    if size > MAX_PAYLOAD_BYTES:
-        raise AlertFormatError(f"alert payload is {size} bytes; the limit is {MAX_PAYLOAD_BYTES}")
+    if size > limit:
+        raise AlertFormatError(f"alert payload is {size} bytes; the limit is {limit}")
     if isinstance(body, bytes):
         try:
             body = body.decode("utf-8")
@@ -96,9 +96,10 @@ def _depth_exceeds(text: str, limit: int) -> bool:
     return False
 
 
-def read_payload(body: bytes | str) -> Batch:
-    """Parse raw JSON into a batch of alerts; never crashes on garbage."""
-    return read_batch(decode(body))
+def read_payload(body: bytes | str, limit: int = MAX_PAYLOAD_BYTES) -> Batch:
+    """Parse raw JSON into a batch of alerts; never crashes on garbage. ``limit``: bytes
+    (``remediate serve`` passes its configured ``server.max_body``)."""
+    return read_batch(decode(body, limit))
 
 
 def read_batch(data: object) -> Batch:

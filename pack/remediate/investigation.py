@@ -66,8 +66,9 @@ def investigate(
     triggered_by: str | None = None,
     st2_workflow: str | None = None,
 ) -> list[Outcome]:
+    limit = max(intake.MAX_PAYLOAD_BYTES, engine.settings.server.max_body)
     batch = (
-        intake.read_payload(payload)
+        intake.read_payload(payload, limit)
         if isinstance(payload, bytes | str)
         else intake.read_batch(payload)
     )

@@ -238,10 +238,11 @@ def api_routes(services: Services) -> list[BaseRoute]:
             metrics.rejected.labels("bad_signature").inc()
             return problem(401, f"the {SIGNATURE_HEADER} header is missing or wrong")
         try:
+            limit = settings.server.max_body
             if len(body) > PARSE_INLINE:
-                batch = await run_in_threadpool(intake.read_payload, body)
+                batch = await run_in_threadpool(intake.read_payload, body, limit)
             else:
-                batch = intake.read_payload(body)
+                batch = intake.read_payload(body, limit)
         except errors.AlertFormatError:
             metrics.rejected.labels("malformed").inc()
             raise  # → 422, before anything is stored
