@@ -25,6 +25,52 @@ _ERROR = {
 _UNAUTHENTICATED = {**_ERROR, "description": "No valid bearer token"}
 _OBJECT = {"type": "object"}
 _COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
+_TEXT = {"type": "string", "pattern": "\\S"}
+_ALERTMANAGER = {
+    "type": "object",
+    "description": "Alertmanager webhook body, version 4 (each alert needs an alertname label)",
+    "required": ["alerts"],
+    "properties": {
+        "version": {"type": "string", "enum": ["4"]},
+        "groupKey": {"type": "string"},
+        "truncatedAlerts": {"type": "integer", "minimum": 0},
+        "status": {"type": "string", "enum": ["firing", "resolved"]},
+        "alerts": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["labels"],
+                "properties": {
+                    "status": {"type": "string", "enum": ["firing", "resolved"]},
+                    "labels": {
+                        "type": "object",
+                        "required": ["alertname"],
+                        "properties": {"alertname": _TEXT},
+                        "additionalProperties": {"type": "string"},
+                    },
+                    "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "startsAt": {"type": "string", "format": "date-time"},
+                    "endsAt": {"type": "string", "format": "date-time"},
+                    "fingerprint": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+_PLAIN = {
+    "type": "object",
+    "description": "A plain alert: the host and what failed",
+    "required": ["server_id", "error_msg"],
+    "properties": {
+        "server_id": _TEXT,
+        "error_msg": _TEXT,
+        "status": {"type": "string", "enum": ["firing", "resolved"]},
+        "timestamp": {"type": "string", "format": "date-time"},
+        "description": {"type": "string"},
+    },
+}
+_ALERT_BODY = {"oneOf": [_ALERTMANAGER, _PLAIN, {"type": "array", "minItems": 1, "items": _PLAIN}]}
 _LIMIT = {
     "name": "limit",
     "in": "query",
@@ -78,9 +124,7 @@ def document() -> dict[str, Any]:
                     "summary": "Queue an Alertmanager v4 payload or plain alert(s) durably",
                     "requestBody": {
                         "required": True,
-                        "content": {
-                            "application/json": {"schema": {"oneOf": [_OBJECT, {"type": "array"}]}}
-                        },
+                        "content": {"application/json": {"schema": _ALERT_BODY}},
                     },
                     "responses": {
                         "202": _json("Stored; it will be investigated", accepted),
