@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from remediate import errors, intake
 from remediate.config import Settings
+from remediate.notifier import NotifierThread
 from remediate.server.queue import AlertQueue, delivery_key
 from remediate.server.worker import Workers
 
@@ -80,6 +81,7 @@ def authenticated(settings: Settings, request: Request) -> str | None:
 def create_app(settings: Settings) -> Starlette:
     queue = AlertQueue(settings.database)
     workers = Workers(settings, queue, settings.server.workers)
+    notifier = NotifierThread(settings)  # the outbox's sender: its own thread, never intake's
 
     def guarded(handler: Callable[[Request, str], Awaitable[Response]]) -> Handler:
         async def endpoint(request: Request) -> Response:
@@ -160,10 +162,12 @@ def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await run_in_threadpool(workers.start)
+        notifier.start()
         try:
             yield
         finally:
             await run_in_threadpool(workers.stop)
+            await run_in_threadpool(notifier.stop)
 
     return Starlette(
         routes=[
