@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate
 
 from remediate.config import SMTPSettings, WebhookSettings
@@ -49,7 +50,9 @@ def send_email(smtp: SMTPSettings, envelope: Envelope, timeout: float) -> None:
     if not smtp.host or not smtp.to:
         raise ChannelError("email: notifications.smtp has no host or no recipients", permanent=True)
     password = smtp.password()
-    message = EmailMessage()
+    # Headers folded only past RFC 5322's hard limit: a subject folded right after
+    # "Subject:" reads back with a leading space in some parsers.
+    message = EmailMessage(policy=SMTP_POLICY.clone(max_line_length=998))
     message["From"] = smtp.sender
     message["To"] = ", ".join(smtp.to)
     message["Subject"] = inert(envelope.subject)[:250]

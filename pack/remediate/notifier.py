@@ -102,8 +102,13 @@ class Notifier:
         if released:
             log.info("%d notification(s) a dead process had taken are pending again", released)
         report = Report()
-        for row in outbox.claim_due(store, limit):
-            report.add(self._send(row))
+        # One claim per message: only the message being sent is ever in flight, so a crash
+        # costs at most that one (its attempt counted, its delivery maybe repeated).
+        for _ in range(limit):
+            claimed = outbox.claim_due(store, 1)
+            if not claimed:
+                break
+            report.add(self._send(claimed[0]))
         return report
 
     def flush(self) -> Report:
