@@ -306,3 +306,30 @@ def test_serve_sends_from_its_own_thread_without_holding_up_intake(tmp_path):
     logged = (tmp_path / "server.log").read_text()
     assert "RMD-20 proposal via webhook:chat (attempt 1): sent" in logged
     assert "s3cr3t" not in logged
+
+
+def test_the_cli_path_records_and_flushes_an_escalation(tmp_path):
+    """No server at all: `remediate investigate` escalates (an unknown host), its transition
+    writes the outbox row, `remediate notify --flush` sends it."""
+    with MailServer() as mail:
+        config = write_config(tmp_path, mail=mail, hook=None)
+        env = {"REMEDIATE_CONFIG": str(config)}
+        alert = {"server_id": "db-legacy-9", "error_msg": "OrdersReplicaLagging replica lag 900s"}
+        proc = remediate("investigate", "-", "--json", stdin=json.dumps(alert), env=env)
+        assert proc.returncode == 0, proc.stderr
+        [outcome] = json.loads(proc.stdout)
+        incident = outcome["incident"]["id"]
+        assert outcome["incident"]["status"] == "escalated"
+        listed = json.loads(remediate("notify", "--json", env=env).stdout)
+        assert [(r["incident"], r["event"], r["status"]) for r in listed] == [
+            (incident, "escalated", "pending")
+        ]
+        flushed = remediate("notify", "--flush", env=env)
+        assert flushed.returncode == 0, flushed.stderr
+    [message] = mail.messages
+    assert message["Subject"].startswith("[remediate] Escalated to an engineer: ")
+    assert message["Subject"].endswith(f"on db-legacy-9 ({incident})"), message["Subject"]
+    body = message.get_content()
+    assert f"https://remediate.example.com/incidents/{incident}" in body
+    assert "OrdersReplicaLagging" in body
+    assert "sent 1, retrying later 0, failed 0" in flushed.stdout
