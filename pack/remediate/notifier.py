@@ -194,17 +194,21 @@ class NotifierThread:
         notifier = Notifier(engine)
         try:
             while not self.stopping.is_set():
+                wait = self.poll
                 try:
-                    report = notifier.send_due()
+                    # Idle passes only read: no write lock is taken while nothing is due.
+                    due = outbox.next_due(engine.store)
+                    if outbox.counts(engine.store)[OutboxStatus.SENDING]:
+                        due = utcnow()  # a claim to check: its owner may have died
+                    if due is not None and due <= utcnow():
+                        report = notifier.send_due()
+                        if report.sent or report.retrying or report.failed:
+                            continue
+                        due = outbox.next_due(engine.store)
+                    if due is not None:
+                        wait = min(max((due - utcnow()).total_seconds(), 0.05), self.poll)
                 except RemediateError as exc:  # the database is busy or gone: try again later
                     log.warning("notification sender: %s", exc)
-                    report = Report()
-                if report.sent or report.retrying or report.failed:
-                    continue
-                due = outbox.next_due(engine.store)
-                wait = self.poll
-                if due is not None:
-                    wait = min(max((due - utcnow()).total_seconds(), 0.05), self.poll)
                 self.woken.wait(wait)
                 self.woken.clear()
         finally:

@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from remediate.errors import StoreError
 from remediate.lease import owner_alive, process_owner
 from remediate.models import IncidentStatus, utcnow
 
@@ -255,27 +256,34 @@ def record_failure(
     return status
 
 
+def _read(store: Store, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    """A plain read on the store's connection: no write lock (``transaction`` takes one)."""
+    try:
+        return list(store._db.execute(sql, params))
+    except sqlite3.Error as exc:
+        raise StoreError(f"state database error: {exc}") from exc
+
+
 def rows(store: Store, incident_id: str | None = None) -> list[OutboxRow]:
-    with store.transaction() as db:
-        found = db.execute(
-            f"SELECT {_COLUMNS} FROM notification_outbox "  # noqa: S608
-            "WHERE ?1 IS NULL OR incident_id=?1 ORDER BY id",
-            (incident_id,),
-        ).fetchall()
+    found = _read(
+        store,
+        f"SELECT {_COLUMNS} FROM notification_outbox "  # noqa: S608
+        "WHERE ?1 IS NULL OR incident_id=?1 ORDER BY id",
+        (incident_id,),
+    )
     return [_row(r) for r in found]
 
 
 def counts(store: Store) -> dict[str, int]:
     """Rows by status (for ``/metrics`` and ``remediate notify``)."""
-    with store.transaction() as db:
-        found = dict(db.execute("SELECT status, COUNT(*) FROM notification_outbox GROUP BY status"))
-    return {s.value: int(found.get(s.value, 0)) for s in OutboxStatus}
+    found = dict(_read(store, "SELECT status, COUNT(*) FROM notification_outbox GROUP BY status"))
+    return {s.value: int(str(found.get(s.value, 0))) for s in OutboxStatus}
 
 
 def next_due(store: Store) -> datetime | None:
-    with store.transaction() as db:
-        (due,) = db.execute(
-            "SELECT MIN(next_attempt_at) FROM notification_outbox WHERE status=?",
-            (OutboxStatus.PENDING,),
-        ).fetchone()
-    return datetime.fromisoformat(due) if due else None
+    [(due,)] = _read(
+        store,
+        "SELECT MIN(next_attempt_at) FROM notification_outbox WHERE status=?",
+        (OutboxStatus.PENDING,),
+    )
+    return datetime.fromisoformat(str(due)) if due else None
