@@ -276,8 +276,9 @@ def rows(store: Store, incident_id: str | None = None) -> list[OutboxRow]:
 
 def counts(store: Store) -> dict[str, int]:
     """Rows by status (for ``/metrics`` and ``remediate notify``)."""
-    found = dict(_read(store, "SELECT status, COUNT(*) FROM notification_outbox GROUP BY status"))
-    return {s.value: int(str(found.get(s.value, 0))) for s in OutboxStatus}
+    query = "SELECT status, COUNT(*) FROM notification_outbox GROUP BY status"
+    found = {str(status): int(str(n)) for status, n in _read(store, query)}
+    return {s.value: found.get(s.value, 0) for s in OutboxStatus}
 
 
 def next_due(store: Store) -> datetime | None:
