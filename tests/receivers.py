@@ -1,25 +1,65 @@
 """Real receivers for the notification tests, on loopback ports.
 
-- :class:`MailServer`: aiosmtpd (a complete SMTP server, with AUTH) that keeps every message
-  it accepted and can refuse the first N with a transient 451 or every one with a 550.
+- :class:`MailServer`: aiosmtpd (a complete SMTP server, with STARTTLS and AUTH) that keeps
+  every message it accepted and can refuse the first N with a transient 451 or all with 550.
 - :class:`WebhookReceiver`: a threading ``http.server`` that keeps every POST (path, headers,
   JSON body) and can answer 503 to the first N, or take its time before answering.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (its own CA) and its key, as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "remediate test relay")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "relay.crt", directory / "relay.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
 
 
 def free_port() -> int:
@@ -50,7 +90,12 @@ class _MailHandler:
 
 class MailServer:
     def __init__(
-        self, *, fail_first: int = 0, refuse: bool = False, login: tuple[str, str] | None = None
+        self,
+        *,
+        fail_first: int = 0,
+        refuse: bool = False,
+        login: tuple[str, str] | None = None,
+        certificate: tuple[Path, Path] | None = None,
     ) -> None:
         self.port = free_port()
         self.handler = _MailHandler(fail_first=fail_first, refuse=refuse)
@@ -73,6 +118,10 @@ class MailServer:
             # Offered, not required: aiosmtpd warns about requiring AUTH without TLS, and the
             # test checks the login happened anyway.
             kwargs = {"authenticator": authenticate, "auth_require_tls": False}
+        if certificate is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*certificate)
+            kwargs |= {"tls_context": context, "require_starttls": True}
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **kwargs)
 
     def __enter__(self) -> MailServer:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from receivers import MailServer, WebhookReceiver, free_port
+from receivers import MailServer, WebhookReceiver, free_port, self_signed
 from remediate.channels import ChannelError, Envelope, post_webhook, send_email
 from remediate.config import SMTPSettings, WebhookSettings
 from remediate.errors import ConfigError, NotificationError
@@ -47,6 +47,23 @@ def test_the_relay_password_comes_from_the_environment(monkeypatch):
     monkeypatch.delenv("TEST_SMTP_PASSWORD")
     with pytest.raises(ConfigError, match="TEST_SMTP_PASSWORD is not set"):
         smtp(1, username="x", password_env="TEST_SMTP_PASSWORD").password()
+
+
+def test_starttls_verifies_the_relay_and_never_falls_back_to_plain_text(tmp_path, monkeypatch):
+    certificate = self_signed(tmp_path)
+    monkeypatch.setenv("TEST_SMTP_PASSWORD", "correct horse")
+    login = {"username": "remediate", "password_env": "TEST_SMTP_PASSWORD"}
+    with MailServer(certificate=certificate, login=("remediate", "correct horse")) as mail:
+        relay = smtp(mail.port, security="starttls", ca_file=str(certificate[0]), **login)
+        send_email(relay, ENVELOPE, timeout=5)
+        assert len(mail.messages) == 1 and mail.logins == ["remediate"]
+        with pytest.raises(ChannelError, match="SSLCertVerificationError") as untrusted:
+            send_email(smtp(mail.port, security="starttls", **login), ENVELOPE, timeout=5)
+        assert not untrusted.value.permanent
+        assert len(mail.messages) == 1 and mail.logins == ["remediate"], "nothing sent in clear"
+    with MailServer() as plain, pytest.raises(ChannelError, match="STARTTLS"):
+        send_email(smtp(plain.port, security="starttls"), ENVELOPE, timeout=5)
+    assert plain.messages == []
 
 
 def test_smtp_refusals_say_whether_a_retry_can_help():

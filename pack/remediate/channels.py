@@ -62,14 +62,14 @@ def send_email(smtp: SMTPSettings, envelope: Envelope, timeout: float) -> None:
     message.set_content(envelope.body)
     try:
         client: smtplib.SMTP
+        context = ssl.create_default_context(cafile=str(smtp.ca_file) if smtp.ca_file else None)
         if smtp.security == "tls":
-            context = ssl.create_default_context()
             client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=timeout, context=context)
         else:
             client = smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)
         with client:
             if smtp.security == "starttls":
-                client.starttls(context=ssl.create_default_context())
+                client.starttls(context=context)
             if smtp.username:
                 client.login(smtp.username, password or "")
             refused = client.send_message(message)

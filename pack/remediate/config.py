@@ -170,6 +170,8 @@ class SMTPSettings(SecretSource):
     security: Literal["starttls", "tls", "none"] = "starttls"
     """``starttls`` upgrades a plain connection (port 587), ``tls`` is implicit TLS (465),
     ``none`` only for a relay on loopback."""
+    ca_file: Path | None = None
+    """CA certificates that sign the relay's certificate (default: the system's store)."""
     username: str | None = None
     password_env: str | None = None
     password_file: Path | None = None
