@@ -118,6 +118,43 @@ def cmd_recover(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_notify(args: argparse.Namespace) -> int:
+    from remediate import outbox
+    from remediate.notifier import Notifier
+
+    engine = _engine(args)
+    if args.flush:
+        report = Notifier(engine).flush()
+        data: dict[str, Any] = {**report.__dict__, "outbox": outbox.counts(engine.store)}
+        text = (
+            f"sent {report.sent}, retrying later {report.retrying}, failed {report.failed}; "
+            f"outbox: {data['outbox']}"
+        )
+        _print(data, args.json, text)
+        return 0 if not report.failed else 1
+    rows = outbox.rows(engine.store, args.incident)
+    listed = [
+        {
+            "incident": r.incident_id,
+            "event": r.event.value,
+            "channel": r.channel,
+            "status": r.status.value,
+            "attempts": r.attempts,
+            "next_attempt_at": r.next_attempt_at.isoformat(),
+            "sent_at": r.sent_at.isoformat() if r.sent_at else None,
+            "last_error": r.last_error,
+        }
+        for r in rows
+    ]
+    lines = [
+        f"{r['incident']}  {r['event']:<9} {r['channel']:<20} {r['status']:<8} "
+        f"attempts={r['attempts']}" + (f"  {r['last_error']}" if r["last_error"] else "")
+        for r in listed
+    ]
+    _print(listed, args.json, "\n".join(lines) or "the notification outbox is empty")
+    return 0
+
+
 def cmd_sanitize(args: argparse.Namespace) -> int:
     import io
 
@@ -417,6 +454,12 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--kind", choices=["systemd"], default="systemd")
         q.add_argument("--dir", default="/var/lib/remediate/systemd-lab", help="lab directory")
         q.set_defaults(func=cmd_lab)
+
+    p = sub.add_parser("notify", help="the notification outbox: list it, or send what is due")
+    p.add_argument("--flush", action="store_true", help="send every due message now")
+    p.add_argument("--incident", help="only this incident's messages (listing)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_notify)
 
     p = sub.add_parser("serve", help="receive Alertmanager webhooks; JSON API; worker pool")
     p.add_argument("--config", default=argparse.SUPPRESS, help="configuration file")

@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from remediate.errors import ConfigError
 
@@ -103,6 +111,9 @@ class ServerSettings(Section):
     """Investigations running at once in the server process (0: accept and queue only)."""
     max_body: int = Field(default=5_000_000, ge=1024, le=50_000_000)
     """Largest request body accepted, in bytes (larger: 413)."""
+    public_url: str | None = None
+    """Where people reach this service (behind its TLS proxy), for links in notifications:
+    ``{public_url}/incidents/{id}``; by default ``http://{host}:{port}``."""
     tokens: dict[str, str] = Field(default_factory=dict)
     """Bearer tokens: the lowercase hex SHA-256 of each token → the name it authenticates
     (the responder for approvals). The tokens themselves are never stored."""
@@ -119,6 +130,10 @@ class ServerSettings(Section):
     log_format: Literal["json", "text"] = "json"
     """``json``: one JSON object per line on standard error (no secrets, no bodies)."""
 
+    def incident_url(self, incident_id: str) -> str:
+        base = self.public_url or f"http://{self.host}:{self.port}"
+        return f"{base.rstrip('/')}/incidents/{incident_id}"
+
     @field_validator("tokens")
     @classmethod
     def _hashes(cls, value: dict[str, str]) -> dict[str, str]:
@@ -126,6 +141,114 @@ class ServerSettings(Section):
         if bad:
             raise ValueError("server.tokens keys must be lowercase hex SHA-256 digests")
         return value
+
+
+NOTIFICATION_EVENTS = (
+    "proposal",
+    "approved",
+    "rejected",
+    "expired",
+    "verified",
+    "failed",
+    "escalated",
+)
+"""Incident transitions people are told about (see :mod:`remediate.outbox`)."""
+
+
+class SecretSource(Section):
+    """Where a secret is read at the moment it is used: an environment variable or a file
+    (e.g. a systemd credential). The configuration file never holds it."""
+
+    @staticmethod
+    def _read(env_name: str | None, file: Path | None, what: str) -> str | None:
+        if env_name:
+            value = os.environ.get(env_name)
+            if not value:
+                raise ConfigError(f"{what}: the environment variable {env_name} is not set")
+            return value.strip()
+        if file is not None:
+            try:
+                return file.read_text().strip()
+            except OSError as exc:
+                raise ConfigError(f"{what}: cannot read {file}: {exc.strerror}") from None
+        return None
+
+
+class SMTPSettings(SecretSource):
+    """The mail relay e-mail notifications go through (``smtplib``; no host: no e-mail)."""
+
+    host: str | None = None
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    """``starttls`` upgrades a plain connection (port 587), ``tls`` is implicit TLS (465),
+    ``none`` only for a relay on loopback."""
+    ca_file: Path | None = None
+    """CA certificates that sign the relay's certificate (default: the system's store)."""
+    username: str | None = None
+    password_env: str | None = None
+    password_file: Path | None = None
+    sender: str = "remediate@localhost"
+    to: list[str] = Field(default_factory=list)
+
+    def password(self) -> str | None:
+        return self._read(self.password_env, self.password_file, "notifications.smtp password")
+
+
+class WebhookSettings(SecretSource):
+    """A chat webhook (Slack, Mattermost, Teams workflows): its URL is a secret, so it is
+    read from the environment or a file, and only ``name`` is ever logged or stored."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
+    url_env: str | None = None
+    url_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> WebhookSettings:
+        if (self.url_env is None) == (self.url_file is None):
+            raise ValueError(f"webhook {self.name}: set exactly one of url_env or url_file")
+        return self
+
+    def url(self) -> str:
+        value = self._read(self.url_env, self.url_file, f"webhook {self.name} url")
+        if not value or not value.startswith(("https://", "http://")):
+            raise ConfigError(f"webhook {self.name}: the url is not an http(s) URL")
+        return value
+
+
+class NotificationSettings(Section):
+    """Who is told when an incident changes hands, and how hard we try (README, Notifications)."""
+
+    events: list[str] = Field(default_factory=lambda: list(NOTIFICATION_EVENTS))
+    smtp: SMTPSettings = Field(default_factory=SMTPSettings)
+    webhooks: list[WebhookSettings] = Field(default_factory=list)
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    backoff: float = Field(default=30.0, gt=0, le=3600)
+    """Seconds before the first retry; doubled at each further one."""
+    max_backoff: float = Field(default=3600.0, gt=0, le=86400)
+    timeout: float = Field(default=10.0, gt=0, le=120)
+    """Seconds one SMTP conversation or webhook POST may take."""
+
+    @field_validator("events")
+    @classmethod
+    def _known_events(cls, value: list[str]) -> list[str]:
+        unknown = set(value) - set(NOTIFICATION_EVENTS)
+        if unknown:
+            raise ValueError(f"unknown notification events {sorted(unknown)}")
+        return value
+
+    @field_validator("webhooks")
+    @classmethod
+    def _unique_names(cls, value: list[WebhookSettings]) -> list[WebhookSettings]:
+        names = [w.name for w in value]
+        if len(names) != len(set(names)):
+            raise ValueError("webhook names must be unique")
+        return value
+
+    def channels(self) -> tuple[str, ...]:
+        """The outbox's channel names: ``email`` when a relay and recipients are set, and
+        ``webhook:NAME`` for each webhook."""
+        mail = ("email",) if self.smtp.host and self.smtp.to else ()
+        return mail + tuple(f"webhook:{w.name}" for w in self.webhooks)
 
 
 class SanitizerSettings(Section):
@@ -153,6 +276,7 @@ class Settings(Section):
     sanitizer: SanitizerSettings = Field(default_factory=SanitizerSettings)
     intake: IntakeSettings = Field(default_factory=IntakeSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
 
     @property
     def database(self) -> Path:

@@ -8,7 +8,7 @@ relay or a human picks them up.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from remediate import notify
 from remediate.models import Citation, Incident, IncidentStatus
@@ -26,13 +26,20 @@ OUTCOMES = {
 
 
 def record_drafts(engine: Engine, incident: Incident) -> None:
+    for draft in notify.render_drafts(draft_context(engine, incident)):
+        path = notify.write_outbox(engine.settings.outbox, incident.id, draft)
+        engine.store.save_draft(incident.id, draft.kind, draft.subject, draft.body, str(path))
+
+
+def draft_context(engine: Engine, incident: Incident) -> dict[str, Any]:
+    """What the templates see: the incident as a person reads it, and its records."""
     store = engine.store
     shown = engine.display(incident)
     executions = [e for e in store.executions(incident.id) if not e.check_mode]
     writes = [e for e in executions if not e.action.startswith("verify:")]
     verifications = store.verifications(incident.id)
     approvals = [i for i in store.inquiries_for(incident.id) if i.responder]
-    context = {
+    return {
         "incident": shown,
         "alert": shown.alert,
         "host": shown.host,
@@ -47,9 +54,6 @@ def record_drafts(engine: Engine, incident: Incident) -> None:
         "citations": cited(shown),
         "timeline": store.timeline(incident.id),
     }
-    for draft in notify.render_drafts(context):
-        path = notify.write_outbox(engine.settings.outbox, incident.id, draft)
-        store.save_draft(incident.id, draft.kind, draft.subject, draft.body, str(path))
 
 
 def cited(incident: Incident) -> list[Citation]:

@@ -16,7 +16,8 @@ action) can map them to the right exit code or message::
     │   ├── RetrievalError         LanceDB index missing or unreadable
     │   │   └── EmbeddingError     embeddings endpoint or model failed
     │   ├── ExecutionError         ansible-runner could not run a playbook
-    │   └── StoreError             SQLite state unreadable
+    │   ├── StoreError             SQLite state unreadable
+    │   └── NotificationError      an SMTP server or webhook refused or did not answer
     ├── PolicyViolation            a proposal broke the allowlist; never executed
     ├── ApprovalError              an inquiry response or an execution request was refused
     │   ├── InquiryNotPending      already answered or expired
@@ -83,6 +84,11 @@ class ExecutionError(OperationalError):
 
 class StoreError(OperationalError):
     pass
+
+
+class NotificationError(OperationalError):
+    """A notification channel failed; the message says how without any secret (no URL,
+    no password), because it is logged and stored in the outbox."""
 
 
 class PolicyViolation(RemediateError):

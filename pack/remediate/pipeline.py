@@ -39,6 +39,7 @@ from remediate.models import (
     Inquiry,
     TaskEvent,
 )
+from remediate.outbox import Routing
 from remediate.planning import Planner
 from remediate.sanitizer import Sanitizer
 from remediate.store import Store, private_dir
@@ -87,7 +88,9 @@ class Engine:
 
     @cached_property
     def store(self) -> Store:
-        return Store(self.settings.database)
+        return Store(
+            self.settings.database, routing=Routing.from_settings(self.settings.notifications)
+        )
 
     @cached_property
     def executor(self) -> AnsibleExecutor:

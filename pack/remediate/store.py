@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from remediate import outbox
 from remediate.errors import InquiryNotPending, NotFound, StateConflict, StoreError
 from remediate.lease import owner_alive, process_owner
 from remediate.models import (
@@ -38,6 +39,7 @@ from remediate.models import (
     Verification,
     utcnow,
 )
+from remediate.outbox import Routing
 from remediate.state import LIVE, WORKING, transition
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -144,6 +146,24 @@ def _m004(db: sqlite3.Connection) -> None:
     )
 
 
+@migration("m005_notification_outbox")
+def _m005(db: sqlite3.Connection) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE notification_outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            incident_id TEXT NOT NULL REFERENCES incidents(id),
+            event TEXT NOT NULL, channel TEXT NOT NULL, status TEXT NOT NULL,
+            created_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL, owner TEXT, claimed_at TEXT,
+            last_error TEXT, sent_at TEXT, subject TEXT, body TEXT,
+            UNIQUE (incident_id, event, channel));
+        CREATE INDEX notification_outbox_due ON notification_outbox(status, next_attempt_at)
+        """,
+    )
+
+
 def _run_script(db: sqlite3.Connection, script: str) -> None:
     """Statement by statement: ``executescript`` would commit the migration's transaction."""
     for statement in script.split(";"):
@@ -204,8 +224,9 @@ def _time(value: str | None) -> datetime | None:
 class Tx:
     """The reads and conditional writes of one transaction (:meth:`Store.atomic`)."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, routing: Routing | None = None) -> None:
         self.db = db
+        self.routing = routing
 
     def incident(self, incident_id: str) -> Incident:
         row = self.db.execute("SELECT body FROM incidents WHERE id=?", (incident_id,)).fetchone()
@@ -273,6 +294,8 @@ class Tx:
         self.note(incident_id, new, step, detail)
         for hook in TRANSITION_HOOKS:
             hook(self, current, moved)
+        if self.routing is not None and new is not current.status:
+            outbox.enqueue(self.db, incident_id, new, self.routing)
         return moved
 
     def note(self, incident_id: str, status: IncidentStatus, step: str, detail: str = "") -> None:
@@ -317,8 +340,11 @@ class Tx:
 
 
 class Store:
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, routing: Routing | None = None) -> None:
         self.path = Path(path)
+        self.routing = routing
+        """Who is told of which status change: rows of the notification outbox are written
+        in the transaction of the change itself (:mod:`remediate.outbox`)."""
         try:
             private_dir(self.path.parent)
             self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -433,7 +459,7 @@ class Store:
         """One ``BEGIN IMMEDIATE`` transaction for a step that reads and writes several
         rows (an inquiry's answer and the incident's move): all of it or none of it."""
         with self.transaction() as db:
-            yield Tx(db)
+            yield Tx(db, self.routing)
 
     def transition(
         self,

@@ -36,6 +36,7 @@ from starlette.routing import BaseRoute, Route
 from remediate import errors, intake
 from remediate.config import Settings
 from remediate.models import IncidentStatus, InquiryStatus
+from remediate.notifier import NotifierThread
 from remediate.server import logs
 from remediate.server.metrics import CONTENT_TYPE, Metrics
 from remediate.server.openapi import document
@@ -196,6 +197,10 @@ def build_app(
     metrics = Metrics(queue._store)
     services = Services(settings, queue, pool, metrics, _read_secret(settings))
     pool._engine_factory = services.engine  # the workers' engines are per thread too
+
+    notifier = NotifierThread(settings)  # the outbox's sender: its own thread, never intake's
+    services.startup.append(notifier.start)
+    services.shutdown.append(notifier.stop)
 
     routes = api_routes(services)
     for mount in installed_mounts() if mounts is None else mounts:
