@@ -229,3 +229,31 @@ def test_ticket_ids_stay_unique_across_processes(tmp_path):
         batches = list(pool.map(_allocate_many, [path] * 4, ["A", "B", "C", "D"], [25] * 4))
     ids = [i for batch in batches for i in batch]
     assert len(ids) == len(set(ids)) == 100
+
+
+def test_transition_hooks_run_inside_the_transaction(tmp_path):
+    from remediate import store as store_module
+
+    store = Store(tmp_path / "s.sqlite")
+    store.open_incident(incident(), "alert received")
+    seen = []
+
+    def record(tx, before, after):
+        seen.append((before.status, after.status))
+        tx.db.execute("INSERT INTO ticket_ids VALUES ('INC-1', 1, ?, 'now')", (after.id,))
+        if after.status is S.ESCALATED:
+            raise RuntimeError("the hook failed")
+
+    store_module.on_transition(record)
+    try:
+        store.transition("RMD-1", S.INVESTIGATING, "investigating")
+        assert seen == [(S.RECEIVED, S.INVESTIGATING)]
+        assert store.read("SELECT count(*) FROM ticket_ids") == [(1,)]
+        store._db.execute("DELETE FROM ticket_ids")
+        with pytest.raises(RuntimeError):
+            store.transition("RMD-1", S.ESCALATED, "escalated")
+    finally:
+        store_module.TRANSITION_HOOKS.remove(record)
+    # The failed hook took the move with it: both or neither.
+    assert store.get_incident("RMD-1").status is S.INVESTIGATING
+    assert store.read("SELECT count(*) FROM ticket_ids") == [(0,)]
