@@ -33,6 +33,7 @@ from remediate.models import (
     Inquiry,
     InquiryStatus,
     Observation,
+    ObservationFormat,
     ObservationStatus,
     TimelineEntry,
     Verification,
@@ -105,6 +106,12 @@ def _m002(db: sqlite3.Connection) -> None:
             incident_id TEXT NOT NULL, at TEXT NOT NULL);
         """,
     )
+
+
+@migration("m006_observation_format")
+def _m006(db: sqlite3.Connection) -> None:
+    """Observations are text (a playbook's report, a pasted output) or JSON (host_facts)."""
+    _run_script(db, "ALTER TABLE observations ADD COLUMN format TEXT NOT NULL DEFAULT 'text';")
 
 
 def _run_script(db: sqlite3.Connection, script: str) -> None:
@@ -478,8 +485,9 @@ class Store:
     def save_observation(self, incident_id: str, observation: Observation) -> None:
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO observations (incident_id, action, host, status, text, collected_at) "
-                "VALUES (?,?,?,?,?,?)",
+                "INSERT INTO observations "
+                "(incident_id, action, host, status, text, collected_at, format) "
+                "VALUES (?,?,?,?,?,?,?)",
                 (
                     incident_id,
                     observation.action,
@@ -487,12 +495,13 @@ class Store:
                     observation.status,
                     observation.text,
                     observation.collected_at.isoformat(),
+                    observation.format,
                 ),
             )
 
     def observations(self, incident_id: str) -> list[Observation]:
         rows = self._db.execute(
-            "SELECT action, host, status, text, collected_at FROM observations "
+            "SELECT action, host, status, text, collected_at, format FROM observations "
             "WHERE incident_id=? ORDER BY seq",
             (incident_id,),
         )
@@ -503,8 +512,9 @@ class Store:
                 status=ObservationStatus(s),
                 text=t,
                 collected_at=datetime.fromisoformat(c),
+                format=ObservationFormat(f),
             )
-            for a, h, s, t, c in rows
+            for a, h, s, t, c, f in rows
         ]
 
     def save_mapping(self, incident_id: str, mapping: dict[str, str]) -> None:
