@@ -62,7 +62,7 @@ options:
   cpu_sample_seconds:
     description: Least time between the two /proc reads that give %CPU.
     type: float
-    default: 0.5
+    default: 0.3
   kernel_lines:
     type: int
     default: 200
@@ -82,8 +82,10 @@ class Probe:
         self.raw = {}
 
     def run(self, name, argv):
+        started = time.monotonic()
         rc, out, err = self.module.run_command(argv, check_rc=False, environ_update={"LC_ALL": "C"})
-        self.raw[name] = {"argv": argv, "rc": rc, "stdout": out, "stderr": err}
+        seconds = round(time.monotonic() - started, 3)
+        self.raw[name] = {"argv": argv, "rc": rc, "stdout": out, "stderr": err, "seconds": seconds}
         return rc, out, err
 
 
@@ -357,7 +359,7 @@ def main():
             "health_urls": {"type": "dict", "default": {}},
             "lines": {"type": "int", "default": 100},
             "cleanable_dirs": {"type": "list", "elements": "str", "default": []},
-            "cpu_sample_seconds": {"type": "float", "default": 0.5},
+            "cpu_sample_seconds": {"type": "float", "default": 0.3},
             "kernel_lines": {"type": "int", "default": 200},
         },
         supports_check_mode=True,
