@@ -195,12 +195,25 @@ def _df_rows(text):
     return rows
 
 
-def filesystems(probe):
+def filesystems(probe, cleanable):
+    """Local filesystems, memory-backed ones left out (they repeat what is under them),
+    except those holding a cleanable directory: a log directory on a tmpfs can fill up."""
     _, space, _ = probe.run("df -P -k -l", ["df", "-P", "-k", "-l", *DF_EXCLUDED])
     _, inodes, _ = probe.run("df -P -i -l", ["df", "-P", "-i", "-l", *DF_EXCLUDED])
-    inode_use = {row[5]: row[4] for row in _df_rows(inodes)}
+    space_rows, inode_rows = _df_rows(space), _df_rows(inodes)
+    present = [p for p in cleanable if os.path.isdir(p)]
+    if present:
+        _, extra, _ = probe.run("df -P -k dirs", ["df", "-P", "-k", *present])
+        _, extra_inodes, _ = probe.run("df -P -i dirs", ["df", "-P", "-i", *present])
+        space_rows += _df_rows(extra)
+        inode_rows += _df_rows(extra_inodes)
+    inode_use = {row[5]: row[4] for row in inode_rows}
     found = []
-    for device, size, used, avail, use, mount in _df_rows(space):
+    seen = set()
+    for device, size, used, avail, use, mount in space_rows:
+        if mount in seen:
+            continue
+        seen.add(mount)
         iuse = inode_use.get(mount, "-").rstrip("%")
         found.append(
             {
@@ -383,7 +396,7 @@ def main():
         "host": socket.gethostname(),
         "service_manager": params["service_manager"],
         "services": services,
-        "filesystems": filesystems(probe),
+        "filesystems": filesystems(probe, params["cleanable_dirs"]),
         "directories": directories(probe, params["cleanable_dirs"]),
         "deleted_files": deleted_files(probe),
         "kernel": kernel_log(probe, params["kernel_lines"]),
