@@ -16,7 +16,14 @@ from remediate.catalog import Catalog, Risk, load_catalog
 from remediate.errors import CatalogError
 
 PLAYBOOKS = Path(__file__).resolve().parents[1] / "playbooks"
-READ_ONLY = {"collect_logs", "check_cpu", "check_memory", "check_disk", "service_status"}
+READ_ONLY = {
+    "host_facts",
+    "collect_logs",
+    "check_cpu",
+    "check_memory",
+    "check_disk",
+    "service_status",
+}
 WRITES = {"restart_service", "free_disk_space", "kill_process"}
 LOG_DIRS = ["/var/log", "/var/log/nginx", "/var/log/app", "/var/log/journal", "/tmp"]
 PROTECTED = {
