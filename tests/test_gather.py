@@ -60,7 +60,7 @@ def test_host_facts_on_a_real_supervisord_host_reads_as_the_single_playbooks(tmp
         "check_disk",
     }
     assert "state: EXITED" in texts["service_status"]
-    assert service_states(texts["service_status"], ["webapp"]) == {"webapp": "stopped"}
+    assert service_states(texts["service_status"], ["webapp"]) == {"webapp": "failed"}
     facts = read_facts(texts.values())
     assert facts.processes and facts.filesystems and facts.memory is not None
     assert "-> -1 (Request failed" in texts["service_status"]
