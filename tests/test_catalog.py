@@ -16,7 +16,14 @@ from remediate.catalog import Catalog, Risk, load_catalog
 from remediate.errors import CatalogError
 
 PLAYBOOKS = Path(__file__).resolve().parents[1] / "playbooks"
-READ_ONLY = {"collect_logs", "check_cpu", "check_memory", "check_disk", "service_status"}
+READ_ONLY = {
+    "host_facts",
+    "collect_logs",
+    "check_cpu",
+    "check_memory",
+    "check_disk",
+    "service_status",
+}
 WRITES = {"restart_service", "free_disk_space", "kill_process"}
 LOG_DIRS = ["/var/log", "/var/log/nginx", "/var/log/app", "/var/log/journal", "/tmp"]
 PROTECTED = {
@@ -99,7 +106,7 @@ def test_playbooks_hold_the_same_allowlists_as_the_catalog(catalog: Catalog) -> 
 
 def test_every_play_targets_one_host_without_gathering_facts(catalog: Catalog) -> None:
     files = sorted(PLAYBOOKS.glob("*.yml"))
-    assert len(files) == 11
+    assert len(files) == 12
     for file in files:
         for play in _plays(file.name):
             assert play["hosts"] == "{{ target }}", file.name
@@ -111,6 +118,10 @@ def test_read_only_playbooks_end_with_the_observation(catalog: Catalog) -> None:
     for action in catalog.read_only():
         last = _plays(action.playbook)[-1]["tasks"][-1]
         assert last["name"] == "Report observation", action.id
+        if action.id == "host_facts":  # our read-only module reports its JSON itself
+            assert last["check_mode"] is False and last["changed_when"] is False
+            assert set(last["host_facts"]) >= {"services", "service_manager", "cleanable_dirs"}
+            continue
         assert isinstance(last["ansible.builtin.debug"]["msg"], str), action.id
 
 

@@ -131,6 +131,13 @@ class AnsibleExecutor:
                     f"{playbook.name} changed since it was approved; not running it"
                 )
             (private / "project" / playbook.name).write_bytes(data)
+            library = playbook.parent / "library"
+            if library.is_dir():  # the catalog's own read-only modules (host_facts)
+                shutil.copytree(
+                    library,
+                    private / "project" / "library",
+                    ignore=shutil.ignore_patterns("__pycache__"),
+                )
             (private / "inventory").mkdir(mode=0o700)
             (private / "inventory" / "hosts.yml").write_text(
                 yaml.safe_dump({"all": {"hosts": {host: dict(host_vars)}}}, sort_keys=True)
@@ -143,6 +150,7 @@ class AnsibleExecutor:
         status, rc, raw = raw_events
         events = [e for e in (_task_event(ev) for ev in raw) if e is not None]
         return Execution(
+            facts=_reported_facts(raw),
             run_id=run_id,
             action=action,
             host=host,
@@ -216,6 +224,18 @@ def _task_event(event: Mapping[str, Any]) -> TaskEvent | None:
         status=status,
         detail=_detail(res)[:MAX_DETAIL],
     )
+
+
+def _reported_facts(events: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The structured result of a ``Report observation`` task whose module returns
+    ``facts`` (host_facts), with the raw text of each command beside it under ``raw``."""
+    for event in events:
+        data = event.get("event_data") or {}
+        if event.get("event") == "runner_on_ok" and data.get("task") == REPORT_TASK:
+            res = data.get("res") or {}
+            if isinstance(res.get("facts"), dict):
+                return {"facts": res["facts"], "raw": res.get("raw") or {}}
+    return None
 
 
 def _detail(res: Mapping[str, Any]) -> str:

@@ -264,9 +264,7 @@ class Settings(Section):
     kb: Path = PROJECT_ROOT / "kb"
     state_dir: Path = PROJECT_ROOT / ".remediate"
     planner: Literal["offline", "llm"] = "offline"
-    gather: list[str] = Field(
-        default_factory=lambda: ["service_status", "collect_logs", "check_disk", "check_memory"]
-    )
+    gather: list[str] = Field(default_factory=lambda: ["host_facts"])
     run_timeout: int = Field(default=300, ge=10, le=3600)
     learned: Path | None = None
     """Where closed incidents become tickets (default ``<state_dir>/learned``): never kb/."""

@@ -1,8 +1,10 @@
 """Gather: run the configured read-only catalog playbooks on the alert's host, in parallel.
 
 Only read-only actions may be gathered; an action with a ``service`` parameter runs once per
-service the host lists (up to a few). The raw output stays in the process: callers sanitize it
-before storing it or giving it to a planner.
+service the host lists (up to a few). ``host_facts`` (the default) gathers everything in one
+run and returns JSON, which :mod:`remediate.evidence.gathered` turns into the texts the single
+playbooks print. The raw output stays in the process: callers sanitize it before storing it
+or giving it to a planner.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from typing import Any
 
 from remediate.ansible_executor import AnsibleExecutor, observation_text
 from remediate.catalog import Catalog
-from remediate.errors import ConfigError
+from remediate.errors import ConfigError, ExecutionError
+from remediate.evidence.gathered import observations_from_facts
 from remediate.inventory import Host
 from remediate.models import Execution, ExecutionStatus
 
@@ -35,6 +38,16 @@ class Gathered:
     def text(self) -> str:
         text = observation_text(self.execution)
         return text if self.ok else f"({self.action} {self.execution.status})\n{text}"
+
+    def texts(self) -> dict[str, str]:
+        """Observation texts by action: host_facts' JSON as the single playbooks' texts."""
+        label = f" {self.params['service']}" if "service" in self.params else ""
+        if self.ok and self.execution.facts is not None:
+            try:
+                return observations_from_facts(self.execution.facts, self.execution.host)
+            except ExecutionError as exc:
+                return {self.action: f"## {self.action}\n({exc})\n{self.text()}"}
+        return {self.action: f"## {self.action}{label}\n{self.text()}"}
 
 
 def jobs_for(
@@ -77,9 +90,10 @@ def gather(
 
 
 def observations_by_action(gathered: Sequence[Gathered]) -> dict[str, str]:
-    """One text per catalog action; a per-service run is headed by its service."""
+    """One text per catalog action; a per-service run is headed by its service. host_facts
+    counts as the actions whose texts it stands for."""
     texts: dict[str, list[str]] = {}
     for item in gathered:
-        label = f" {item.params['service']}" if "service" in item.params else ""
-        texts.setdefault(item.action, []).append(f"## {item.action}{label}\n{item.text()}")
+        for action, text in item.texts().items():
+            texts.setdefault(action, []).append(text)
     return {action: "\n".join(parts) for action, parts in texts.items()}

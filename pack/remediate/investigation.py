@@ -25,6 +25,7 @@ from remediate.catalog import Risk
 from remediate.decision import Decided, decide, fleet_sizes, precheck
 from remediate.drafts import record_drafts
 from remediate.errors import RemediateError
+from remediate.evidence.gathered import sanitize_json
 from remediate.gather import gather, observations_by_action
 from remediate.inventory import Host
 from remediate.lease import Heartbeat, process_owner
@@ -39,6 +40,7 @@ from remediate.models import (
     IncidentStatus,
     InquiryStatus,
     Observation,
+    ObservationFormat,
     ObservationStatus,
     utcnow,
 )
@@ -209,12 +211,26 @@ def _gather(engine: Engine, incident: Incident, host: Host, names: Sanitizer) ->
     )
     for item in gathered:
         status = ObservationStatus.OK if item.ok else ObservationStatus.FAILED
-        engine.store.save_observation(
-            incident.id,
-            Observation(
-                action=item.action, host=host.name, status=status, text=names.sanitize(item.text())
-            ),
-        )
+        if item.execution.facts is not None:  # host_facts: its JSON, then the texts made of it
+            clean = sanitize_json(item.execution.facts, names.sanitize)
+            engine.store.save_observation(
+                incident.id,
+                Observation(
+                    action=item.action,
+                    host=host.name,
+                    status=status,
+                    text=json.dumps(clean, sort_keys=True),
+                    format=ObservationFormat.JSON,
+                ),
+            )
+        texts = item.texts() if item.execution.facts is not None else {item.action: item.text()}
+        for action, text in texts.items():
+            engine.store.save_observation(
+                incident.id,
+                Observation(
+                    action=action, host=host.name, status=status, text=names.sanitize(text)
+                ),
+            )
     summary = ", ".join(f"{g.action}:{g.execution.status}" for g in gathered)
     engine.store.note(incident.id, "gathered", summary)
     return observations_by_action(gathered)

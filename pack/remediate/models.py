@@ -77,6 +77,13 @@ class ObservationStatus(StrEnum):
     UNREACHABLE = "unreachable"
 
 
+class ObservationFormat(StrEnum):
+    TEXT = "text"
+    """A playbook's report or a tool's output, as printed."""
+    JSON = "json"
+    """A facts module's structured result (host_facts), serialized."""
+
+
 class Observation(Frozen):
     """The output of one read-only catalog playbook on one host (raw, local only)."""
 
@@ -84,6 +91,7 @@ class Observation(Frozen):
     host: str
     status: ObservationStatus
     text: str
+    format: ObservationFormat = ObservationFormat.TEXT
     collected_at: datetime = Field(default_factory=utcnow)
 
 
@@ -295,6 +303,8 @@ class Execution(Frozen):
     events: list[TaskEvent] = Field(default_factory=list)
     output: str = ""
     """Human-readable rendering of the events (diffs included)."""
+    facts: dict[str, Any] | None = Field(default=None, exclude=True)
+    """What a facts module (host_facts) returned, raw and unsanitized: never stored as is."""
 
 
 class VerificationStatus(StrEnum):

@@ -34,6 +34,7 @@ from remediate.models import (
     Inquiry,
     InquiryStatus,
     Observation,
+    ObservationFormat,
     ObservationStatus,
     TimelineEntry,
     Verification,
@@ -162,6 +163,12 @@ def _m005(db: sqlite3.Connection) -> None:
         CREATE INDEX notification_outbox_due ON notification_outbox(status, next_attempt_at)
         """,
     )
+
+
+@migration("m006_observation_format")
+def _m006(db: sqlite3.Connection) -> None:
+    """Observations are text (a playbook's report, a pasted output) or JSON (host_facts)."""
+    _run_script(db, "ALTER TABLE observations ADD COLUMN format TEXT NOT NULL DEFAULT 'text';")
 
 
 def _run_script(db: sqlite3.Connection, script: str) -> None:
@@ -580,8 +587,9 @@ class Store:
     def save_observation(self, incident_id: str, observation: Observation) -> None:
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO observations (incident_id, action, host, status, text, collected_at) "
-                "VALUES (?,?,?,?,?,?)",
+                "INSERT INTO observations "
+                "(incident_id, action, host, status, text, collected_at, format) "
+                "VALUES (?,?,?,?,?,?,?)",
                 (
                     incident_id,
                     observation.action,
@@ -589,12 +597,13 @@ class Store:
                     observation.status,
                     observation.text,
                     observation.collected_at.isoformat(),
+                    observation.format,
                 ),
             )
 
     def observations(self, incident_id: str) -> list[Observation]:
         rows = self._db.execute(
-            "SELECT action, host, status, text, collected_at FROM observations "
+            "SELECT action, host, status, text, collected_at, format FROM observations "
             "WHERE incident_id=? ORDER BY seq",
             (incident_id,),
         )
@@ -605,8 +614,9 @@ class Store:
                 status=ObservationStatus(s),
                 text=t,
                 collected_at=datetime.fromisoformat(c),
+                format=ObservationFormat(f),
             )
-            for a, h, s, t, c in rows
+            for a, h, s, t, c, f in rows
         ]
 
     def save_mapping(self, incident_id: str, mapping: dict[str, str]) -> None:
