@@ -36,6 +36,17 @@ class LLMSettings(Section):
     """Tool-calling rounds before the model must answer without tools."""
     max_retries: int = Field(default=2, ge=0, le=5)
     """Invalid final answers sent back to the model with the validation error."""
+    protocol: Literal["auto", "json_schema", "json_object_schema", "tools", "prompt"] = "auto"
+    """How to ask the endpoint for structured output (remediate.llm_protocol): ``auto`` probes
+    once per endpoint, best first: ``json_schema`` (OpenAI's ``response_format``),
+    ``json_object_schema`` (``json_object`` plus ``schema``, llama.cpp's grammar), ``tools``
+    (one function named in ``tool_choice``), ``prompt`` (plain text asked to be JSON)."""
+    system_role: Literal["auto", "system", "user"] = "auto"
+    """Where the instructions go: a ``system`` message, or the start of the ``user`` turn
+    (some chat formats, e.g. Gemma's, drop system messages). ``auto`` is ``system`` only for an
+    endpoint that passed the ``json_schema`` probe (the full OpenAI API), ``user`` otherwise."""
+    max_tokens: int = Field(default=1024, ge=16, le=32768)
+    """Upper bound on one answer's length; a structured answer cut at it is a failed attempt."""
 
 
 class EmbeddingSettings(Section):
