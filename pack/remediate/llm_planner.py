@@ -338,4 +338,5 @@ def _context_message(context: PlanningContext, *, structured: bool = False) -> s
             {"id": a.id, "risk": a.risk, "description": a.description}
             for a in applicable_writes(context)
         ]
+        return json.dumps(body, separators=(",", ":"))  # fewer tokens for a small model
     return json.dumps(body, indent=1)

@@ -48,7 +48,7 @@ class Role(StrEnum):
 
 PROBE_ORDER = (Protocol.JSON_SCHEMA, Protocol.JSON_OBJECT_SCHEMA, Protocol.TOOLS)
 ANSWER_TOOL = "submit_decision"
-RATIONALE_MAX_CHARS = 300
+RATIONALE_MAX_CHARS = 240
 MAX_CITATIONS = 3
 PROBE_MAX_TOKENS = 24
 _PROBE_SCHEMA: dict[str, Any] = {
