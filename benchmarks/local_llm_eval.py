@@ -8,7 +8,8 @@ accuracy, unsafe proposals (the guard must leave 0), leaks; for the model also h
 answers were valid against the incident's schema, how many cases escalated because the answer
 stayed invalid or the endpoint failed, and latency per decision (p50/p95).
 
-    nice .venv/bin/python benchmarks/local_llm_eval.py [--max-tokens 256] [--max-retries 1]
+    nice .venv/bin/python benchmarks/local_llm_eval.py [--max-tokens 256] [--max-retries 0]
+        [--max-citations 4] [--max-observation-chars 2000]
 
 Writes benchmarks/results/local_llm.{json,md} (rewritten every 10 cases with "partial": true,
 so an interrupted run still leaves its numbers).
@@ -138,7 +139,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"(`{' '.join(report['server_command'][1:])}`), ready in {report['server_ready_s']} s.",
         f"Protocol found by the probe: **{report['protocol']}** ({'; '.join(report['probe'])}); "
         f"instructions in the {report['role']} turn; max_tokens {report['max_tokens']}, "
-        f"retries {report['max_retries']}.",
+        f"retries {report['max_retries']}, citations shown {report['max_citations']}, "
+        f"observations cut to {report['max_observation_chars']} characters each.",
         "",
         "Both planners ran on every case in the same run, one after the other (the offline "
         "planner is the baseline). `tune` scenarios were used while developing the offline "
@@ -180,7 +182,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dir", type=Path, default=PROJECT_ROOT / "tests" / "evals")
     parser.add_argument("--max-tokens", type=int, default=256)
-    parser.add_argument("--max-retries", type=int, default=1)
+    # At temperature 0 a base model answers a rejection with the same answer: retries only
+    # cost time here (the scripted tests cover them). The model sees the best 4 citations and
+    # each observation cut to 2,000 characters: a 3,000-token prompt took ~60 s on 2 busy cores.
+    parser.add_argument("--max-retries", type=int, default=0)
+    parser.add_argument("--max-citations", type=int, default=4)
+    parser.add_argument("--max-observation-chars", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
 
@@ -199,6 +206,8 @@ def main() -> None:
         "llama_cpp_version": llama_cpp.__version__,
         "max_tokens": args.max_tokens,
         "max_retries": args.max_retries,
+        "max_citations": args.max_citations,
+        "max_observation_chars": args.max_observation_chars,
         "partial": True,
     }
     with tempfile.TemporaryDirectory(prefix="remediate-local-llm-") as tmp:
@@ -223,6 +232,8 @@ def main() -> None:
                 timeout=600,
                 max_tokens=args.max_tokens,
                 max_retries=args.max_retries,
+                max_citations=args.max_citations,
+                max_observation_chars=args.max_observation_chars,
             )
             runs: dict[str, tuple[list[CaseResult], list[dict[str, Any]]]] = {
                 "llm": ([], []),

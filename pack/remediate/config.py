@@ -47,6 +47,10 @@ class LLMSettings(Section):
     endpoint that passed the ``json_schema`` probe (the full OpenAI API), ``user`` otherwise."""
     max_tokens: int = Field(default=1024, ge=16, le=32768)
     """Upper bound on one answer's length; a structured answer cut at it is a failed attempt."""
+    max_citations: int = Field(default=10, ge=1, le=50)
+    """Retrieved citations shown to the model, best first; it may cite only those."""
+    max_observation_chars: int = Field(default=6000, ge=200, le=100_000)
+    """Each observation is cut to this many characters (a small model's context is short)."""
 
 
 class EmbeddingSettings(Section):

@@ -37,7 +37,6 @@ from remediate.models import Decision, ParamValue, Proposal
 from remediate.planning import PlanningContext
 
 ToolRunner = Callable[[str, dict[str, Any]], str]
-MAX_OBSERVATION_CHARS = 6000
 
 SYSTEM_PROMPT = """You are the first responder for a production alert. You may only \
 choose ONE action from the catalog of vetted Ansible playbooks, with parameters, or escalate to \
@@ -142,6 +141,15 @@ class LLMPlanner:
         )
 
     def plan(self, context: PlanningContext) -> Proposal:
+        # What the model sees, and so all it may cite: the best retrieved citations and the
+        # observations, each cut to the configured budget.
+        limit = self.settings.max_observation_chars
+        context = context.model_copy(
+            update={
+                "citations": context.citations[: self.settings.max_citations],
+                "observations": {k: v[:limit] for k, v in context.observations.items()},
+            }
+        )
         client = self._client()
         resolved = resolve(
             client,
@@ -243,7 +251,7 @@ class LLMPlanner:
         if name not in readable:
             content = f"error: {name!r} is not a read-only catalog tool"
         elif name in context.observations:
-            content = context.observations[name][:MAX_OBSERVATION_CHARS]
+            content = context.observations[name]
         elif self.tool_runner is not None:
             try:
                 args = json.loads(arguments or "{}")
@@ -317,7 +325,7 @@ def _context_message(context: PlanningContext, *, structured: bool = False) -> s
             "service_manager": context.service_manager,
             "killable": context.killable,
         },
-        "observations": {k: v[:MAX_OBSERVATION_CHARS] for k, v in context.observations.items()},
+        "observations": context.observations,
         "citations": [
             {
                 "ref": c.ref,
