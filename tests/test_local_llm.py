@@ -114,6 +114,9 @@ def test_real_decisions_are_valid_or_stated_escalations_and_never_unsafe(
         protocol=protocol,  # type: ignore[arg-type]
         max_tokens=MAX_TOKENS,
         max_retries=1,
+        # A short prompt keeps CI quick: ~3,000 tokens took ~60 s to read on 2 busy cores.
+        max_citations=4,
+        max_observation_chars=2000,
     )
     planner = LLMPlanner(settings)
     recording = Recording(planner)
