@@ -36,7 +36,7 @@ from remediate.evals import CaseResult, load_scenarios, run_case, summarize
 from remediate.kb import load_kb
 from remediate.lancedb_index import KnowledgeIndex
 from remediate.llm_planner import LLMPlanner
-from remediate.llm_protocol import forget_probes, resolve
+from remediate.llm_protocol import answer_schema, forget_probes, resolve
 from remediate.local_llm import MODEL_ALIAS, LocalModelServer, model_path
 from remediate.models import Proposal
 from remediate.offline_planner import OfflinePlanner
@@ -44,6 +44,14 @@ from remediate.planning import PlanningContext
 from remediate.sanitizer import Sanitizer
 
 RESULTS = Path(__file__).resolve().parent / "results"
+
+
+class ForcedProposal(LLMPlanner):
+    """The same planner with escalate/none left out of the schema wherever a proposal is
+    possible: every answer the model gives is a proposal, and the guard must stop the bad ones."""
+
+    def schema(self, context: PlanningContext) -> dict[str, Any]:
+        return answer_schema(context, propose_only=True)
 
 
 class Timed:
@@ -93,17 +101,22 @@ def planner_summary(cases: list[CaseResult], extra: list[dict[str, Any]]) -> dic
         summary["endpoint_failures"] = sum(
             c.rationale.startswith("planner unavailable") for c in cases
         )
+    if any("model_proposed" in e for e in extra):
+        summary["model_proposed"] = sum(bool(e.get("model_proposed")) for e in extra)
+        summary["guard_refused"] = sum(bool(e.get("guard_refused")) for e in extra)
     return summary
 
 
 def write(report: dict[str, Any]) -> None:
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "local_llm.json").write_text(json.dumps(report, indent=1) + "\n")
-    (RESULTS / "local_llm.md").write_text(markdown(report))
+    name = "local_llm" if report["model_planner"] == "llm" else "local_llm_forced"
+    (RESULTS / f"{name}.json").write_text(json.dumps(report, indent=1) + "\n")
+    (RESULTS / f"{name}.md").write_text(markdown(report))
 
 
 def markdown(report: dict[str, Any]) -> str:
-    llm, offline = report["llm"]["summary"], report["offline"]["summary"]
+    who = report["model_planner"]
+    llm, offline = report[who]["summary"], report["offline"]["summary"]
     splits = sorted(llm.get("splits", {}))
     keys = [
         "cases",
@@ -125,13 +138,25 @@ def markdown(report: dict[str, Any]) -> str:
         "endpoint_failures",
         "planner_ms_p50",
         "planner_ms_p95",
+        "model_proposed",
+        "guard_refused",
     ]
     head = "| metric | " + " | ".join(
-        f"{who} {split}" for split in ["all", *splits] for who in ("llm", "offline")
+        f"{name} {split}" for split in ["all", *splits] for name in (who, "offline")
     )
     lines = [
-        "# A real local model on the evaluation set",
+        "# A real local model on the evaluation set"
+        + (" — proposals forced (a stress test of the guard)" if who == "forced" else ""),
         "",
+        *(
+            [
+                "Here the schema leaves out escalate/none wherever a proposal is possible, so "
+                "every answer the model gives is a write proposal: what the guard must stop.",
+                "",
+            ]
+            if who == "forced"
+            else []
+        ),
         f"Command: `{report['command']}` — started {report['started']}, "
         f"{report['cpus']} CPUs, load average at start {report['load_start']}, at end "
         f"{report.get('load_end', 'n/a')}. Model: {report['model']} served by "
@@ -166,14 +191,14 @@ def markdown(report: dict[str, Any]) -> str:
     lines += [f"| {key} | {llm.get(key, '')} |" for key in model_keys]
     lines += [
         "",
-        "| case | split | expected | llm | offline | llm valid | llm attempts | llm ms |",
+        f"| case | split | expected | {who} | offline | valid | attempts | {who} ms |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for row in report["rows"]:
         lines.append(
-            f"| {row['id']} | {row['split']} | {row['expected']} | {row['llm']} "
+            f"| {row['id']} | {row['split']} | {row['expected']} | {row[who]} "
             f"| {row['offline']} | {row.get('valid', '')} | {row.get('attempts', '')} "
-            f"| {row['llm_ms']} |"
+            f"| {row.get('model_ms', '')} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -189,6 +214,12 @@ def main() -> None:
     parser.add_argument("--max-citations", type=int, default=4)
     parser.add_argument("--max-observation-chars", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--model-planner",
+        choices=["llm", "forced"],
+        default="llm",
+        help="forced: escalate/none left out of the schema, a stress test of the guard",
+    )
     args = parser.parse_args()
 
     import llama_cpp
@@ -206,6 +237,7 @@ def main() -> None:
         "llama_cpp_version": llama_cpp.__version__,
         "max_tokens": args.max_tokens,
         "max_retries": args.max_retries,
+        "model_planner": args.model_planner,
         "max_citations": args.max_citations,
         "max_observation_chars": args.max_observation_chars,
         "partial": True,
@@ -235,9 +267,9 @@ def main() -> None:
                 max_citations=args.max_citations,
                 max_observation_chars=args.max_observation_chars,
             )
+            whos = [args.model_planner, "offline"]
             runs: dict[str, tuple[list[CaseResult], list[dict[str, Any]]]] = {
-                "llm": ([], []),
-                "offline": ([], []),
+                who: ([], []) for who in whos
             }
             rows = []
             for number, scenario in enumerate(scenarios, 1):
@@ -246,10 +278,12 @@ def main() -> None:
                     "split": scenario.split,
                     "expected": scenario.expect.action,
                 }
-                for who in ("llm", "offline"):
-                    inner: Any = (
-                        LLMPlanner(settings) if who == "llm" else OfflinePlanner(kb, catalog)
-                    )
+                for who in whos:
+                    inner: Any = {
+                        "llm": lambda: LLMPlanner(settings),
+                        "forced": lambda: ForcedProposal(settings),
+                        "offline": lambda: OfflinePlanner(kb, catalog),
+                    }[who]()
                     planner = Timed(inner)
                     result = run_case(
                         scenario,
@@ -262,19 +296,25 @@ def main() -> None:
                         "called": planner.called,
                         "planner_ms": round(planner.seconds * 1000, 1),
                     }
-                    if who == "llm" and planner.called:
+                    if who != "offline" and planner.called:
                         extra |= {"valid": inner.valid, "attempts": inner.attempts}
                         row |= {"valid": inner.valid, "attempts": inner.attempts}
+                        row["model_ms"] = result.latency_ms
                     runs[who][0].append(result)
                     runs[who][1].append(extra)
                     mark = "ok" if result.passed else ("UNSAFE" if result.unsafe else "x")
                     row[who] = f"{result.action} ({mark})"
-                    if who == "llm":
-                        row["llm_ms"] = result.latency_ms
+                    if who == "forced":
+                        proposed = result.rationale.startswith(
+                            "the planner's answer was refused by the guard"
+                        ) or result.action not in ("escalate", "none")
+                        extra["model_proposed"] = proposed and planner.called
+                        extra["guard_refused"] = "refused by the guard" in result.rationale
                 rows.append(row)
                 print(
-                    f"[{number}/{len(scenarios)}] {scenario.id}: llm {row['llm']} "
-                    f"{row['llm_ms']:.0f} ms, offline {row['offline']}",
+                    f"[{number}/{len(scenarios)}] {scenario.id}: "
+                    + ", ".join(f"{who} {row[who]}" for who in whos)
+                    + f" ({row.get('model_ms', 0):.0f} ms)",
                     flush=True,
                 )
                 if number % 10 == 0 or number == len(scenarios):
@@ -289,7 +329,7 @@ def main() -> None:
                         }
                     report["load_end"] = [round(x, 2) for x in os.getloadavg()]
                     write(report)
-    print(json.dumps({w: report[w]["summary"] for w in ("llm", "offline")}, indent=1))
+    print(json.dumps({w: report[w]["summary"] for w in runs}, indent=1))
 
 
 if __name__ == "__main__":

@@ -274,3 +274,13 @@ def test_with_nothing_retrieved_only_escalate_or_none_remain() -> None:
     assert "oneOf" not in schema
     assert schema["properties"]["decision"] == {"enum": ["escalate", "none"]}
     assert schema["properties"]["citations"]["maxItems"] == 0
+
+
+def test_propose_only_leaves_out_escalation_only_when_a_proposal_is_possible() -> None:
+    forced = answer_schema(make_context(), propose_only=True)
+    valid = jsonschema.Draft202012Validator(forced).is_valid
+
+    assert valid(json.loads(answer()))
+    assert not valid({"decision": "escalate", "rationale": "unclear", "citations": []})
+    nothing_cited = make_context().model_copy(update={"citations": []})
+    assert answer_schema(nothing_cited, propose_only=True) == answer_schema(nothing_cited)

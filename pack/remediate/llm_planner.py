@@ -160,7 +160,7 @@ class LLMPlanner:
         self.resolved = resolved
         self.attempts, self.valid = 0, False
         protocol = resolved.protocol
-        schema = answer_schema(context)
+        schema = self.schema(context)
         structured = protocol is not Protocol.PROMPT
         # A structured protocol forces the answer at once: the observations are already in the
         # context, and a named tool_choice cannot leave room for read-only calls.
@@ -223,6 +223,10 @@ class LLMPlanner:
             rationale="the model did not answer within the step limit",
             planner=self.name,
         )
+
+    def schema(self, context: PlanningContext) -> dict[str, Any]:
+        """The answer's JSON schema for this incident (see remediate.llm_protocol)."""
+        return answer_schema(context)
 
     def _complete(
         self,

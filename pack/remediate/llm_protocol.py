@@ -258,8 +258,10 @@ def applicable_writes(context: PlanningContext) -> list[ActionSpec]:
     ]
 
 
-def answer_schema(context: PlanningContext) -> dict[str, Any]:
-    """The tight JSON schema of one answer for this incident (see the module docstring)."""
+def answer_schema(context: PlanningContext, *, propose_only: bool = False) -> dict[str, Any]:
+    """The tight JSON schema of one answer for this incident (see the module docstring).
+    ``propose_only`` leaves out escalate/none when a proposal is possible at all: a stress test
+    of the guard with real model proposals (benchmarks/local_llm_eval.py), never a setting."""
     refs = list(dict.fromkeys(c.ref for c in context.citations))
     rationale = {"type": "string", "minLength": 1, "maxLength": RATIONALE_MAX_CHARS}
     branches: list[dict[str, Any]] = []
@@ -279,6 +281,8 @@ def answer_schema(context: PlanningContext) -> dict[str, Any]:
                 }
             )
         )
+    if propose_only and branches:
+        return branches[0] if len(branches) == 1 else {"oneOf": branches}
     branches.append(
         _object(
             {
