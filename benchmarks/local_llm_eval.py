@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import platform
+import signal
 import sys
 import tempfile
 import time
@@ -221,6 +222,8 @@ def main() -> None:
         help="forced: escalate/none left out of the schema, a stress test of the guard",
     )
     args = parser.parse_args()
+    # SIGTERM unwinds like Ctrl-C, so the model server (a child process) is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     import llama_cpp
 

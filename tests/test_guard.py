@@ -236,3 +236,11 @@ def test_cleanup_on_another_filesystem_than_the_alerted_one_is_refused(labels):
         {"action": "free_disk_space", "params": {"path": "/var/log/app"}}, df, labels=labels
     )
     assert final.params == {"path": "/var/log/app", "older_than_days": 7}
+
+
+def test_restart_of_a_service_nothing_shows_failing_is_refused():
+    """A disk alert with only df output: a restart of any listed service is a guess (a real
+    proposal of the Gemma 3 270M model in benchmarks/results/local_llm_forced.md)."""
+    df = captured("log_dir_full", "df_P")
+    with pytest.raises(PolicyViolation, match="nothing gathered shows nginx failing"):
+        lab_check({"params": {"service": "nginx"}}, df, alert_text="Disk /var/log/app 92% full")

@@ -172,4 +172,10 @@ def _restart_contradicted(service: str, facts: Facts, context: PlanningContext) 
             f"the facts show {service} active (running), no failure of it, and the alert does "
             "not name it: nothing to restart"
         ]
+    down = [s for s in states if s not in running]
+    if not (failed or named or down):
+        return [
+            f"nothing gathered shows {service} failing and the alert does not name it: a "
+            "restart would be a guess"
+        ]
     return []
