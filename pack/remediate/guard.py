@@ -173,7 +173,7 @@ def _restart_contradicted(service: str, facts: Facts, context: PlanningContext) 
             "not name it: nothing to restart"
         ]
     down = [s for s in states if s not in running]
-    if not (failed or named or down):
+    if context.observations and not (failed or named or down):
         return [
             f"nothing gathered shows {service} failing and the alert does not name it: a "
             "restart would be a guess"
