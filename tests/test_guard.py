@@ -221,7 +221,7 @@ def test_restart_of_a_service_stopped_by_its_start_limit_is_refused(source):
 
 def test_kill_of_a_listed_process_that_is_not_running_is_refused():
     ps = captured("runaway", "ps")
-    with pytest.raises(PolicyViolation, match="no process named 'report-gen'"):
+    with pytest.raises(PolicyViolation, match="running process named 'report-gen'"):
         lab_check({"action": "kill_process", "params": {"process": "report-gen"}}, ps)
     final = lab_check({"action": "kill_process", "params": {"process": "runaway"}}, ps)
     assert final.params == {"process": "runaway", "signal": "TERM"}
@@ -244,3 +244,13 @@ def test_restart_of_a_service_nothing_shows_failing_is_refused():
     df = captured("log_dir_full", "df_P")
     with pytest.raises(PolicyViolation, match="nothing gathered shows nginx failing"):
         lab_check({"params": {"service": "nginx"}}, df, alert_text="Disk /var/log/app 92% full")
+
+
+def test_writes_without_their_evidence_are_refused():
+    """What the real model proposed when forced to (benchmarks/results/local_llm_forced.md):
+    a cleanup for a service alert, a kill with no process list."""
+    status = captured("webapp_killed", "systemctl_status")
+    with pytest.raises(PolicyViolation, match="shows a full filesystem holding /var/log"):
+        lab_check({"action": "free_disk_space", "params": {"path": "/var/log"}}, status)
+    with pytest.raises(PolicyViolation, match="running process named 'runaway'"):
+        lab_check({"action": "kill_process", "params": {"process": "runaway"}}, status)

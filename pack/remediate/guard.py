@@ -6,10 +6,10 @@ parameters validate against their types, it targets the incident's own host
 restart, a process to kill) is listed under that key of that host, it invents
 no pseudonym, and every citation is one that retrieval returned. A write the gathered
 facts contradict is refused too, whichever planner proposed it: a restart of a service the
-facts show running with no failure of it, or stopped by its start limit; a kill of a process
-the facts do not show running; a cleanup of a directory on another filesystem than the one
-the alert is about. The result is the proposal in real names (mapped back from pseudonyms);
-anything else raises :class:`PolicyViolation`.
+facts show running with no failure of it, or stopped by its start limit, or that nothing
+gathered shows failing; a kill of a process the facts do not show running; a cleanup with no
+full filesystem in the facts, or of a directory on another filesystem than the alerted one.
+The result is the proposal in real names (mapped back from pseudonyms); anything else raises :class:`PolicyViolation`.
 """
 
 from __future__ import annotations
@@ -116,13 +116,15 @@ def contradictions(
         process = str(params.get("process", ""))
         running = {p.comm for p in facts.processes}
         running |= {p.exe.rsplit("/", 1)[-1] for p in facts.processes if p.exe}
-        if facts.processes and process not in running:
-            return [f"the gathered process list shows no process named {process!r}"]
+        if (facts.processes or context.observations) and process not in running:
+            return [f"nothing gathered shows a running process named {process!r}"]
         return []
     if action == "free_disk_space":
         path = str(params.get("path", ""))
         alerted = alert_filesystem(facts.filesystems, context.alert_labels.get("mountpoint"))
         if alerted is None:
+            if context.observations:
+                return [f"nothing gathered shows a full filesystem holding {path}"]
             return []
         holder = filesystem_of(path, [f.mount for f in facts.filesystems])
         if holder != alerted.mount:
