@@ -9,7 +9,8 @@ facts contradict is refused too, whichever planner proposed it: a restart of a s
 facts show running with no failure of it, or stopped by its start limit, or that nothing
 gathered shows failing; a kill of a process the facts do not show running; a cleanup with no
 full filesystem in the facts, or of a directory on another filesystem than the alerted one.
-The result is the proposal in real names (mapped back from pseudonyms); anything else raises :class:`PolicyViolation`.
+The result is the proposal in real names (mapped back from pseudonyms); anything else raises
+:class:`PolicyViolation`.
 """
 
 from __future__ import annotations
