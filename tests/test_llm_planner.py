@@ -132,6 +132,10 @@ def llm_settings(server: ScriptedLLM, **overrides: Any) -> LLMSettings:
             "api_key": "test-key",
             "model": "scripted-model",
             "timeout": 5.0,
+            # The scripted endpoint answers in order: no probe; the instructions as a system
+            # message. tests/test_llm_protocol.py covers probing and the other protocols.
+            "protocol": "prompt",
+            "system_role": "system",
             **overrides,
         }
     )
@@ -435,7 +439,8 @@ def test_endpoint_model_and_key_come_from_the_environment(
             "OPENAI_BASE_URL": llm_server.base_url,
             "OPENAI_API_KEY": "sk-test-from-env",
             "REMEDIATE_LLM_MODEL": "qwen2.5-7b-instruct",
-        }
+        },
+        overrides={"llm": {"protocol": "prompt"}},
     )
     llm_server.script(answer())
 

@@ -242,6 +242,9 @@ def test_llm_planner_end_to_end_sees_only_pseudonyms(lab, tmp_path, index_dir, l
     shutil.copytree(index_dir, engine.settings.state_dir / "lancedb")
     engine.settings.planner = "llm"
     engine.settings.llm.base_url = llm_server.base_url
+    # The script answers in order: no protocol probe, instructions as a system message.
+    engine.settings.llm.protocol = "prompt"
+    engine.settings.llm.system_role = "system"
 
     def answer(body):
         """As a model would: restart the listed service, citing a runbook it was given that

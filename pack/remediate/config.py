@@ -45,6 +45,21 @@ class LLMSettings(Section):
     """Tool-calling rounds before the model must answer without tools."""
     max_retries: int = Field(default=2, ge=0, le=5)
     """Invalid final answers sent back to the model with the validation error."""
+    protocol: Literal["auto", "json_schema", "json_object_schema", "tools", "prompt"] = "auto"
+    """How to ask the endpoint for structured output (remediate.llm_protocol): ``auto`` probes
+    once per endpoint, best first: ``json_schema`` (OpenAI's ``response_format``),
+    ``json_object_schema`` (``json_object`` plus ``schema``, llama.cpp's grammar), ``tools``
+    (one function named in ``tool_choice``), ``prompt`` (plain text asked to be JSON)."""
+    system_role: Literal["auto", "system", "user"] = "auto"
+    """Where the instructions go: a ``system`` message, or the start of the ``user`` turn
+    (some chat formats, e.g. Gemma's, drop system messages). ``auto`` is ``system`` only for an
+    endpoint that passed the ``json_schema`` probe (the full OpenAI API), ``user`` otherwise."""
+    max_tokens: int = Field(default=1024, ge=16, le=32768)
+    """Upper bound on one answer's length; a structured answer cut at it is a failed attempt."""
+    max_citations: int = Field(default=10, ge=1, le=50)
+    """Retrieved citations shown to the model, best first; it may cite only those."""
+    max_observation_chars: int = Field(default=6000, ge=200, le=100_000)
+    """Each observation is cut to this many characters (a small model's context is short)."""
 
 
 class EmbeddingSettings(Section):

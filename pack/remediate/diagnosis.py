@@ -53,7 +53,7 @@ _REMOTES = [
     re.compile(r"\b[a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*:\d{2,5}\b"),
     re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"),
 ]
-_FAILED_EVENT = re.compile(
+FAILED_EVENT = re.compile(
     r"Main process exited, code=(?:killed|dumped|exited, status=(?!0/))|Failed with result|"
     r"killed by the OOM killer|^exited: \S+ \(.*not expected\)|^gave up: "
 )
@@ -135,7 +135,7 @@ def _service(context: PlanningContext, facts: Facts) -> Diagnosis | None:
     for crash in facts.crashes:
         note(crash.unit, crash.line)
     for event in facts.events:
-        if _FAILED_EVENT.search(event.message):
+        if FAILED_EVENT.search(event.message):
             note(event.unit, event.line)
     candidates = list(failed)
     named = _named(context, services)
@@ -269,7 +269,7 @@ def _is_disk_alert(context: PlanningContext, facts: Facts) -> bool:
 def _disk(context: PlanningContext, facts: Facts, cleanable: Sequence[str]) -> Diagnosis | None:
     mounts = [f.mount for f in facts.filesystems]
     label = context.alert_labels.get("mountpoint")
-    full = _alert_filesystem(facts.filesystems, label)
+    full = alert_filesystem(facts.filesystems, label)
     if full is None:
         if label:
             return Diagnosis(None, f"the alert is about {label}, which df does not show")
@@ -285,7 +285,7 @@ def _disk(context: PlanningContext, facts: Facts, cleanable: Sequence[str]) -> D
             "files, which deleting rotated logs does not address",
             evidence=tuple(evidence),
         )
-    held = [f for f in facts.deleted_files if _filesystem_of(f.path, mounts) == mount]
+    held = [f for f in facts.deleted_files if filesystem_of(f.path, mounts) == mount]
     held_bytes = sum(f.bytes for f in held)
     used_bytes = (full.size or 0) - (full.avail or 0)
     if held and held_bytes >= max(1024**3, used_bytes // 5):
@@ -305,7 +305,7 @@ def _disk(context: PlanningContext, facts: Facts, cleanable: Sequence[str]) -> D
             f"{share} by {biggest.process} (pid {biggest.pid}), which is not a listed service",
             evidence=lines,
         )
-    on_fs = [d for d in cleanable if _filesystem_of(d, mounts) == mount]
+    on_fs = [d for d in cleanable if filesystem_of(d, mounts) == mount]
     if DATA_MOUNTS.match(mount) and not on_fs:
         kind = "container" if re.search(r"docker|containerd|containers|kubelet", mount) else "data"
         return Diagnosis(
@@ -315,7 +315,7 @@ def _disk(context: PlanningContext, facts: Facts, cleanable: Sequence[str]) -> D
             evidence=tuple(evidence),
         )
     if not on_fs:
-        elsewhere = ", ".join(sorted({_filesystem_of(d, mounts) for d in cleanable}))
+        elsewhere = ", ".join(sorted({filesystem_of(d, mounts) for d in cleanable}))
         return Diagnosis(
             None,
             f"the full filesystem {mount} holds none of the cleanable directories (they are on "
@@ -348,7 +348,7 @@ def _disk(context: PlanningContext, facts: Facts, cleanable: Sequence[str]) -> D
     )
 
 
-def _alert_filesystem(
+def alert_filesystem(
     filesystems: list[FilesystemUsage], label: str | None
 ) -> FilesystemUsage | None:
     if label:
@@ -357,7 +357,7 @@ def _alert_filesystem(
     return max(full, key=lambda f: max(f.used or 0, f.inodes or 0), default=None)
 
 
-def _filesystem_of(path: str, mounts: Iterable[str]) -> str:
+def filesystem_of(path: str, mounts: Iterable[str]) -> str:
     """The longest mount point containing ``path``; ``/`` when df did not list one."""
     best = "/"
     for mount in mounts:

@@ -13,6 +13,7 @@ action) can map them to the right exit code or message::
     │   └── KnowledgeBaseError     runbook / ticket malformed
     ├── OperationalError           the outside world failed; may succeed later
     │   ├── PlannerUnavailable     LLM endpoint down, timed out, or answered garbage too often
+    │   │   └── LocalModelError    the local model (local-llm extra) missing or its server died
     │   ├── RetrievalError         LanceDB index missing or unreadable
     │   │   └── EmbeddingError     embeddings endpoint or model failed
     │   ├── ExecutionError         ansible-runner could not run a playbook
@@ -67,6 +68,10 @@ class OperationalError(RemediateError):
 
 
 class PlannerUnavailable(OperationalError):
+    pass
+
+
+class LocalModelError(PlannerUnavailable):
     pass
 
 

@@ -16,17 +16,27 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 import openai
-from openai.types.chat import ChatCompletion, ChatCompletionMessageFunctionToolCall
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from remediate.catalog import Parameter
 from remediate.config import LLMSettings
 from remediate.errors import PlannerUnavailable
+from remediate.llm_protocol import (
+    Protocol,
+    Reply,
+    Resolved,
+    answer_schema,
+    applicable_writes,
+    extract,
+    messages_for,
+    read_reply,
+    request_options,
+    resolve,
+)
 from remediate.models import Decision, ParamValue, Proposal
 from remediate.planning import PlanningContext
 
 ToolRunner = Callable[[str, dict[str, Any]], str]
-MAX_OBSERVATION_CHARS = 6000
 
 SYSTEM_PROMPT = """You are the first responder for a production alert. You may only \
 choose ONE action from the catalog of vetted Ansible playbooks, with parameters, or escalate to \
@@ -41,6 +51,13 @@ Rules:
 When you are done, reply with ONLY a JSON object:
 {"decision": "propose"|"escalate"|"none", "action": catalog id or null, "host": pseudonym or \
 null, "params": {...}, "rationale": "why, citing the evidence", "citations": ["ref", ...]}"""
+
+STRUCTURED_PROMPT = """You are the first responder for a production alert. Decide from the \
+evidence: propose ONE catalog write action for the target host (a fix the cited runbook or \
+ticket backs), or escalate to a human, or none when nothing needs doing. Respect every \
+runbook's "When not to act"; if no catalog action is a safe fix, escalate. Host names and \
+addresses appear as pseudonyms like [HOST_1]. Answer with the JSON object only: decision, and \
+for a proposal action, host and params; a short rationale quoting the evidence; citations."""
 
 
 class LLMAnswer(BaseModel):
@@ -58,6 +75,11 @@ def answer_problems(answer: LLMAnswer, context: PlanningContext) -> list[str]:
     """What to send back to the model; the guard re-checks everything afterwards."""
     problems = []
     refs = context.citation_refs()
+    problems += [
+        f"citation {c!r} is given twice"
+        for i, c in enumerate(answer.citations)
+        if c in answer.citations[:i]
+    ]
     problems += [
         f"citation {c!r} is not in the context's citations"
         for c in answer.citations
@@ -101,6 +123,11 @@ class LLMPlanner:
         self.tool_runner = tool_runner
         self.transcript: list[dict[str, Any]] = []
         """The last conversation (sanitized text only), for the audit trail."""
+        self.resolved: Resolved | None = None
+        """The protocol used with the endpoint (after the first plan)."""
+        self.attempts = 0
+        """Answers received in the last plan; ``valid`` says whether the last one passed."""
+        self.valid = False
 
     def _client(self) -> openai.OpenAI:
         key = self.settings.api_key.get_secret_value() if self.settings.api_key else "unused"
@@ -108,31 +135,64 @@ class LLMPlanner:
             base_url=self.settings.base_url,
             api_key=key,
             timeout=self.settings.timeout,
+            # Never retry: a refused protocol or a failing endpoint is answered by the probe's
+            # fallback or by escalation, not by asking the same thing three times.
             max_retries=0,
         )
 
     def plan(self, context: PlanningContext) -> Proposal:
+        # What the model sees, and so all it may cite: the best retrieved citations and the
+        # observations, each cut to the configured budget.
+        limit = self.settings.max_observation_chars
+        context = context.model_copy(
+            update={
+                "citations": context.citations[: self.settings.max_citations],
+                "observations": {k: v[:limit] for k, v in context.observations.items()},
+            }
+        )
         client = self._client()
-        tools = _tools(context)
-        messages: list[dict[str, Any]] = [
-            {"role": "system", "content": SYSTEM_PROMPT},
-            {"role": "user", "content": _context_message(context)},
-        ]
+        resolved = resolve(
+            client,
+            model=self.settings.model,
+            protocol=self.settings.protocol,
+            system_role=self.settings.system_role,
+        )
+        self.resolved = resolved
+        self.attempts, self.valid = 0, False
+        protocol = resolved.protocol
+        schema = self.schema(context)
+        structured = protocol is not Protocol.PROMPT
+        # A structured protocol forces the answer at once: the observations are already in the
+        # context, and a named tool_choice cannot leave room for read-only calls.
+        tools = [] if structured else _tools(context)
+        messages = messages_for(
+            SYSTEM_PROMPT if not structured else STRUCTURED_PROMPT,
+            _context_message(context, structured=structured),
+            resolved.role,
+        )
         self.transcript = messages
         retries = 0
         for step in range(self.settings.max_steps + self.settings.max_retries):
             offer_tools = step < self.settings.max_steps - 1 and bool(tools)
-            message = self._complete(client, messages, tools if offer_tools else None)
-            calls = message.get("tool_calls") or []
-            if calls and offer_tools:
-                messages.append(message)
-                for call in calls:
-                    messages.append(self._tool_result(call, context))
+            options = request_options(protocol, schema) if structured else {}
+            if offer_tools:
+                options["tools"] = tools
+            reply = self._complete(client, messages, options)
+            if reply.tool_calls and offer_tools:
+                messages.append(_assistant_calls(reply))
+                for call_id, name, arguments in reply.tool_calls:
+                    messages.append(self._tool_result(call_id, name, arguments, context))
                 continue
-            content = message.get("content") or ""
-            messages.append({"role": "assistant", "content": content})
-            answer, problems = _parse(content, context)
+            self.attempts += 1
+            value, problem = extract(protocol, reply)
+            said = reply.content
+            if protocol is Protocol.TOOLS and reply.tool_calls:
+                said = reply.tool_calls[0][2]
+            # Kept as text (never as a dangling tool call): every chat format accepts it.
+            messages.append({"role": "assistant", "content": said})
+            answer, problems = (None, [problem]) if problem else _validate(value, context)
             if answer is not None and not problems:
+                self.valid = True
                 return Proposal(
                     decision=Decision(answer.decision),
                     action=answer.action if answer.decision == "propose" else None,
@@ -164,73 +224,63 @@ class LLMPlanner:
             planner=self.name,
         )
 
+    def schema(self, context: PlanningContext) -> dict[str, Any]:
+        """The answer's JSON schema for this incident (see remediate.llm_protocol)."""
+        return answer_schema(context)
+
     def _complete(
         self,
         client: openai.OpenAI,
         messages: list[dict[str, Any]],
-        tools: list[dict[str, Any]] | None,
-    ) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {
-            "model": self.settings.model,
-            "messages": messages,
-            "temperature": 0,
-        }
-        if tools:
-            kwargs["tools"] = tools
+        options: dict[str, Any],
+    ) -> Reply:
         try:
-            response = client.chat.completions.create(**kwargs)
+            response = client.chat.completions.create(
+                model=self.settings.model,
+                messages=messages,  # type: ignore[arg-type]
+                temperature=0,
+                max_tokens=self.settings.max_tokens,
+                **options,
+            )
         except openai.APIError as exc:
             raise PlannerUnavailable(f"LLM endpoint error: {exc}") from exc
         except ValueError as exc:  # a 200 whose body is not JSON
             raise PlannerUnavailable(f"LLM endpoint answered garbage: {exc}") from exc
-        if not isinstance(response, ChatCompletion):
-            raise PlannerUnavailable(
-                "LLM endpoint did not answer with a chat completion "
-                "(does OPENAI_BASE_URL end in /v1?)"
-            )
-        if not response.choices:
-            raise PlannerUnavailable("LLM endpoint returned no choices")
-        message = response.choices[0].message
-        result: dict[str, Any] = {"role": "assistant", "content": message.content or ""}
-        if message.tool_calls:
-            result["tool_calls"] = [
-                {
-                    "id": call.id,
-                    "type": "function",
-                    "function": {
-                        "name": call.function.name,
-                        "arguments": call.function.arguments,
-                    },
-                }
-                for call in message.tool_calls
-                if isinstance(call, ChatCompletionMessageFunctionToolCall)
-            ]
-        return result
+        return read_reply(response)
 
-    def _tool_result(self, call: dict[str, Any], context: PlanningContext) -> dict[str, Any]:
-        name = call["function"]["name"]
+    def _tool_result(
+        self, call_id: str, name: str, arguments: str, context: PlanningContext
+    ) -> dict[str, Any]:
         readable = {a.id for a in context.actions if a.read_only}
         if name not in readable:
             content = f"error: {name!r} is not a read-only catalog tool"
         elif name in context.observations:
-            content = context.observations[name][:MAX_OBSERVATION_CHARS]
+            content = context.observations[name]
         elif self.tool_runner is not None:
             try:
-                args = json.loads(call["function"].get("arguments") or "{}")
+                args = json.loads(arguments or "{}")
             except ValueError:
                 args = {}
             content = self.tool_runner(name, args if isinstance(args, dict) else {})
         else:
             content = f"{name} was not collected for this incident"
-        return {"role": "tool", "tool_call_id": call["id"], "content": content}
+        return {"role": "tool", "tool_call_id": call_id, "content": content}
 
 
-def _parse(content: str, context: PlanningContext) -> tuple[LLMAnswer | None, list[str]]:
-    text = content.strip()
-    if text.startswith("```"):
-        text = text.strip("`").removeprefix("json").strip()
+def _assistant_calls(reply: Reply) -> dict[str, Any]:
+    return {
+        "role": "assistant",
+        "content": reply.content,
+        "tool_calls": [
+            {"id": call_id, "type": "function", "function": {"name": name, "arguments": args}}
+            for call_id, name, args in reply.tool_calls
+        ],
+    }
+
+
+def _validate(value: object, context: PlanningContext) -> tuple[LLMAnswer | None, list[str]]:
     try:
-        answer = LLMAnswer.model_validate_json(text)
+        answer = LLMAnswer.model_validate(value)
     except ValidationError as exc:
         errors = [f"{'.'.join(map(str, e['loc'])) or 'answer'}: {e['msg']}" for e in exc.errors()]
         return None, errors or ["the answer is not the JSON object asked for"]
@@ -264,8 +314,8 @@ def _json_schema(spec: dict[str, object]) -> dict[str, object]:
     return schema
 
 
-def _context_message(context: PlanningContext) -> str:
-    body = {
+def _context_message(context: PlanningContext, *, structured: bool = False) -> str:
+    body: dict[str, object] = {
         "alert": {
             "name": context.alert_name,
             "status": context.alert_status,
@@ -277,8 +327,9 @@ def _context_message(context: PlanningContext) -> str:
             "name": context.host,
             "services": context.host_services,
             "service_manager": context.service_manager,
+            "killable": context.killable,
         },
-        "observations": {k: v[:MAX_OBSERVATION_CHARS] for k, v in context.observations.items()},
+        "observations": context.observations,
         "citations": [
             {
                 "ref": c.ref,
@@ -293,4 +344,11 @@ def _context_message(context: PlanningContext) -> str:
         ],
         "catalog_write_actions": [a.model_dump() for a in context.actions if not a.read_only],
     }
+    if structured:
+        # The schema carries each action's parameters and the values this host allows.
+        body["catalog_write_actions"] = [
+            {"id": a.id, "risk": a.risk, "description": a.description}
+            for a in applicable_writes(context)
+        ]
+        return json.dumps(body, separators=(",", ":"))  # fewer tokens for a small model
     return json.dumps(body, indent=1)
