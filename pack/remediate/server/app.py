@@ -165,8 +165,11 @@ def create_app(settings: Settings) -> Starlette:
         finally:
             await run_in_threadpool(workers.stop)
 
+    from remediate.server import web
+
     return Starlette(
         routes=[
+            *web.routes(settings),
             Route("/healthz", healthz),
             Route("/api/v1/alerts", guarded(post_alerts), methods=["POST"]),
             Route("/api/v1/queue", guarded(queue_state)),
