@@ -54,7 +54,9 @@ def investigate(config: Path, lab: Lab) -> dict[str, Any]:
     """A new incident of the crashed lab service, waiting for approval."""
     lab.recover()
     lab.crash()
-    proc = cli(config, "investigate", "-", "--json", stdin=json.dumps({"server_id": lab.host, **ARTICLE}))
+    proc = cli(
+        config, "investigate", "-", "--json", stdin=json.dumps({"server_id": lab.host, **ARTICLE})
+    )
     assert proc.returncode == 0, proc.stderr
     [outcome] = json.loads(proc.stdout)
     assert outcome["incident"]["status"] == "awaiting_approval", outcome

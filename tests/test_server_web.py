@@ -64,8 +64,12 @@ def test_sign_in_needs_the_password_and_the_form_token(server):
         assert forged.status_code == 403
         ok = client.post(
             "/login",
-            data={"user": "alice", "password": "alice-pass-1", "csrf": token,
-                  "next": "//evil.example/"},
+            data={
+                "user": "alice",
+                "password": "alice-pass-1",
+                "csrf": token,
+                "next": "//evil.example/",
+            },
         )
         assert ok.status_code == 303 and ok.headers["location"] == "/incidents", "no open redirect"
         assert 'id="user">alice<' in client.get("/incidents").text
@@ -95,8 +99,12 @@ def test_approve_from_the_page_records_the_signed_in_responder(server, config, l
         token = csrf(shown)
         refused = mallory.post(
             f"{page}/respond",
-            data={"csrf": token, "inquiry": outcome["inquiry_id"],
-                  "proposal_hash": outcome["incident"]["proposal_hash"], "decision": "approve"},
+            data={
+                "csrf": token,
+                "inquiry": outcome["inquiry_id"],
+                "proposal_hash": outcome["incident"]["proposal_hash"],
+                "decision": "approve",
+            },
         )
         assert refused.status_code == 403 and "ResponderNotAllowed" in refused.text
     with server.signed_in("alice") as alice:
@@ -164,5 +172,7 @@ def test_sign_in_attempts_are_limited(server):
             for _ in range(6)
         ]
         assert codes == [401] * 5 + [429]
-        right = client.post("/login", data={"user": "bob", "password": "bob-pass-22", "csrf": token})
+        right = client.post(
+            "/login", data={"user": "bob", "password": "bob-pass-22", "csrf": token}
+        )
         assert right.status_code == 429, "still limited with the right password"

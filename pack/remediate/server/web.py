@@ -121,8 +121,14 @@ def routes(settings: Settings) -> list[BaseRoute]:
                 try:
                     form = await _form(request)
                 except errors.UsageError as exc:
-                    return render("message.html.j2", 400, title="Refused", user=session.user,
-                                  csrf=sessions.csrf_token(session), message=str(exc))
+                    return render(
+                        "message.html.j2",
+                        400,
+                        title="Refused",
+                        user=session.user,
+                        csrf=sessions.csrf_token(session),
+                        message=str(exc),
+                    )
                 if not sessions.csrf_ok(session, form.get("csrf")):
                     return render(
                         "message.html.j2",
@@ -170,8 +176,9 @@ def routes(settings: Settings) -> list[BaseRoute]:
         try:
             form = await _form(request)
         except errors.UsageError as exc:
-            return render("message.html.j2", 400, title="Refused", user=None, csrf="",
-                          message=str(exc))
+            return render(
+                "message.html.j2", 400, title="Refused", user=None, csrf="", message=str(exc)
+            )
         anonymous = sessions.read(request.cookies.get(COOKIE))
         target = _safe_next(form.get("next"))
         if anonymous is None or not sessions.csrf_ok(anonymous, form.get("csrf")):
@@ -333,9 +340,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
 async def _form(request: Request) -> dict[str, str]:
     """An ``application/x-www-form-urlencoded`` body (the only kind our forms send), parsed
     with the standard library: one value per field, 64 kB at most."""
-    if not request.headers.get("content-type", "").startswith(
-        "application/x-www-form-urlencoded"
-    ):
+    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         raise errors.UsageError("expected a form (application/x-www-form-urlencoded)")
     chunks, size = [], 0
     async for chunk in request.stream():
