@@ -2,6 +2,7 @@
 without scripts: sign-in, CSRF, who may answer, and which inquiries offer buttons, over real
 incidents of the supervisord lab (approvals run the real playbook)."""
 
+import contextlib
 import json
 import os
 
@@ -33,8 +34,13 @@ def ansible_on_path(monkeypatch):
     monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ['PATH']}")
 
 
+@contextlib.contextmanager
 def engine(config):
-    return Engine(load_settings(config, env={}))
+    opened = Engine(load_settings(config, env={}))
+    try:
+        yield opened
+    finally:
+        opened.store.close()
 
 
 def test_every_page_needs_a_sign_in_and_no_script_may_run(server):
@@ -82,7 +88,8 @@ def test_an_expired_inquiry_offers_no_buttons_and_refuses_answers(server, config
         before = alice.get(page).text
         assert 'id="approve"' in before
         fields = form_fields(before)
-        engine(config).expire_inquiry(outcome["inquiry_id"])
+        with engine(config) as local:
+            local.expire_inquiry(outcome["inquiry_id"])
         after = alice.get(page).text
         assert 'id="approve"' not in after and "this inquiry is timeout" in after
         refused = alice.post(f"{page}/respond", data={**fields, "decision": "approve"})
@@ -138,10 +145,11 @@ def test_approve_from_the_page_records_the_signed_in_responder(server, config, l
 def test_a_superseded_inquiry_offers_no_buttons(server, config, lab):
     outcome = investigate(config, lab)
     page = f"/incidents/{outcome['incident']['id']}"
-    store = engine(config).store
-    pending = store.get_inquiry(outcome["inquiry_id"])
-    with store.atomic() as tx:  # what the investigation does when the incident moves on
-        tx.replace_inquiry(pending, pending.model_copy(update={"status": InquiryStatus.SUPERSEDED}))
+    with engine(config) as local:
+        pending = local.store.get_inquiry(outcome["inquiry_id"])
+        with local.store.atomic() as tx:  # what the investigation does when it moves on
+            superseded = pending.model_copy(update={"status": InquiryStatus.SUPERSEDED})
+            tx.replace_inquiry(pending, superseded)
     with server.signed_in("bob") as bob:
         shown = bob.get(page).text
         assert 'id="approve"' not in shown and "this inquiry is superseded" in shown

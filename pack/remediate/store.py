@@ -266,8 +266,12 @@ class Store:
         self.path = Path(path)
         try:
             private_dir(self.path.parent)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            os.close(fd)
+            if not self.path.exists():
+                # Only for a new file: closing any descriptor of a database file drops every
+                # POSIX lock this process holds on it, including those of other connections
+                # (the server's threads), which lets SQLite corrupt a WAL database.
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                os.close(fd)
             os.chmod(self.path, 0o600)  # SQLite gives its -wal and -shm files the same mode
             self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
