@@ -326,6 +326,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_hash_password(args: argparse.Namespace) -> int:
+    """An argon2 hash for ``server.users``; the password is read without echo (or from
+    stdin when it is not a terminal), never from the command line."""
+    import getpass as prompt
+
+    from remediate.server.auth import hash_password
+
+    if sys.stdin.isatty():
+        password = prompt.getpass("password: ")
+        if password != prompt.getpass("again: "):
+            raise errors.UsageError("the two passwords differ")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    print(hash_password(password))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from remediate.demo import run_demo
 
@@ -467,6 +484,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port (default: server.port, 8080)")
     p.add_argument("--workers", type=int, help="investigations at once (0: queue only)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("hash-password", help="print an argon2 hash of a password for server.users")
+    p.set_defaults(func=cmd_hash_password)
 
     p = sub.add_parser("demo", help="run the whole pipeline on a local lab host")
     p.add_argument("--keep", action="store_true", help="keep the lab directory afterwards")

@@ -128,7 +128,8 @@ class ServerSettings(Section):
     """Largest request body accepted, in bytes (larger: 413)."""
     public_url: str | None = None
     """Where people reach this service (behind its TLS proxy), for links in notifications:
-    ``{public_url}/incidents/{id}``; by default ``http://{host}:{port}``."""
+    ``{public_url}/incidents/{id}``; by default ``http://{host}:{port}``. An https URL makes
+    the review page's cookies Secure."""
     tokens: dict[str, str] = Field(default_factory=dict)
     """Bearer tokens: the lowercase hex SHA-256 of each token → the name it authenticates
     (the responder for approvals). The tokens themselves are never stored."""
@@ -156,6 +157,52 @@ class ServerSettings(Section):
         if bad:
             raise ValueError("server.tokens keys must be lowercase hex SHA-256 digests")
         return value
+
+    users: dict[str, str] = Field(default_factory=dict)
+    """Review page sign-in: user name → argon2 hash of the password (``remediate
+    hash-password``). The name is the responder of the approvals given on the page."""
+    session_secret: SecretStr | None = None
+    """Key that signs session cookies (``$REMEDIATE_SESSION_SECRET`` or
+    ``session_secret_file`` override it). Unset: a random key per process, so every
+    restart signs everybody out."""
+    session_secret_file: Path | None = None
+    """A file holding the session key (for a secret kept out of the configuration)."""
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    """How long a sign-in lasts."""
+    trusted_header: str | None = None
+    """A header (e.g. ``X-Remote-User``) a reverse proxy sets to the signed-in user; accepted
+    only from ``trusted_proxies``."""
+    trusted_proxies: list[str] = Field(default_factory=list)
+    """Addresses or networks (CIDR) whose ``trusted_header`` is believed."""
+
+    @field_validator("users")
+    @classmethod
+    def _password_hashes(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = [name for name, h in value.items() if not h.startswith("$argon2")]
+        if bad:
+            raise ValueError(
+                f"server.users {bad}: passwords must be argon2 hashes (remediate hash-password)"
+            )
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"server.trusted_proxies: {item!r} is not an address") from None
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+            raise ValueError("server.public_url must be an http(s) URL")
+        return value.rstrip("/") if value else value
 
 
 NOTIFICATION_EVENTS = (
@@ -353,6 +400,10 @@ def load_settings(
         data["planner"] = env["REMEDIATE_PLANNER"]
     if env.get("REMEDIATE_STATE_DIR"):
         data["state_dir"] = env["REMEDIATE_STATE_DIR"]
+    if env.get("REMEDIATE_SESSION_SECRET"):
+        server = dict(data.get("server") or {})  # type: ignore[call-overload]
+        server["session_secret"] = env["REMEDIATE_SESSION_SECRET"]
+        data["server"] = server
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
@@ -388,4 +439,9 @@ def _relative_to(data: Mapping[str, object], base: Path) -> dict[str, object]:
         value = out.get(key)
         if isinstance(value, str) and not Path(value).is_absolute():
             out[key] = str((base / value).resolve())
+    server = out.get("server")
+    if isinstance(server, Mapping):
+        secret = server.get("session_secret_file")
+        if isinstance(secret, str) and not Path(secret).is_absolute():
+            out["server"] = {**server, "session_secret_file": str((base / secret).resolve())}
     return out

@@ -68,7 +68,7 @@ PARSE_INLINE = 256 * 1024
 Handler = Callable[[Request], Awaitable[Response]]
 Mount = Callable[["Services"], Sequence[BaseRoute]]
 
-MOUNTS: tuple[str, ...] = ("remediate.server.web:routes", "remediate.server.notifications:routes")
+MOUNTS: tuple[str, ...] = ("remediate.server.web:mount",)
 """Mounts of other server modules, included when the module exists (``module:function``)."""
 
 
