@@ -21,33 +21,148 @@ from typing import Final
 
 Finder = Callable[[str], Iterator[tuple[int, int]]]
 
-# Names that always carry a secret, even glued to a prefix (PGPASSWORD) and whatever follows.
+# Names that always carry a secret, even glued to a prefix (PGPASSWORD) and whatever follows;
+# also their common spellings in other languages (Passwort, contraseña, mot de passe, 密码).
 _STRONG = (
-    r"passw(?:or)?d|pwd|passphrase|secret|credentials?|api[-_.]?key|apikey|private[-_.]?key"
-    r"|access[-_.]?key|account[-_.]?key|shared[-_.]?access[-_.]?key|psk|bindpw"
+    r"passw(?:or)?d|pwd|passphrase|passcode|passkey|secret|credentials?|api[-_.]?key|apikey"
+    r"|private[-_.]?key|access[-_.]?key|account[-_.]?key|shared[-_.]?access[-_.]?key|psk|bindpw"
+    r"|passwort|kennwort|contrase(?:n|"
+    "\u00f1"
+    r")a|mot[-_]?de[-_]?passe|motdepasse|senha"
+    r"|wachtwoord|has(?:l|"
+    "\u0142"
+    r")o|salasana|l(?:o|"
+    "\u00f6"
+    r")senord|parola|"
+    "\u043f\u0430\u0440\u043e\u043b\u044c|\u5bc6\u7801|\u30d1\u30b9\u30ef\u30fc\u30c9"
+    r"|securestring|requirepass|masterauth|storepass|keypass|jsessionid|phpsessid"
+    r"|session[-_]?(?:token|key|secret)"
 )
 # Names that carry a secret only as a whole word or camel-case part (not "bypass", "monkey").
-_WEAK = r"pass|token|key|auth|sig|signature|cookie"
+_WEAK = r"pass|token|key|auth|signature|sig|cookie|creds|pw"
 KEYWORD: Final = rf"(?:{_STRONG}|{_WEAK})"
 _STRONG_WORD = re.compile(rf"(?:{_STRONG})\Z", re.IGNORECASE)
 # Weak words whose explicitly assigned value is still always a secret (token=abc).
-_ASSIGNED_SECRET: Final = frozenset(("token", "pass"))
-# What may follow the secret word inside the name: password_b64, token_value.
-_NAME_TAIL = r"(?:[._-]?(?:value|b64|base64|enc|encoded|plain|str|string|data))?"
+_ASSIGNED_SECRET: Final = frozenset(("token", "pass", "creds", "pw"))
+# Words glued in front of "pass" that make another word, not a password flag (-storepass is one).
+_NOT_PASS: Final = frozenset(
+    ("by", "com", "encom", "over", "under", "tres", "sur", "multi", "first", "second", "single")
+)
+# The last word of a name that describes a secret rather than holding it: token_type=Bearer,
+# key_id=..., password_changed_at=..., secret_name=db-creds, max_tokens=4096.
+_METADATA_TAILS: Final = frozenset(
+    (
+        "id",
+        "ids",
+        "type",
+        "types",
+        "name",
+        "names",
+        "count",
+        "counts",
+        "len",
+        "length",
+        "size",
+        "expiry",
+        "expires",
+        "expiration",
+        "ttl",
+        "age",
+        "at",
+        "time",
+        "timestamp",
+        "date",
+        "policy",
+        "file",
+        "path",
+        "dir",
+        "url",
+        "uri",
+        "endpoint",
+        "version",
+        "hint",
+        "field",
+        "header",
+        "prefix",
+        "format",
+        "algorithm",
+        "alg",
+        "kind",
+        "mode",
+        "source",
+        "ref",
+        "arn",
+        "store",
+        "stores",
+        "provider",
+        "rotation",
+        "rotated",
+        "changed",
+        "created",
+        "updated",
+        "set",
+        "reset",
+        "required",
+        "enabled",
+        "disabled",
+        "status",
+        "state",
+        "label",
+        "labels",
+        "fingerprint",
+        "fp",
+        "index",
+        "idx",
+        "usage",
+        "used",
+        "limit",
+        "limits",
+        "max",
+        "min",
+        "rate",
+        "ratio",
+        "percent",
+        "pct",
+        "number",
+        "num",
+        "location",
+        "loc",
+        "template",
+        "manager",
+        "mgr",
+        "helper",
+        "strategy",
+        "scheme",
+        "method",
+        "lifetime",
+        "duration",
+        "seconds",
+        "ms",
+        "timeout",
+        "interval",
+        "retries",
+        "attempts",
+        "bits",
+        "cache",
+    )
+)
+# What may follow the secret word inside the name: password_b64, SECRET_KEY_BASE, secretHex.
+_NAME_TAIL = r"((?:[a-z0-9]|[._-](?=[a-z0-9]))*)"
 _VALUE = (
     r"(?:(\[[A-Za-z][A-Za-z0-9_]*\])|\\?\"((?:[^\"\\\n]|\\[^\"])*)\\?\"|'([^'\n]*)'|`([^`\n]*)`"
     r"|([^\s\"'`,;&)}\]<>]+))"
 )
 # Starts at the secret word (a literal, so the scan is fast); the name's prefix is read back.
 _ASSIGNMENT = re.compile(
-    rf"({KEYWORD}){_NAME_TAIL}(?![A-Za-z0-9])"
-    r"\\?[\"'`]?\]?[ \t]*(=>|:=|->|[:=>]|[ \t])[ \t]*" + _VALUE
+    rf"({KEYWORD}){_NAME_TAIL}"
+    r"\\?[\"'`]?\]?[ \t]*(=>|:=|->|<-|::|[:=>,]|[ \t])[ \t]*\(?[ \t]*" + _VALUE
 )
 _NAME_CHARS: Final = frozenset(string.ascii_letters + string.digits + "._-")
 # "the admin password is X", "password set to X", "new API token generated: X"
 _PROSE = re.compile(
-    rf"(?<![A-Za-z0-9])(?:{KEYWORD})(?![A-Za-z0-9])(?:[ \t]+[\w@-]+){{0,5}}?"
-    r"(?:[ \t]+(?:is|was|to|now|of)|:)[ \t]+[\"'`]?([^\s\"'`,;)]+)"
+    rf"(?<![A-Za-z0-9])(?:{KEYWORD})(?![A-Za-z0-9])[;,]?(?:[ \t]+[\w@'-]+){{0,5}}?"
+    r"(?:[ \t]+(?:is|was|to|now|of|are|ist|es|est|\u00e9|era|sind|will be)|[ \t]*[:=-])[ \t]+"
+    r"[\"'`]?(?:[\w.@-]+[ \t]*/[ \t]*)?([^\s\"'`,;)]+)"
 )
 _USE_AS = re.compile(
     rf"\buse[ \t]+[\"'`]?([^\s\"'`]+?)[\"'`]?[ \t]+as[ \t]+(?:the[ \t]+|a[ \t]+)?(?:[\w-]+[ \t]+)?"
@@ -65,8 +180,31 @@ _CLI = re.compile(
     r"|\b(?:docker|podman|buildah|skopeo|helm(?:[ \t]+registry)?)[ \t]+login\b"
     r"[^\n]*?[ \t]-p[ \t]+(\S+)"
     r"|\bredis-cli\b[^\n]*?[ \t]-a[ \t]+(\S+)"
-    r"|(?:^|[ \t])(?:-u|--user)[ \t]+[\"']?[^\s:\"']+:([^\s\"']+)"
+    r"|(?:^|[ \t])(?:-u|-U|--user|--username)[ \t=]+[\"']?[^\s:%\"']+[:%]([^\s\"']+)"
+    r"|\bsnmp\w*\b[^\n]*?[ \t]-c[ \t]*([^\s-]\S*)"
+    r"|\b(?:add_user|change_password|set_password)[ \t]+\S+[ \t]+[\"']?([^\s\"']+)"
+    r"|\bhtpasswd[ \t]+-\w*b\w*[ \t]+(?:-\w+[ \t]+)*(?:\S+[ \t]+)?\S+[ \t]+[\"']?([^\s\"']+)"
+    r"|\becho[ \t]+[\"']?[\w.-]+:([^\s\"'|]+)[\"']?[ \t]*\|[ \t]*(?:sudo[ \t]+)?chpasswd"
 )
+# A short flag that many tools give a password or key (-p, -P, -w, -a, -k): only a value that
+# looks like one (not a port, a path, a word or another flag).
+_SHORT_FLAG = re.compile(r"(?:^|[ \t])-[pPwWak][ \t]*[\"']?([^\s\"'-][^\s\"']*)")
+# Oracle's user/password@service (sqlplus, expdp, rman), also inside a connect string.
+_SLASH_AT = re.compile(r"(?<![\w/:.@-])[A-Za-z_][\w$#]*/([^\s/@\"']+)@[A-Za-z_(][\w.:/()=-]*")
+# A name/key attribute or field naming a secret, then the value beside it: .NET appSettings,
+# Spring <property>, Java XML properties, JSON and YAML name/value environment entries.
+_INDIRECT = re.compile(
+    r"(?:name|key|id|param\w*|var\w*|setting|field|property|attr\w*|env)[\"']?[ \t]*[:=][ \t]*"
+    rf"[\"']?[\w.-]*(?:{KEYWORD})[\w.-]*[\"']?"
+    r"(?:[ \t]*[,;]?[ \t]*[\"']?(?:value|val|default|content|data|secret)[\"']?[ \t]*[:=]"
+    r"|[ \t]*>)[ \t]*" + _VALUE
+)
+# A call whose name speaks of logging in or of a secret: its quoted arguments are candidates.
+_CALL = re.compile(
+    rf"\b[\w.]*(?:login|logon|authenticate|connect|credential|setpassword|{_STRONG}|token|auth)"
+    r"\w*[ \t]*\(([^()\n]*)\)?"
+)
+_QUOTED = re.compile(r"\"((?:[^\"\\\n]|\\.)*)\"|'([^'\n]*)'")
 # Protocol exchanges: Redis AUTH [user] password (also inside a client's error message and
 # MONITOR's quoted form), SMTP AUTH PLAIN <base64>, IMAP LOGIN user password, an SMTP client
 # line carrying only base64 (AUTH LOGIN's answers).
@@ -81,8 +219,9 @@ _PROTOCOL = re.compile(
 )
 _CLIENT_LINE = re.compile(r"^[ \t]*(?:C:|>>>?)[ \t]*([A-Za-z0-9+/]{8,}={0,2})[ \t]*$")
 _AUTHORIZATION = re.compile(
-    r"\b(?:proxy-)?authorization\\?[\"']?[ \t]*[:=][ \t]*\\?[\"']?"
-    r"(?:[A-Za-z][\w-]*[ \t]+)?([^\s\"',;\\]+)"
+    r"\b(?:proxy-)?authorization\\?[\"']?[ \t]*[:=,][ \t]*\\?[\"']?"
+    r"(?:[A-Za-z][\w-]*[ \t]+)?(?:([a-z][\w-]*=[^\n]*?)(?=\\r|\\n|[\"']?[,}\])]?$)"
+    r"|([^\s\"',;\\]+))"
 )
 _BEARER = re.compile(r"\b(?:bearer|basic)[ \t]+([A-Za-z0-9._~+/-]{16,}=*)", re.IGNORECASE)
 _COOKIE = re.compile(r"\b(?:set-)?cookie[ \t]*:[ \t]*([^\n]*)")
@@ -95,6 +234,13 @@ _URL_CREDENTIALS = re.compile(r"://([^\s:/@]*:[^\s/@]+)@")
 _WEBHOOK = re.compile(
     r"/bot(\d{6,}:[\w-]{30,})|/api/webhooks/\d+/([\w-]{20,})|/IncomingWebhook/(\w{16,})"
     r"|hooks\.slack\.com/(?:services|workflows)/([\w/-]+)",
+    re.IGNORECASE,
+)
+# A path segment after a word that says it is a key (/hooks/<key>, /with/key/<key>,
+# /hooks/catch/123/<key>/, /token/<t>): key material unless an id shape.
+_PATH_KEY = re.compile(
+    r"/(?:hooks?|webhooks?|key|keys|token|tokens|secret|secrets|apikey|api[-_]key|access[-_]token"
+    r"|trigger|catch)(?:/\d+)?/([A-Za-z0-9_-]{16,})(?![A-Za-z0-9_-])",
     re.IGNORECASE,
 )
 _PGPASS = re.compile(r"^[\w.*-]+:(?:\d{1,5}|\*):[\w.*-]+:[\w.*-]+:(\S+)$")
@@ -110,7 +256,7 @@ _UUID = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f
 # Identifier shapes diagnosis needs: hex ids and digests, UUIDs (also req-<uuid>), numbers,
 # ULIDs, versions.
 DIAGNOSTIC: Final = re.compile(
-    rf"{_HEX_ID}|(?:[A-Za-z]{{1,12}}[-_])?{_UUID}|[0-9][0-9_.:-]*|[0-9A-HJKMNP-TV-Z]{{26}}"
+    rf"{_HEX_ID}|0x[0-9A-Fa-f]+|(?:[A-Za-z]{{1,12}}[-_])?{_UUID}|[0-9][0-9_.:-]*|[0-9A-HJKMNP-TV-Z]{{26}}"
     r"|v?\d+(?:\.\d+)+(?:[-+][\w.-]+)?"
 )
 _DIGEST_LABEL = re.compile(r"(?:sha\d*|md5|blake2\w*):", re.IGNORECASE)  # MD5:aa:bb:.. prints
@@ -139,39 +285,132 @@ def keyword_secrets(text: str) -> Iterator[tuple[int, int]]:
                 yield match.span(1)
     if "authorization" in lower:
         yield from _spans(_AUTHORIZATION, lower)
+    yield from indirect(text, lower)
+    if "(" in text:
+        yield from calls(text, lower)
     if "cookie" in lower:
         yield from cookies(text, lower)
 
 
 def assignments(text: str, lower: str) -> Iterator[tuple[int, int]]:
-    for match in _ASSIGNMENT.finditer(lower):
-        word, separator = text[match.start(1) : match.end(1)], match.group(2)
-        start = match.start()
-        while start and text[start - 1] in _NAME_CHARS:
-            start -= 1
-        prefix = text[start : match.start()]
-        if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
-            continue  # inside a longer word
-        strong = _STRONG_WORD.match(word) is not None
-        glued = bool(prefix) and prefix[-1] not in "._-" and not strong
-        hump = (prefix[-1:].islower() or prefix[-1:].isdigit()) and word[0].isupper()
-        if glued and not hump:
-            continue  # "bypass", "monkey": the word is the tail of another word
-        # A qualified weak word (signing_key, MASTER_KEY, auth-token) names a secret as surely
-        # as "password" does; a bare "key" or "auth" may name an id ("key=<sha>", "auth=basic").
-        named = strong or bool(prefix) or word.lower() in _ASSIGNED_SECRET
+    at = 0
+    while (match := _ASSIGNMENT.search(lower, at)) is not None:
+        at = match.start() + 1  # names overlap (oauth_token): a rejected match moves one on
+        span = _assigned(text, match)
+        if span is not None:
+            yield span
+
+
+def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
+    word, separator = text[match.start(1) : match.end(1)], match.group(3)
+    start = match.start()
+    while start and text[start - 1] in _NAME_CHARS:
+        start -= 1
+    prefix = text[start : match.start()]
+    if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        return None  # inside a longer word
+    if text[start - 1 : start] == "[" and text[match.end(2) : match.end(2) + 1] == "]":
+        return None  # a placeholder: [SECRET_TOKEN]
+    lower_word = word.lower()
+    strong = _STRONG_WORD.match(word) is not None
+    glued = bool(prefix) and prefix[-1] not in "._-" and not strong
+    hump = (prefix[-1:].islower() or prefix[-1:].isdigit()) and word[0].isupper()
+    if glued and not hump:
+        # -storepass, masterauth: a password flag; "bypass", "monkey": another word's tail
+        tail_of = prefix.lower().lstrip("-")
+        if not (lower_word == "pass" and tail_of and tail_of not in _NOT_PASS):
+            return None
+    tail = text[match.start(2) : match.end(2)]
+    if tail and _tail_words(word, tail)[-1:] and _tail_words(word, tail)[-1] in _METADATA_TAILS:
+        return None
+    if prefix and _tail_words("", prefix.rstrip("._-"))[-1:] == ["max"]:
+        return None
+    going_on = tail[:1].isalpha() and tail[0].islower() and tail.lower() != "s"
+    if going_on and not (lower_word == "pass" and tail in ("in", "out")):
+        return None  # "tokenizer", "keyboard", "signal": the word goes on (-passin is a flag)
+    if separator == ",":
+        before = text[match.start(3) - 1 : match.start(3)]
+        if before not in "\"'`":
+            return None  # "password, then" in prose; ("API_TOKEN", "x") is an argument pair
+    # A qualified weak word (signing_key, MASTER_KEY, auth-token) names a secret as surely
+    # as "password" does; a bare "key" or "auth" may name an id ("key=<sha>", "auth=basic").
+    named = strong or bool(prefix) or bool(tail) or lower_word in _ASSIGNED_SECRET
+    group = match.lastindex or 0
+    value = text[match.start(group) : match.end(group)]
+    if value.isdigit() and not strong and (tail.lower() == "s" or "." in tail):
+        keep = True  # tokens=1523: a count; AppWindowToken.destroySurfaces:374: a line number
+    elif separator in (" ", "\t"):
+        keep = not secret_like(value, named)
+    elif strong or lower_word in _ASSIGNED_SECRET:
+        keep = is_placeholder(value)
+    elif named:
+        keep = is_placeholder(value) or _word_like(value)
+    else:
+        keep = not secret_like(value, False) or _structured_id(value)
+    return None if keep else (match.start(group), match.end(group))
+
+
+_HUMPS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+_STRUCTURED_ID = re.compile(r"-?[A-Za-z0-9]+(?:(?:[:./#|@]|-(?=[A-Za-z0-9]))+-?[A-Za-z0-9]+)+")
+_ID_PART = re.compile(r"[A-Za-z]+|[0-9]+|[a-z]+[0-9]+")
+
+
+def _tail_words(word: str, tail: str) -> list[str]:
+    """The words of a name's tail: SECRET_KEY_BASE → [key, base]; secretHex → [hex]."""
+    return (
+        [w.lower() for w in _HUMPS.findall(word[-1:] + tail)][1:]
+        if word
+        else [w.lower() for w in _HUMPS.findall(tail)]
+    )
+
+
+def _structured_id(value: str) -> bool:
+    """users:42:profile, 0|com.tencent.mm|-2147483648|null: words and numbers joined by
+    separators, none of them a random mix."""
+    if _STRUCTURED_ID.fullmatch(value) is None:
+        return False
+    parts = re.split(r"[:./#|@-]+", value.strip("-"))
+    return all(_ID_PART.fullmatch(p) for p in parts if p) and not looks_random(value, 16)
+
+
+def indirect(text: str, lower: str) -> Iterator[tuple[int, int]]:
+    for match in _INDIRECT.finditer(lower):
         group = match.lastindex or 0
-        value = text[match.start(group) : match.end(group)]
-        if separator in (" ", "\t"):
-            keep = not secret_like(value, named)
-        elif strong or word.lower() in _ASSIGNED_SECRET:
-            keep = is_placeholder(value)
-        elif named:
-            keep = is_placeholder(value) or _word_like(value)
-        else:
-            keep = not secret_like(value, False)
-        if not keep:
-            yield match.start(group), match.end(group)
+        if not is_placeholder(text[match.start(group) : match.end(group)]):
+            yield match.span(group)
+
+
+def calls(text: str, lower: str) -> Iterator[tuple[int, int]]:
+    for call in _CALL.finditer(lower):
+        for arg in _QUOTED.finditer(text, call.start(1), call.end(1)):
+            group = arg.lastindex or 0
+            value = arg.group(group)
+            if "://" not in value and "@" not in value and secret_like(value, True):
+                yield arg.span(group)
+
+
+def short_flags(text: str) -> Iterator[tuple[int, int]]:
+    for match in _SHORT_FLAG.finditer(text):
+        value = match.group(1)
+        if "://" in value or "=" in value or _structured_id(value) or DIAGNOSTIC.fullmatch(value):
+            continue
+        if secret_like(value, False):
+            yield match.span(1)
+
+
+def slash_at(text: str) -> Iterator[tuple[int, int]]:
+    for match in _SLASH_AT.finditer(text):
+        if secret_like(match.group(1), True):
+            yield match.span(1)
+
+
+def path_keys(text: str) -> Iterator[tuple[int, int]]:
+    for match in _PATH_KEY.finditer(text):
+        key = match.group(1)
+        if not re.fullmatch(_UUID, key) and (
+            looks_random(key, 16) or any(c.isdigit() for c in key)
+        ):
+            yield match.span(1)
 
 
 def _word_like(value: str) -> bool:
@@ -298,11 +537,19 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (r"bearer[ \t]|basic[ \t]", (_any_group(_BEARER),)),
     (r"c:[ \t]*[a-z0-9+/]{8}|>>>?[ \t]*[a-z0-9+/]{8}", (_any_group(_CLIENT_LINE),)),
     (
-        r"mysql|mariadb|sshpass|login|redis-cli|-u[ \t]|--user[ \t]",
+        r"mysql|mariadb|sshpass|login|redis-cli|-u[ \t=]|--user|snmp|add_user|change_password"
+        r"|set_password|htpasswd|chpasswd",
         (_any_group(_CLI),),
     ),
     (r"://[^\s/@]*@", (_any_group(_URL_CREDENTIALS), url_keys)),
     (r"/bot\d|/api/webhooks/|/incomingwebhook/|hooks\.slack\.com/", (_any_group(_WEBHOOK),)),
+    (
+        r"/(?:hooks?|webhooks?|keys?|tokens?|secrets?|apikey|api[-_]key|access[-_]token|trigger"
+        r"|catch)/",
+        (path_keys,),
+    ),
+    (r"(?:^|[ \t])-[pwak][ \t]*[^\s-]", (short_flags,)),
+    (r"[a-z_][a-z0-9_$#]*/[^\s/@]+@", (slash_at,)),
     (r":\d+:[^\s:]+:[^\s:]+:|:\*:[^\s:]+:[^\s:]+:", (pgpass,)),
     (r"\$[a-z0-9-]{1,12}\$", (_any_group(_CRYPT),)),
     # Once per run of token characters, not at each of its positions (multi-line mode: "^").

@@ -154,7 +154,18 @@ _PEM_END = re.compile(r"-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
 # A Kubernetes env entry naming a secret ("- name: DB_PASSWORD"): its value is on the next line.
 DANGLING_SECRET_KEY: Final = re.compile(
     rf"^([ \t]*)(?:- )?[\"']?(?:[\w-]*[-_])?{_KEYWORD}[\"']?[ \t]*:[ \t]*[|>]?[-+]?[ \t]*$"
-    rf"|^([ \t]*)- name:[ \t]*[\"']?(?:[\w.-]*[._-])?{credentials.KEYWORD}[\"']?[ \t]*$",
+    rf"|^([ \t]*)- name:[ \t]*[\"']?(?:[\w.-]*[._-])?{credentials.KEYWORD}[\"']?[ \t]*$"
+    # An HCL/Terraform block labelled with a secret name; an XML element opened on its own line.
+    rf"|^([ \t]*)[\w-]+(?:[ \t]+\"[\w.-]*\")*[ \t]+\"[\w.-]*{credentials.KEYWORD}[\w.-]*\""
+    r"[ \t]*\{[ \t]*$"
+    rf"|^([ \t]*)<[\w.:-]*{credentials.KEYWORD}[\w.:-]*>[ \t]*$",
+    re.IGNORECASE,
+)
+# A delimited header naming a secret column (username,password,role): its field in the rows
+# that follow is the secret.
+CSV_SECRET_HEADER: Final = re.compile(
+    rf"(?:^|(?<=[,;\t|]))[ \t]*[\"']?[\w .-]*{credentials.KEYWORD}[\w .-]*[\"']?[ \t]*"
+    r"(?=[,;\t|]|$)",
     re.IGNORECASE,
 )
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")

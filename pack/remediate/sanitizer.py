@@ -19,10 +19,11 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from types import MappingProxyType
-from typing import Final, TypeVar, overload
+from typing import Any, Final, TypeVar, overload
 
 from remediate.errors import InventoryError, UsageError
 from remediate.recognizers import (
+    CSV_SECRET_HEADER,
     DANGLING_SECRET_KEY,
     EMAIL,
     HOST,
@@ -73,7 +74,7 @@ _LINE_BREAKS: Final = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")  # str.s
 _NO_HOSTS: Final[Mapping[str, Sequence[str]]] = MappingProxyType({})
 _WORD = re.compile(r"[\w$][\w$-]*")
 _PSEUDONYM = re.compile(r"\[([A-Z][A-Z0-9_]*)_(\d+)\]")
-_KEY_ENDS: Final = frozenset(":|>-+")  # last characters of a "password:" line (cheap test first)
+_KEY_ENDS: Final = frozenset(":|>-+{")  # last characters of a "password:" line (cheap test first)
 _PEM_BEGIN = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
 _PEM_END = re.compile(r"-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
 
@@ -217,6 +218,7 @@ class Sanitizer:
         block: list[str] = []
         size = 0
         value_indent: int | None = None  # indent of a dangling secret key, while its value runs
+        columns: tuple[str, int, frozenset[int]] | None = None  # a CSV header's secret columns
         for line in lines:
             if not isinstance(line, str):
                 raise UsageError(f"sanitize_lines() takes str lines, not {type(line).__name__}")
@@ -229,8 +231,15 @@ class Sanitizer:
             cheap = body[-1:] in _KEY_ENDS or "name:" in body
             dangling = DANGLING_SECRET_KEY.match(body) if cheap and not block else None
             if dangling is not None:
-                indent = dangling.group(1) if dangling.group(1) is not None else dangling.group(2)
+                indent = next(g for g in dangling.groups() if g is not None)
                 value_indent = len(indent.expandtabs())
+            if columns is not None and not block:
+                redacted, columns = _csv_row(line, columns)
+                if redacted is not line:
+                    self._counts[SECRET] = self._counts.get(SECRET, 0) + 1
+                line = redacted
+            elif not block and _CSV_SEPARATORS.intersection(body[:200]):
+                columns = _csv_header(body)
             if block:
                 block.append(line)
                 size += len(line)
@@ -457,6 +466,34 @@ def _rank(span: Span) -> tuple[bool, int, float, int, str]:
         span.start,
         span.entity_type,
     )
+
+
+_CSV_SEPARATORS: Final = frozenset(",;\t|")
+
+
+def _csv_header(body: str) -> tuple[str, int, frozenset[int]] | None:
+    """(separator, fields, secret column indexes) of a delimited header naming secret columns."""
+    if "=" in body or ":" in body or not CSV_SECRET_HEADER.search(body):
+        return None
+    separator = max(_CSV_SEPARATORS, key=body.count)
+    fields = body.split(separator)
+    if len(fields) < 2:
+        return None
+    secret = frozenset(i for i, f in enumerate(fields) if CSV_SECRET_HEADER.fullmatch(f))
+    return (separator, len(fields), secret) if secret else None
+
+
+def _csv_row(line: str, columns: tuple[str, int, frozenset[int]]) -> tuple[str, Any]:
+    """The row with its secret fields redacted, and whether the table goes on."""
+    separator, count, secret = columns
+    body = line.rstrip("\r\n")
+    fields = body.split(separator)
+    if len(fields) != count:
+        return line, None
+    for i in secret:
+        if fields[i].strip():
+            fields[i] = REDACTED
+    return separator.join(fields) + line[len(body) :], columns
 
 
 def _joined_block(lines: list[str]) -> str:
