@@ -673,6 +673,172 @@ def prose_other(rng: random.Random) -> Made:
     return one("prose (other languages)", where.replace("{v}", v), v)
 
 
+# --- second batch: placements found while reading the first results -------------------------
+
+
+@family(CLI)
+def windows_net_user(rng: random.Random) -> Made:
+    v = plain(rng)
+    line = rng.choice(
+        (f"net user svc_sql {v} /add /domain", f"net use Z: \\\\fs1\\share {v} /user:CORP\\svc")
+    )
+    return one("net user/use positional password", line, v)
+
+
+@family(CLI)
+def echo_pipe_login(rng: random.Random) -> Made:
+    v = plain(rng)
+    line = rng.choice(
+        (
+            f"echo '{v}' | docker login ghcr.io -u bot --password-stdin",
+            f"echo -n {v} | passwd --stdin deploy",
+            f"printf '%s' '{v}' | kinit admin@CORP.EXAMPLE",
+        )
+    )
+    return one("secret piped into a login", line, v)
+
+
+@family(CLI)
+def ssh_keygen_n(rng: random.Random) -> Made:
+    v = plain(rng)
+    return one("ssh-keygen -N passphrase", f"ssh-keygen -t ed25519 -N '{v}' -f /root/.ssh/id", v)
+
+
+@family(PROTO)
+def cisco_config(rng: random.Random) -> Made:
+    v = plain(rng)
+    line = rng.choice(
+        (
+            f"username admin privilege 15 password 0 {v}",
+            f"snmp-server community {v} RO",
+            f"tacacs-server key 7 {v}",
+            f" enable secret 0 {v}",
+        )
+    )
+    return one("network device config", line, v)
+
+
+@family(PROTO)
+def aws_sigv4_header(rng: random.Random) -> Made:
+    v = _pick(rng, HEX, 64)
+    line = (
+        "Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261201/us-east-1/s3/aws4_request,"
+        f" SignedHeaders=host;x-amz-date, Signature={v}"
+    )
+    return one("SigV4 Authorization", line, v)
+
+
+@family(PROTO)
+def negotiate_header(rng: random.Random) -> Made:
+    v = "YII" + base64.b64encode(rng.randbytes(60)).decode()
+    return one("Negotiate token", f"Authorization: Negotiate {v}", v)
+
+
+@family(CONF)
+def spring_placeholder_default(rng: random.Random) -> Made:
+    v = plain(rng)
+    return one("${VAR:default}", f"spring.datasource.password=${{DB_PASS:{v}}}", v)
+
+
+@family(CONF)
+def php_define(rng: random.Random) -> Made:
+    v = secret(rng).replace("'", "")
+    name = rng.choice(("DB_PASSWORD", "AUTH_KEY", "SECURE_AUTH_SALT", "NONCE_KEY"))
+    return one("PHP define()", f"define( '{name}', '{v}' );", v)
+
+
+@family(CONF)
+def c_define(rng: random.Random) -> Made:
+    v = secret(rng).replace('"', "")
+    line = rng.choice((f'#define API_SECRET "{v}"', f'static const char *password = "{v}";'))
+    return one("C literal", line, v)
+
+
+@family(CONF)
+def ansible_vault_inline(rng: random.Random) -> Made:
+    body = [_pick(rng, HEX, 80) for _ in range(2)]
+    lines = (
+        "db_password: !vault |\n",
+        "          $ANSIBLE_VAULT;1.1;AES256\n",
+        *(f"          {b}\n" for b in body),
+    )
+    return "Ansible vault inline", lines, tuple(body)
+
+
+@family(CONF)
+def wireguard(rng: random.Random) -> Made:
+    v = base64.b64encode(rng.randbytes(32)).decode()
+    name = rng.choice(("PrivateKey", "PresharedKey"))
+    return one("WireGuard key", f"{name} = {v}", v)
+
+
+@family(CONF)
+def kubeconfig_key_data(rng: random.Random) -> Made:
+    v = base64.b64encode(rng.randbytes(90)).decode()
+    return one("kubeconfig client-key-data", f"    client-key-data: {v}", v)
+
+
+@family(URL)
+def encoded_userinfo(rng: random.Random) -> Made:
+    v = plain(rng)
+    line = f"GET /login?next=https%3A%2F%2Fops%3A{v}%40grafana.corp%2Fd%2F1 HTTP/1.1"
+    return one("URL-encoded userinfo in a parameter", line, v)
+
+
+@family(URL)
+def reset_link(rng: random.Random) -> Made:
+    v = _pick(rng, ALNUM, 40)
+    line = rng.choice(
+        (
+            f"sent https://app.example.org/reset-password/{v} to user",
+            f"invite link https://app.example.org/invite/{v}",
+            f"magic link: https://app.example.org/auth/magic?t={v}",
+        )
+    )
+    return one("reset/invite link token", line, v)
+
+
+@family(URL)
+def oauth_code(rng: random.Random) -> Made:
+    v = "4/0A" + _pick(rng, ALNUM + "-_", 60)
+    return one("OAuth code in callback", f"GET /oauth/callback?code={v}&state=xyz HTTP/1.1", v)
+
+
+@family(VENDOR)
+def short_random(rng: random.Random) -> Made:
+    v = _pick(rng, string.ascii_lowercase, 4) + _pick(rng, ALNUM, 14)
+    v = v[:6] + rng.choice(string.digits) + v[6:] + rng.choice(string.ascii_uppercase)
+    where = rng.choice(("connected with {v}", "worker key {v} accepted", "{v}"))
+    return one("short random token (16-20)", where.replace("{v}", v), v)
+
+
+@family(PROSE)
+def prose_quoted_phrase(rng: random.Random) -> Made:
+    v = " ".join(
+        rng.choice(("correct", "horse", "battery", "staple", "purple", "monkey")) for _ in range(4)
+    )
+    line = rng.choice(
+        (f'the passphrase is "{v}"', f"wifi password: '{v}'", f'Password set to "{v}".')
+    )
+    return one("quoted passphrase with spaces", line, v)
+
+
+@family(PROSE)
+def prose_from_to(rng: random.Random) -> Made:
+    a, b = plain(rng), plain(rng)
+    line = f"changed the admin password from {a} to {b} after the audit"
+    return "password changed from A to B", (line + "\n",), (a, b)
+
+
+@family(PROSE)
+def prose_cjk(rng: random.Random) -> Made:
+    v = plain(rng)
+    line = rng.choice(
+        (f"数据库密码是{v}", f"パスワードは{v}です", f"Passwort lautet {v}", f"la clave es {v}")
+    )
+    return one("prose (CJK, German, Spanish)", line, v)
+
+
 def cases(seed: int = 20261212) -> list[Case]:
     rng = random.Random(seed)
     out = []

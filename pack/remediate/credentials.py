@@ -28,7 +28,7 @@ _STRONG = (
     r"|private[-_.]?key|access[-_.]?key|account[-_.]?key|shared[-_.]?access[-_.]?key|psk|bindpw"
     r"|passwort|kennwort|contrase(?:n|"
     "\u00f1"
-    r")a|mot[-_]?de[-_]?passe|motdepasse|senha"
+    r")a|mot[-_ ]?de[-_ ]?passe|motdepasse|senha"
     r"|wachtwoord|has(?:l|"
     "\u0142"
     r")o|salasana|l(?:o|"
@@ -161,8 +161,18 @@ _NAME_CHARS: Final = frozenset(string.ascii_letters + string.digits + "._-")
 # "the admin password is X", "password set to X", "new API token generated: X"
 _PROSE = re.compile(
     rf"(?<![A-Za-z0-9])(?:{KEYWORD})(?![A-Za-z0-9])[;,]?(?:[ \t]+[\w@'-]+){{0,5}}?"
-    r"(?:[ \t]+(?:is|was|to|now|of|are|ist|es|est|\u00e9|era|sind|will be)|[ \t]*[:=-])[ \t]+"
-    r"[\"'`]?(?:[\w.@-]+[ \t]*/[ \t]*)?([^\s\"'`,;)]+)"
+    r"(?:[ \t]+(?:is|was|to|now|of|are|ist|lautet|es|est|\u00e9|\u00e8|era|sind|jest|\u00e4r"
+    r"|will be)|[ \t]*[:=-])[ \t]+"
+    r"(?:\"([^\"\n]+)\"|'([^'\n]+)'|[`]?(?:[\w.@-]+[ \t]*/[ \t]*)?([^\s\"'`,;)]+))"
+    r"(?:[ \t]+to[ \t]+[\"'`]?([^\s\"'`,;)]+))?"
+)
+_FROM_TO = re.compile(rf"(?:{KEYWORD})\b[^\n]{{0,40}}?\bfrom[ \t]+(\S+)[ \t]+to[ \t]")
+# 密码是X, パスワードはXです: no space between the word and the value.
+_PROSE_CJK = re.compile(
+    "(?:\u5bc6\u7801|\u53e3\u4ee4|\u30d1\u30b9\u30ef\u30fc\u30c9)"
+    "(?:\u662f|\u4e3a|\u70ba|\u306f|\uff1a|:)?[ \t]*"
+    r"([^\s"
+    "\u3002\u3001\uff0c\u3067]+)"
 )
 _USE_AS = re.compile(
     rf"\buse[ \t]+[\"'`]?([^\s\"'`]+?)[\"'`]?[ \t]+as[ \t]+(?:the[ \t]+|a[ \t]+)?(?:[\w-]+[ \t]+)?"
@@ -185,10 +195,19 @@ _CLI = re.compile(
     r"|\b(?:add_user|change_password|set_password)[ \t]+\S+[ \t]+[\"']?([^\s\"']+)"
     r"|\bhtpasswd[ \t]+-\w*b\w*[ \t]+(?:-\w+[ \t]+)*(?:\S+[ \t]+)?\S+[ \t]+[\"']?([^\s\"']+)"
     r"|\becho[ \t]+[\"']?[\w.-]+:([^\s\"'|]+)[\"']?[ \t]*\|[ \t]*(?:sudo[ \t]+)?chpasswd"
+    r"|\bnet[ \t]+user[ \t]+\S+[ \t]+([^\s/*]\S*)"
+    r"|\bnet[ \t]+use[ \t]+(?:[A-Za-z]:[ \t]+)?\\\\\S+[ \t]+([^\s/*]\S*)"
+    # a value piped into a login: echo 'X' | docker login --password-stdin, | passwd --stdin
+    r"|\b(?:echo|printf)[ \t]+(?:-n[ \t]+|'%s'[ \t]+|\"%s\"[ \t]+)?"
+    r"[\"']?([^\s\"'|$]+)[\"']?[ \t]*\|"
+    r"(?=[^\n]*(?:password|passwd|login|kinit|passphrase|--stdin))"
+    # network devices: password 0 X, secret 5 $1$..., key 7 X, snmp-server community X
+    r"|\b(?:password|secret|key|key-string)[ \t]+[0-9][ \t]+(\S+)"
+    r"|\bsnmp-server[ \t]+community[ \t]+(\S+)"
 )
 # A short flag that many tools give a password or key (-p, -P, -w, -a, -k): only a value that
 # looks like one (not a port, a path, a word or another flag).
-_SHORT_FLAG = re.compile(r"(?:^|[ \t])-[pPwWak][ \t]*[\"']?([^\s\"'-][^\s\"']*)")
+_SHORT_FLAG = re.compile(r"(?:^|[ \t])-[pPwWakN][ \t]*[\"']?([^\s\"'-][^\s\"']*)")
 # Oracle's user/password@service (sqlplus, expdp, rman), also inside a connect string.
 _SLASH_AT = re.compile(r"(?<![\w/:.@-])[A-Za-z_][\w$#]*/([^\s/@\"']+)@[A-Za-z_(][\w.:/()=-]*")
 # A name/key attribute or field naming a secret, then the value beside it: .NET appSettings,
@@ -202,7 +221,7 @@ _INDIRECT = re.compile(
 # A call whose name speaks of logging in or of a secret: its quoted arguments are candidates.
 _CALL = re.compile(
     rf"\b[\w.]*(?:login|logon|authenticate|connect|credential|setpassword|{_STRONG}|token|auth)"
-    r"\w*[ \t]*\(([^()\n]*)\)?"
+    r"\w*[ \t]*=?[ \t]*\(([^()\n]*)\)?"
 )
 _QUOTED = re.compile(r"\"((?:[^\"\\\n]|\\.)*)\"|'([^'\n]*)'")
 # Protocol exchanges: Redis AUTH [user] password (also inside a client's error message and
@@ -230,7 +249,9 @@ _COOKIE_ATTRIBUTES: Final = frozenset(
     ("path", "domain", "expires", "max-age", "samesite", "secure", "httponly", "priority")
 )
 _URL_KEY = re.compile(r"://([A-Za-z0-9_-]{16,})@")  # Sentry-style DSN: the key is the user
-_URL_CREDENTIALS = re.compile(r"://([^\s:/@]*:[^\s/@]+)@")
+_URL_CREDENTIALS = re.compile(
+    r"://([^\s:/@]*:[^\s/@]+)@|%3A%2F%2F[^\s%/&]*%3A([^\s&/]+?)%40", re.IGNORECASE
+)
 _WEBHOOK = re.compile(
     r"/bot(\d{6,}:[\w-]{30,})|/api/webhooks/\d+/([\w-]{20,})|/IncomingWebhook/(\w{16,})"
     r"|hooks\.slack\.com/(?:services|workflows)/([\w/-]+)",
@@ -421,7 +442,20 @@ def _word_like(value: str) -> bool:
 def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
     for pattern in (_PROSE, _USE_AS):
         for match in pattern.finditer(lower):
-            if secret_like(text[match.start(1) : match.end(1)], True):
+            for group in range(1, (pattern.groups or 0) + 1):
+                start, end = match.span(group)
+                value = text[start:end]
+                quoted = group <= 2 and pattern is _PROSE
+                if start < 0 or is_placeholder(value):
+                    continue
+                if secret_like(value, True) or (quoted and len(value) >= 6):
+                    yield start, end
+    for match in _FROM_TO.finditer(lower):
+        if secret_like(text[match.start(1) : match.end(1)], True):
+            yield match.span(1)
+    if not text.isascii():
+        for match in _PROSE_CJK.finditer(text):
+            if secret_like(match.group(1), True):
                 yield match.span(1)
 
 
@@ -538,17 +572,18 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (r"c:[ \t]*[a-z0-9+/]{8}|>>>?[ \t]*[a-z0-9+/]{8}", (_any_group(_CLIENT_LINE),)),
     (
         r"mysql|mariadb|sshpass|login|redis-cli|-u[ \t=]|--user|snmp|add_user|change_password"
-        r"|set_password|htpasswd|chpasswd",
+        r"|set_password|htpasswd|chpasswd|net[ \t]+use|net[ \t]+user|echo|printf"
+        r"|(?:password|secret|key|key-string)[ \t]+[0-9][ \t]",
         (_any_group(_CLI),),
     ),
-    (r"://[^\s/@]*@", (_any_group(_URL_CREDENTIALS), url_keys)),
+    (r"://[^\s/@]*@|%3a%2f%2f[^\s%/&]*%3a", (_any_group(_URL_CREDENTIALS), url_keys)),
     (r"/bot\d|/api/webhooks/|/incomingwebhook/|hooks\.slack\.com/", (_any_group(_WEBHOOK),)),
     (
         r"/(?:hooks?|webhooks?|keys?|tokens?|secrets?|apikey|api[-_]key|access[-_]token|trigger"
         r"|catch)/",
         (path_keys,),
     ),
-    (r"(?:^|[ \t])-[pwak][ \t]*[^\s-]", (short_flags,)),
+    (r"(?:^|[ \t])-[pwakn][ \t]*[^\s-]", (short_flags,)),
     (r"[a-z_][a-z0-9_$#]*/[^\s/@]+@", (slash_at,)),
     (r":\d+:[^\s:]+:[^\s:]+:|:\*:[^\s:]+:[^\s:]+:", (pgpass,)),
     (r"\$[a-z0-9-]{1,12}\$", (_any_group(_CRYPT),)),

@@ -153,7 +153,8 @@ _PEM_END = re.compile(r"-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
 # "password:" with nothing after it: the value is on the next, more indented, lines (YAML).
 # A Kubernetes env entry naming a secret ("- name: DB_PASSWORD"): its value is on the next line.
 DANGLING_SECRET_KEY: Final = re.compile(
-    rf"^([ \t]*)(?:- )?[\"']?(?:[\w-]*[-_])?{_KEYWORD}[\"']?[ \t]*:[ \t]*[|>]?[-+]?[ \t]*$"
+    rf"^([ \t]*)(?:- )?[\"']?(?:[\w-]*[-_])?{_KEYWORD}[\"']?[ \t]*:[ \t]*"
+    r"(?:![\w!]+[ \t]+)?[|>]?[-+]?[ \t]*$"
     rf"|^([ \t]*)- name:[ \t]*[\"']?(?:[\w.-]*[._-])?{credentials.KEYWORD}[\"']?[ \t]*$"
     # An HCL/Terraform block labelled with a secret name; an XML element opened on its own line.
     rf"|^([ \t]*)[\w-]+(?:[ \t]+\"[\w.-]*\")*[ \t]+\"[\w.-]*{credentials.KEYWORD}[\w.-]*\""
