@@ -238,7 +238,7 @@ class Sanitizer:
                 if redacted is not line:
                     self._counts[SECRET] = self._counts.get(SECRET, 0) + 1
                 line = redacted
-            elif not block and _CSV_SEPARATORS.intersection(body[:200]):
+            elif ":" not in body and "=" not in body and not block:
                 columns = _csv_header(body)
             if block:
                 block.append(line)
@@ -302,18 +302,21 @@ class Sanitizer:
     @staticmethod
     def _mentioned(text: str, names: dict[str, str]) -> list[Span]:
         # A set intersection per line, not a regex of all names: hundreds of names in one
-        # alternation scan a hundred times slower.
-        if names.keys().isdisjoint(_WORD.findall(text)):
+        # alternation scan a hundred times slower. Then only the names found are located.
+        found = names.keys() & _WORD.findall(text)
+        if not found:
             return []
         spans = []
-        for match in _WORD.finditer(text):
-            start, end = match.span()
-            entity_type = names.get(match.group())
-            if entity_type is None or text[end : end + 1] == "@":
-                continue
-            if start and text[start - 1] in ".@/":  # a path, an address, a dotted name
-                continue
-            spans.append(Span(start, end, entity_type, 0.4))
+        for name in found:
+            entity_type = names[name]
+            at = text.find(name)
+            while at >= 0:
+                end = at + len(name)
+                if _whole_word(text, at, end) and text[end : end + 1] != "@":
+                    # not a path, an address or a dotted name
+                    if not (at and text[at - 1] in ".@/"):
+                        spans.append(Span(at, end, entity_type, 0.4))
+                at = text.find(name, end)
         return spans
 
     def _remember(self, entity_type: str, original: str) -> None:
@@ -433,6 +436,17 @@ def _find_many(key: int, texts: list[str]) -> list[list[Span]]:
     return _FORKED_SCANNERS[key].find_many(texts)
 
 
+def _whole_word(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is one whole ``_WORD`` token of ``text``."""
+    before = text[start - 1 : start]
+    if before and (before.isalnum() or before in "_$"):
+        return False
+    if before == "-" and start >= 2 and (text[start - 2].isalnum() or text[start - 2] in "_$-"):
+        return False
+    after = text[end : end + 1]
+    return not (after and (after.isalnum() or after in "_$-"))
+
+
 def _texts(batch: list[tuple[str, bool]]) -> list[str]:
     return [unit for unit, scan in batch if scan]
 
@@ -473,7 +487,7 @@ _CSV_SEPARATORS: Final = frozenset(",;\t|")
 
 def _csv_header(body: str) -> tuple[str, int, frozenset[int]] | None:
     """(separator, fields, secret column indexes) of a delimited header naming secret columns."""
-    if "=" in body or ":" in body or not CSV_SECRET_HEADER.search(body):
+    if not CSV_SECRET_HEADER.search(body):
         return None
     separator = max(_CSV_SEPARATORS, key=body.count)
     fields = body.split(separator)
@@ -502,6 +516,8 @@ def _joined_block(lines: list[str]) -> str:
 
 
 def _opens_pem_block(line: str) -> bool:
+    if "-----BEGIN" not in line:
+        return False
     begins = list(_PEM_BEGIN.finditer(line))
     return bool(begins) and _PEM_END.search(line, begins[-1].end()) is None
 
