@@ -79,9 +79,8 @@ def _warn_without_approvers(settings: Settings) -> None:
 
 
 def _engine(args: argparse.Namespace) -> Any:
-    from remediate.pipeline import Engine
-
     from remediate.config import load_settings
+    from remediate.pipeline import Engine
 
     settings: Settings = load_settings(args.config)
     if getattr(args, "planner", None):

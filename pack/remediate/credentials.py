@@ -35,11 +35,13 @@ _STRONG = (
     "\u00f6"
     r")senord|parola|"
     "\u043f\u0430\u0440\u043e\u043b\u044c|\u5bc6\u7801|\u30d1\u30b9\u30ef\u30fc\u30c9"
-    r"|securestring|requirepass|masterauth|storepass|keypass|jsessionid|phpsessid"
+    r"|securestring|requirepass|masterauth|storepass|keypass|jsessionid|phpsessid|authtok|mdp"
+    "|clave|heslo|kata[-_ ]sandi|s\u0327?ifre|\u015fifre|\ube44\ubc00\ubc88\ud638|\uc554\ud638"
+    "|\u03ba\u03c9\u03b4\u03b9\u03ba\u03cc\u03c2"
     r"|session[-_]?(?:token|key|secret)"
 )
 # Names that carry a secret only as a whole word or camel-case part (not "bypass", "monkey").
-_WEAK = r"pass|token|key|auth|signature|sig|cookie|creds|pw"
+_WEAK = r"pass|token|key|auth|signature|sig|cookie|creds|pw|community"
 KEYWORD: Final = rf"(?:{_STRONG}|{_WEAK})"
 _STRONG_WORD = re.compile(rf"(?:{_STRONG})\Z", re.IGNORECASE)
 # Weak words whose explicitly assigned value is still always a secret (token=abc).
@@ -143,24 +145,29 @@ _METADATA_TAILS: Final = frozenset(
         "retries",
         "attempts",
         "bits",
+        "service",
+        "server",
+        "proxy",
+        "issuer",
+        "refresh",
         "cache",
     )
 )
 # What may follow the secret word inside the name: password_b64, SECRET_KEY_BASE, secretHex.
 _NAME_TAIL = r"((?:[a-z0-9]|[._-](?=[a-z0-9]))*)"
 _VALUE = (
-    r"(?:(\[[A-Za-z][A-Za-z0-9_]*\])|\\?\"((?:[^\"\\\n]|\\[^\"])*)\\?\"|'([^'\n]*)'|`([^`\n]*)`"
+    r"(?:(\[[A-Za-z][A-Za-z0-9_]*\])|[bBrRuU]?\\?\"((?:[^\"\\\n]|\\[^\"])*)\\?\"|[bBrRuU]?'([^'\n]*)'|`([^`\n]*)`"
     r"|([^\s\"'`,;&)}\]<>]+))"
 )
 # Starts at the secret word (a literal, so the scan is fast); the name's prefix is read back.
 _ASSIGNMENT = re.compile(
     rf"({KEYWORD}){_NAME_TAIL}"
-    r"\\?[\"'`]?\]?[ \t]*(=>|:=|->|<-|::|[:=>,]|[ \t])[ \t]*\(?[ \t]*" + _VALUE
+    r"\\?[\"'`]?\]?[ \t]*(=>|:=|->|<-|::|[:=>,]|\\u003[ad]|%3[ad]|[ \t])[ \t]*\(?[ \t]*" + _VALUE
 )
 _NAME_CHARS: Final = frozenset(string.ascii_letters + string.digits + "._-")
 # "the admin password is X", "password set to X", "new API token generated: X"
 _PROSE = re.compile(
-    rf"(?<![A-Za-z0-9])(?:{KEYWORD})(?![A-Za-z0-9])[;,]?(?:[ \t]+[\w@'-]+){{0,5}}?"
+    rf"(?<![A-Za-z0-9])(?:{KEYWORD})(?![A-Za-z0-9])[;,]?(?:[ \t]+[\w@.'-]+){{0,5}}?"
     r"(?:[ \t]+(?:is|was|to|now|of|are|ist|lautet|es|est|\u00e9|\u00e8|era|sind|jest|\u00e4r"
     r"|will be)|[ \t]*[:=-])[ \t]+"
     r"(?:\"([^\"\n]+)\"|'([^'\n]+)'|[`]?(?:[\w.@-]+[ \t]*/[ \t]*)?([^\s\"'`,;)]+))"
@@ -180,7 +187,7 @@ _USE_AS = re.compile(
 )
 _SQL = re.compile(
     r"\b(?:identified[ \t]+(?:with[ \t]+\w+[ \t]+)?by(?:[ \t]+password)?|password[ \t]+for[ \t]+\S+"
-    r"[ \t]*=|password)[ \t]*(?:password[ \t]*\([ \t]*)?'([^'\n]*)'"
+    r"[ \t]*=|password)[ \t]*(?:password[ \t]*\([ \t]*)?(?:'([^'\n]*)'|\"([^\"\n]*)\")"
 )
 # Tools whose short flags carry a password: mysql -pX, sshpass -p X, docker login -p X,
 # redis-cli -a X, curl -u user:X.
@@ -190,13 +197,14 @@ _CLI = re.compile(
     r"|\b(?:docker|podman|buildah|skopeo|helm(?:[ \t]+registry)?)[ \t]+login\b"
     r"[^\n]*?[ \t]-p[ \t]+(\S+)"
     r"|\bredis-cli\b[^\n]*?[ \t]-a[ \t]+(\S+)"
-    r"|(?:^|[ \t])(?:-u|-U|--user|--username)[ \t=]+[\"']?[^\s:%\"']+[:%]([^\s\"']+)"
+    r"|(?:^|[ \t])(?:-u|-U|--user|--username)[ \t=]+[\"']?[^\s:%,\"']+[:%,]([^\s\"']+)"
     r"|\bsnmp\w*\b[^\n]*?[ \t]-c[ \t]*([^\s-]\S*)"
     r"|\b(?:add_user|change_password|set_password)[ \t]+\S+[ \t]+[\"']?([^\s\"']+)"
-    r"|\bhtpasswd[ \t]+-\w*b\w*[ \t]+(?:-\w+[ \t]+)*(?:\S+[ \t]+)?\S+[ \t]+[\"']?([^\s\"']+)"
+    r"|\b\w*passwd[ \t]+-\w*b\w*[ \t]+(?:-\w+[ \t]+)*(?:\S+[ \t]+)?\S+[ \t]+[\"']?([^\s\"']+)"
     r"|\becho[ \t]+[\"']?[\w.-]+:([^\s\"'|]+)[\"']?[ \t]*\|[ \t]*(?:sudo[ \t]+)?chpasswd"
     r"|\bnet[ \t]+user[ \t]+\S+[ \t]+([^\s/*]\S*)"
     r"|\bnet[ \t]+use[ \t]+(?:[A-Za-z]:[ \t]+)?\\\\\S+[ \t]+([^\s/*]\S*)"
+    r"|\bnet[ \t]+use\b[^\n]*?/user:\S+[ \t]+([^\s/*]\S*)"
     # a value piped into a login: echo 'X' | docker login --password-stdin, | passwd --stdin
     r"|\b(?:echo|printf)[ \t]+(?:-n[ \t]+|'%s'[ \t]+|\"%s\"[ \t]+)?"
     r"[\"']?([^\s\"'|$]+)[\"']?[ \t]*\|"
@@ -207,9 +215,9 @@ _CLI = re.compile(
 )
 # A short flag that many tools give a password or key (-p, -P, -w, -a, -k): only a value that
 # looks like one (not a port, a path, a word or another flag).
-_SHORT_FLAG = re.compile(r"(?:^|[ \t])-[pPwWakN][ \t]*[\"']?([^\s\"'-][^\s\"']*)")
+_SHORT_FLAG = re.compile(r"(?:^|[ \t])-[pPwWakNAX][ \t]*[\"']?([^\s\"'-][^\s\"']*)")
 # Oracle's user/password@service (sqlplus, expdp, rman), also inside a connect string.
-_SLASH_AT = re.compile(r"(?<![\w/:.@-])[A-Za-z_][\w$#]*/([^\s/@\"']+)@[A-Za-z_(][\w.:/()=-]*")
+_SLASH_AT = re.compile(r"(?<![\w/.@-])[A-Za-z_][\w$#.]*/([^\s/@\"']+)@[A-Za-z_(][\w.:/()=-]*")
 # A name/key attribute or field naming a secret, then the value beside it: .NET appSettings,
 # Spring <property>, Java XML properties, JSON and YAML name/value environment entries.
 _INDIRECT = re.compile(
@@ -281,7 +289,10 @@ DIAGNOSTIC: Final = re.compile(
     r"|v?\d+(?:\.\d+)+(?:[-+][\w.-]+)?"
 )
 _DIGEST_LABEL = re.compile(r"(?:sha\d*|md5|blake2\w*):", re.IGNORECASE)  # MD5:aa:bb:.. prints
-_DIGEST_PREFIX = re.compile(r"(?:sha\d*|md5|blake2\w*|crc32)[:=]\Z")
+_DIGEST_PREFIX = re.compile(r"(?:sha\d*|md5|blake2\w*|crc32|h1|zh)[:=]\Z")
+# cluster_id=<random>, "requestId": "<random>": labelled identifiers, not keys.
+_ID_LABEL = re.compile(r"(?<![a-z])(?:[a-z]+[_-])?(?:id|uid|guid)[\"']?[ \t]*[:=][ \t]*[\"']?\Z")
+_SRI = re.compile(r"(?:sha\d+|md5)-", re.IGNORECASE)  # Subresource Integrity: sha512-<base64>
 _GLUED: Final = re.compile(r"[\w+/-]").match
 _LOWER: Final = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _WORDS = re.compile(r"[a-z]+(?:[._-][a-z]+)*")
@@ -307,8 +318,10 @@ def keyword_secrets(text: str) -> Iterator[tuple[int, int]]:
     if "authorization" in lower:
         yield from _spans(_AUTHORIZATION, lower)
     yield from indirect(text, lower)
-    if "(" in text:
-        yield from calls(text, lower)
+    if "<" in text:
+        yield from markup(text, lower)
+    if "values" in lower:
+        yield from sql_values(text, lower)
     if "cookie" in lower:
         yield from cookies(text, lower)
 
@@ -342,8 +355,9 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
         if not (lower_word == "pass" and tail_of and tail_of not in _NOT_PASS):
             return None
     tail = text[match.start(2) : match.end(2)]
-    if tail and _tail_words(word, tail)[-1:] and _tail_words(word, tail)[-1] in _METADATA_TAILS:
-        return None
+    last = _tail_words(word, tail)[-1:] if tail else []
+    if last and last[0] in _METADATA_TAILS and not (strong and last[0] in ("id", "ids")):
+        return None  # token_type, key_id; but SecretID, private_key_id are secrets
     if prefix and _tail_words("", prefix.rstrip("._-"))[-1:] == ["max"]:
         return None
     going_on = tail[:1].isalpha() and tail[0].islower() and tail.lower() != "s"
@@ -365,10 +379,19 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     elif strong or lower_word in _ASSIGNED_SECRET:
         keep = is_placeholder(value)
     elif named:
-        keep = is_placeholder(value) or _word_like(value)
+        keep = is_placeholder(value) or _word_like(value) or _VERSION.fullmatch(value) is not None
     else:
         keep = not secret_like(value, False) or _structured_id(value)
-    return None if keep else (match.start(group), match.end(group))
+    if keep:
+        return None
+    end = match.end(group)
+    if group == match.re.groups:  # unquoted: a properties/INI value runs to the next blank
+        while end < len(text) and not text[end].isspace() and text[end] not in "\"'<>`;&":
+            end += 1
+    return match.start(group), end
+
+
+_VERSION = re.compile(r"v?\d+(?:\.\d+)+(?:[-+][\w.-]+)?|latest|stable|main|master")
 
 
 _HUMPS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
@@ -392,6 +415,43 @@ def _structured_id(value: str) -> bool:
         return False
     parts = re.split(r"[:./#|@-]+", value.strip("-"))
     return all(_ID_PART.fullmatch(p) for p in parts if p) and not looks_random(value, 16)
+
+
+_XML_ELEMENT = re.compile(
+    rf"<([\w.:-]*(?:{KEYWORD})[\w.:-]*)(?:[ \t][^<>\n]*)?>[ \t]*"
+    r"(?:<!\[cdata\[(.*?)\]\]>|([^<\n]+))</"
+)
+_INSERT = re.compile(r"\(([^()\n]*)\)[ \t]*values[ \t]*\(([^()\n]*)\)")
+_SQL_ITEM = re.compile(r"'(?:[^'\n]|'')*'|\"[^\"\n]*\"|[^,]+")
+_KEYWORD_NAME = re.compile(rf"[\w.-]*(?:{KEYWORD})[\w.-]*\Z")
+# SASL PLAIN written out: \x00user\x00password, \0user\0password, \u0000user\u0000password
+_SASL_NUL = re.compile(r"(?:\\x00|\\0|\\u0000|\^@)[^\s\\]+(?:\\x00|\\0|\\u0000|\^@)([^\s\\'\"]+)")
+
+
+def markup(text: str, lower: str) -> Iterator[tuple[int, int]]:
+    """<Pass encoding="base64">X</Pass>, <apiSecret><![CDATA[X]]></apiSecret>."""
+    for match in _XML_ELEMENT.finditer(lower):
+        group = match.lastindex or 0
+        if group >= 2 and not is_placeholder(text[match.start(group) : match.end(group)]):
+            yield match.span(group)
+
+
+def sql_values(text: str, lower: str) -> Iterator[tuple[int, int]]:
+    """INSERT ... (host, login, secret) VALUES ('h', 'u', 'X'): the secret column's value."""
+    for match in _INSERT.finditer(lower):
+        columns = [c.strip().strip('`"[]') for c in match.group(1).split(",")]
+        secret = {i for i, c in enumerate(columns) if _KEYWORD_NAME.match(c)}
+        if not secret:
+            continue
+        for i, item in enumerate(_SQL_ITEM.finditer(text, match.start(2), match.end(2))):
+            value = item.group().strip().strip("'\"")
+            if i in secret and not is_placeholder(value):
+                yield item.span()
+
+
+def sasl_nul(text: str) -> Iterator[tuple[int, int]]:
+    for match in _SASL_NUL.finditer(text):
+        yield match.span(1)
 
 
 def indirect(text: str, lower: str) -> Iterator[tuple[int, int]]:
@@ -499,9 +559,19 @@ def random_tokens(text: str) -> Iterator[tuple[int, int]]:
         after = text[end : end + 1]
         if (start and _GLUED(text[start - 1])) or (after and (after == "=" or _GLUED(after))):
             continue  # part of a longer word (non-ASCII letters, a dotted base64 tail)
-        if looks_random(match.group()):
-            label = text[max(0, start - 8) : start].translate(_LOWER)
-            if not _DIGEST_PREFIX.search(label):
+        if _SRI.match(match.group()):
+            continue
+        token = match.group()
+        if "/" in token and token[0] in "/.":  # a path: its long segments one by one
+            at = start
+            for segment in token.split("/"):
+                if looks_random(segment):
+                    yield at, at + len(segment)
+                at += len(segment) + 1
+            continue
+        if looks_random(token):
+            label = text[max(0, start - 12) : start].translate(_LOWER)
+            if not (_DIGEST_PREFIX.search(label) or _ID_LABEL.search(label)):
                 yield start, end
 
 
@@ -526,7 +596,7 @@ def looks_random(token: str, shortest: int = 20) -> bool:
 def _id_part(part: str) -> bool:
     """A word, a number or a short hex field: the parts of generated identifiers. Key material
     holds a long random part (key-<32 hex>, dop_v1_<64 hex>)."""
-    return part.isalpha() or (len(part) <= 16 and _HEX_PART.fullmatch(part) is not None)
+    return part.isalpha() or (len(part) <= 20 and _HEX_PART.fullmatch(part) is not None)
 
 
 def secret_like(value: str, named: bool) -> bool:
@@ -569,6 +639,12 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         (keyword_secrets,),
     ),
     (r"bearer[ \t]|basic[ \t]", (_any_group(_BEARER),)),
+    (
+        rf"(?:login|logon|authenticate|connect|credential|setpassword|{_STRONG}|token|auth)"
+        r"\w*[ \t]*=?[ \t]*\(",
+        (lambda text: calls(text, text.translate(_LOWER)),),
+    ),
+    (r"\\x00|\\0|\\u0000|\^@", (sasl_nul,)),
     (r"c:[ \t]*[a-z0-9+/]{8}|>>>?[ \t]*[a-z0-9+/]{8}", (_any_group(_CLIENT_LINE),)),
     (
         r"mysql|mariadb|sshpass|login|redis-cli|-u[ \t=]|--user|snmp|add_user|change_password"
@@ -583,7 +659,7 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         r"|catch)/",
         (path_keys,),
     ),
-    (r"(?:^|[ \t])-[pwakn][ \t]*[^\s-]", (short_flags,)),
+    (r"(?:^|[ \t])-[pwakn]|[ \t]-[ax][ \t]*[^\s-]", (short_flags,)),
     (r"[a-z_][a-z0-9_$#]*/[^\s/@]+@", (slash_at,)),
     (r":\d+:[^\s:]+:[^\s:]+:|:\*:[^\s:]+:[^\s:]+:", (pgpass,)),
     (r"\$[a-z0-9-]{1,12}\$", (_any_group(_CRYPT),)),

@@ -302,7 +302,9 @@ def _users(text: str, ctx: Context) -> Iterator[Span]:
         if not _stands_alone(text, match.start()):
             continue
         name = match.group(1)
-        if name.lower() not in SYSTEM_USERS and name.lower() not in ctx.allow:
+        if credentials.looks_random(name, 12):  # an API key used as a user name (SASL, Kafka)
+            yield Span(match.start(1), match.end(1), SECRET, 1.0)
+        elif name.lower() not in SYSTEM_USERS and name.lower() not in ctx.allow:
             yield Span(match.start(1), match.end(1), USER, 0.8)
     for match in _ACL_USERS.finditer(text):
         at = match.start(1)

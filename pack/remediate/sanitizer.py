@@ -312,10 +312,10 @@ class Sanitizer:
             at = text.find(name)
             while at >= 0:
                 end = at + len(name)
-                if _whole_word(text, at, end) and text[end : end + 1] != "@":
-                    # not a path, an address or a dotted name
-                    if not (at and text[at - 1] in ".@/"):
-                        spans.append(Span(at, end, entity_type, 0.4))
+                # not part of a path, an address or a dotted name
+                dotted = text[end : end + 1] == "@" or (at and text[at - 1] in ".@/")
+                if _whole_word(text, at, end) and not dotted:
+                    spans.append(Span(at, end, entity_type, 0.4))
                 at = text.find(name, end)
         return spans
 
