@@ -36,12 +36,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-METHODS = ("ours-old", "ours", "detect-secrets")
+METHODS = ("ours-old", "ours", "detect-secrets", "ours+detect-secrets")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def _masker(method: str) -> Callable[[list[str]], tuple[str, str]]:
     """(output, what the method keeps besides: the pseudonym mapping for ours)."""
+    if method == "ours+detect-secrets":  # detect-secrets as a second pass behind ours
+        first, second = _masker("ours"), _masker("detect-secrets")
+
+        def both(lines: list[str]) -> tuple[str, str]:
+            out, kept = first(lines)
+            return second(out.splitlines(keepends=True))[0], kept
+
+        return both
     if method.startswith("ours"):
         from remediate.sanitizer import Sanitizer
 
@@ -128,7 +136,7 @@ def run(method: str, old_pack: Path | None, only: list[str]) -> dict[str, list[d
     if method == "ours-old":
         assert old_pack is not None
         env["PYTHONPATH"] = str(old_pack)
-    elif method == "ours":
+    elif method.startswith("ours"):
         env["PYTHONPATH"] = str(ROOT / "pack")
     done = subprocess.run(
         [sys.executable, __file__, "--worker", method, "--corpus", ",".join(only)],
@@ -258,19 +266,28 @@ def main() -> None:
 
 DISCIPLINE = [
     "",
-    "How held-out the held-out corpus is: `secret_corpus_heldout.py` and its keep-list were",
-    "written and committed (5260678) before any recognizer was changed, and without reading the",
-    "recognizers; at that commit `ours` let 208 of 390 values through. The new recognizers were",
-    "then developed against the tuned corpus and the issue's list of families. Their first run",
-    "on the held-out corpus let **26 of 390 (6.7 %)** through and kept **152 of 160 (95.0 %)**",
-    "diagnostic tokens. Those failures were then read and fixed, in general form rather than per",
-    "line: a flag's name preceded by `--`; hex and base64 values after a qualified secret word",
-    "(`MASTER_KEY=<hex>`) or in prose; the `IDENTIFIED BY` trigger; `.pgpass` with a hex password;",
-    "Kubernetes `- name:`/`value:` pairs; fingerprints labelled `MD5:`; ULIDs (the generator's",
-    "ULIDs do not start with 0-7 as real ones do, so the allowed shape was widened rather than the",
-    "generator changed). So the figures below are after fixing; the 6.7 % above is the honest",
-    "estimate for formats nobody here has seen. `ours` also counts a secret kept in the pseudonym",
-    "mapping as surviving (a Sentry key taken for an e-mail address did, before).",
+    "What each corpus is, and how blind it is:",
+    "",
+    "- `tuned` (`secret_corpus.py`): the corpus the first recognizers were developed against.",
+    "- `heldout` (`secret_corpus_heldout.py`, 390 values): written and committed (5260678) before",
+    "  the first round changed any recognizer; its first run let 26/390 (6.7 %) through, then its",
+    "  failures were read and fixed. No longer blind.",
+    "- `families` (`secret_corpus_families.py`, 261 values): this round's own tuning cases,",
+    "  written before the code was changed for them (two batches); the first batch's first run",
+    "  let 56/198 (28 %) through. Tuned on.",
+    "- `blind_a` (`secret_corpus_blind_a.py`, 569 values in 501 formats, keep-list of 162",
+    "  tokens): written by another helper without reading the recognizers or the other corpora,",
+    "  handed over when the generalization above was done. Its **first run let 42/569 (7.4 %)",
+    "  through and kept 149/162 (92.0 %)** of its diagnostic tokens; the general fixes it then",
+    "  prompted (more languages, markup elements with attributes and CDATA, INSERT column",
+    "  mapping, SASL with NULs written out, call arguments, labelled ids, SRI digests) bring",
+    "  it to the figure below, so from then on it is tuned on too.",
+    "- A second blind corpus (B) stays sealed with the lead: it is the untuned figure of the",
+    "  issue and is not in this table unless the lead added it.",
+    "",
+    "`ours+detect-secrets` runs Yelp's detect-secrets over our output (the second pass the issue",
+    "asks to evaluate): it removes a few more planted values but destroys most diagnostic",
+    "tokens, so it is not used.",
 ]
 
 
