@@ -13,6 +13,7 @@ alone the identifier shapes diagnosis needs (UUIDs, hex trace ids and digests, U
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import string
@@ -569,12 +570,20 @@ def random_tokens(text: str) -> Iterator[tuple[int, int]]:
                     yield at, at + len(segment)
                 at += len(segment) + 1
             continue
+        if not looks_random(token) and "/" in token:  # a path or URL: long segments alone
+            at = start
+            for segment in token.split("/"):
+                if looks_random(segment):
+                    yield at, at + len(segment)
+                at += len(segment) + 1
+            continue
         if looks_random(token):
             label = text[max(0, start - 12) : start].translate(_LOWER)
             if not (_DIGEST_PREFIX.search(label) or _ID_LABEL.search(label)):
                 yield start, end
 
 
+@functools.lru_cache(maxsize=8192)  # logs repeat their tokens; bounded, so memory stays flat
 def looks_random(token: str, shortest: int = 20) -> bool:
     """Whether ``token`` reads like generated key material rather than an identifier."""
     core = token.rstrip("=")
@@ -648,7 +657,7 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (r"c:[ \t]*[a-z0-9+/]{8}|>>>?[ \t]*[a-z0-9+/]{8}", (_any_group(_CLIENT_LINE),)),
     (
         r"mysql|mariadb|sshpass|login|redis-cli|-u[ \t=]|--user|snmp|add_user|change_password"
-        r"|set_password|htpasswd|chpasswd|net[ \t]+use|net[ \t]+user|echo|printf"
+        r"|set_password|passwd[ \t]+-|chpasswd|net[ \t]+use|net[ \t]+user|echo|printf"
         r"|(?:password|secret|key|key-string)[ \t]+[0-9][ \t]",
         (_any_group(_CLI),),
     ),
