@@ -229,7 +229,8 @@ _INDIRECT = re.compile(
 )
 # A call whose name speaks of logging in or of a secret: its quoted arguments are candidates.
 _CALL = re.compile(
-    rf"\b[\w.]*(?:login|logon|authenticate|connect|credential|setpassword|{_STRONG}|token|auth)"
+    rf"\b[\w.]*(?:login|logon|authenticate|connect|construct|pdo|credential|setpassword|{_STRONG}"
+    r"|token|auth)"
     r"\w*[ \t]*=?[ \t]*\(([^()\n]*)\)?"
 )
 _QUOTED = re.compile(r"\"((?:[^\"\\\n]|\\.)*)\"|'([^'\n]*)'")
@@ -292,7 +293,10 @@ DIAGNOSTIC: Final = re.compile(
 _DIGEST_LABEL = re.compile(r"(?:sha\d*|md5|blake2\w*):", re.IGNORECASE)  # MD5:aa:bb:.. prints
 _DIGEST_PREFIX = re.compile(r"(?:sha\d*|md5|blake2\w*|crc32|h1|zh)[:=]\Z")
 # cluster_id=<random>, "requestId": "<random>": labelled identifiers, not keys.
-_ID_LABEL = re.compile(r"(?<![a-z])(?:[a-z]+[_-])?(?:id|uid|guid)[\"']?[ \t]*[:=][ \t]*[\"']?\Z")
+_ID_LABEL = re.compile(
+    r"(?<![a-z_-])(?!(?:key|token|secret|access|api|auth)[_-])(?:[a-z]+[_-])?(?:id|uid|guid)"
+    r"[\"']?[ \t]*[:=][ \t]*[\"']?\Z"
+)
 _SRI = re.compile(r"(?:sha\d+|md5)-", re.IGNORECASE)  # Subresource Integrity: sha512-<base64>
 _GLUED: Final = re.compile(r"[\w+/-]").match
 _LOWER: Final = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
@@ -486,7 +490,18 @@ def slash_at(text: str) -> Iterator[tuple[int, int]]:
             yield match.span(1)
 
 
+# A webhook URL's query carries its key: /cgi-bin/webhook/send?key=<uuid>.
+_HOOK_QUERY = re.compile(
+    r"/(?:hooks?|webhooks?)/[^\s?#]*\?(?:[^\s=&#]+=[^\s&#]*&)*?"
+    r"(?:key|token|secret|sig|signature|code|auth)=([^\s&#]+)",
+    re.IGNORECASE,
+)
+
+
 def path_keys(text: str) -> Iterator[tuple[int, int]]:
+    for match in _HOOK_QUERY.finditer(text):
+        if not is_placeholder(match.group(1)):
+            yield match.span(1)
     for match in _PATH_KEY.finditer(text):
         key = match.group(1)
         if not re.fullmatch(_UUID, key) and (
@@ -649,7 +664,8 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     ),
     (r"bearer[ \t]|basic[ \t]", (_any_group(_BEARER),)),
     (
-        rf"(?:login|logon|authenticate|connect|credential|setpassword|{_STRONG}|token|auth)"
+        rf"(?:login|logon|authenticate|connect|construct|pdo|credential|setpassword|{_STRONG}"
+        r"|token|auth)"
         r"\w*[ \t]*=?[ \t]*\(",
         (lambda text: calls(text, text.translate(_LOWER)),),
     ),
