@@ -36,12 +36,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-METHODS = ("ours-old", "ours", "detect-secrets")
+METHODS = ("ours-old", "ours", "detect-secrets", "ours+detect-secrets")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def _masker(method: str) -> Callable[[list[str]], tuple[str, str]]:
     """(output, what the method keeps besides: the pseudonym mapping for ours)."""
+    if method == "ours+detect-secrets":  # detect-secrets as a second pass behind ours
+        first, second = _masker("ours"), _masker("detect-secrets")
+
+        def both(lines: list[str]) -> tuple[str, str]:
+            out, kept = first(lines)
+            return second(out.splitlines(keepends=True))[0], kept
+
+        return both
     if method.startswith("ours"):
         from remediate.sanitizer import Sanitizer
 
@@ -67,55 +75,71 @@ def _masker(method: str) -> Callable[[list[str]], tuple[str, str]]:
     return detect
 
 
-def worker(method: str) -> None:
-    import secret_corpus
-    import secret_corpus_heldout
+def corpora() -> list[str]:
+    """Corpus module names in report order: tuned, held-out, our own families, then the blind
+    ones (``secret_corpus_blind_*.py``, each exposing ``cases()`` and ``keep_list()``)."""
+    here = Path(__file__).resolve().parent
+    blind = sorted(p.stem for p in here.glob("secret_corpus_blind_*.py"))
+    return ["secret_corpus", "secret_corpus_heldout", "secret_corpus_families", *blind]
+
+
+def label(module: str) -> str:
+    return {
+        "secret_corpus": "tuned",
+        "secret_corpus_heldout": "heldout",
+        "secret_corpus_families": "families",
+    }.get(module, module.removeprefix("secret_corpus_"))
+
+
+def worker(method: str, only: list[str]) -> None:
+    import importlib
 
     mask = _masker(method)
-    rows: dict[str, list[dict[str, object]]] = {"tuned": [], "heldout": [], "keep": []}
-    for case in secret_corpus.cases():
-        out, kept = mask(list(case.lines))
-        # A secret kept in the pseudonym mapping (taken for an e-mail, say) survives too.
-        survived = [v for v in case.values if v in out or (case.kind == "secret" and v in kept)]
-        rows["tuned"].append(
-            {
-                "family": case.kind,
-                "format": case.format,
-                "values": list(case.values),
-                "survived": survived,
-                "output": out,
-            }
-        )
-    for held in secret_corpus_heldout.cases():
-        out, kept = mask(list(held.lines))
-        survived = [v for v in held.values if v in out or v in kept]
-        rows["heldout"].append(
-            {
-                "family": held.family,
-                "format": held.format,
-                "values": list(held.values),
-                "survived": survived,
-                "output": out,
-            }
-        )
-    for keep in secret_corpus_heldout.keep_list():
-        out, _ = mask(list(keep.lines))
-        lost = [t for t in keep.tokens if t not in out]
-        rows["keep"].append(
-            {"format": keep.format, "tokens": list(keep.tokens), "lost": lost, "output": out}
-        )
+    rows: dict[str, list[dict[str, object]]] = {"keep": []}
+    for module_name in only:
+        module = importlib.import_module(module_name)
+        name = label(module_name)
+        rows[name] = []
+        for case in module.cases():
+            out, kept = mask(list(case.lines))
+            family = getattr(case, "family", None) or getattr(case, "kind", "")
+            # A secret kept in the pseudonym mapping (taken for an e-mail, say) survives too;
+            # the tuned corpus also plants users and addresses, which belong in the mapping.
+            secretish = getattr(case, "kind", "secret") == "secret"
+            survived = [v for v in case.values if v in out or (secretish and v in kept)]
+            rows[name].append(
+                {
+                    "family": family,
+                    "format": case.format,
+                    "values": list(case.values),
+                    "survived": survived,
+                    "output": out,
+                }
+            )
+        for keep in getattr(module, "keep_list", list)():
+            out, _ = mask(list(keep.lines))
+            lost = [t for t in keep.tokens if t not in out]
+            rows["keep"].append(
+                {
+                    "corpus": name,
+                    "format": keep.format,
+                    "tokens": list(keep.tokens),
+                    "lost": lost,
+                    "output": out,
+                }
+            )
     print(json.dumps(rows))
 
 
-def run(method: str, old_pack: Path | None) -> dict[str, list[dict[str, object]]]:
+def run(method: str, old_pack: Path | None, only: list[str]) -> dict[str, list[dict[str, object]]]:
     env = dict(os.environ)
     if method == "ours-old":
         assert old_pack is not None
         env["PYTHONPATH"] = str(old_pack)
-    elif method == "ours":
+    elif method.startswith("ours"):
         env["PYTHONPATH"] = str(ROOT / "pack")
     done = subprocess.run(
-        [sys.executable, __file__, "--worker", method],
+        [sys.executable, __file__, "--worker", method, "--corpus", ",".join(only)],
         capture_output=True,
         env=env,
         cwd=ROOT,
@@ -128,7 +152,7 @@ def run(method: str, old_pack: Path | None) -> dict[str, list[dict[str, object]]
 
 def summary(rows: dict[str, list[dict]]) -> dict[str, object]:  # type: ignore[type-arg]
     out: dict[str, object] = {}
-    for corpus in ("tuned", "heldout"):
+    for corpus in [c for c in rows if c != "keep"]:
         planted = sum(len(r["values"]) for r in rows[corpus])
         survived = sum(len(r["survived"]) for r in rows[corpus])
         by_family: Counter[str] = Counter()
@@ -136,18 +160,26 @@ def summary(rows: dict[str, list[dict]]) -> dict[str, object]:  # type: ignore[t
         for r in rows[corpus]:
             by_family[r["family"]] += len(r["survived"])
             per_family[r["family"]] += len(r["values"])
+        keep = [r for r in rows["keep"] if r["corpus"] == corpus]
+        tokens = sum(len(r["tokens"]) for r in keep)
+        lost = sum(len(r["lost"]) for r in keep)
         out[corpus] = {
             "planted": planted,
             "survived": survived,
-            "survived_pct": 100 * survived / planted,
+            "survived_pct": 100 * survived / max(planted, 1),
             "families": {f: [by_family[f], n] for f, n in per_family.items()},
+            "keep": {
+                "tokens": tokens,
+                "kept": tokens - lost,
+                "kept_pct": 100 * (tokens - lost) / tokens if tokens else None,
+            },
         }
     tokens = sum(len(r["tokens"]) for r in rows["keep"])
     lost = sum(len(r["lost"]) for r in rows["keep"])
     out["keep"] = {
         "tokens": tokens,
         "kept": tokens - lost,
-        "kept_pct": 100 * (tokens - lost) / tokens,
+        "kept_pct": 100 * (tokens - lost) / max(tokens, 1),
     }
     return out
 
@@ -173,45 +205,59 @@ def main() -> None:
     parser.add_argument("--old-ref")
     parser.add_argument("--show", type=int, default=10, help="misses to print per method")
     parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated subset")
+    parser.add_argument(
+        "--corpus",
+        help="comma-separated corpus modules (default: every benchmarks/secret_corpus*.py)",
+    )
+    parser.add_argument("--no-write", action="store_true", help="print only, keep the results")
     args = parser.parse_args()
+    only = args.corpus.split(",") if args.corpus else corpora()
     if args.worker:
-        worker(args.worker)
+        worker(args.worker, only)
         return
     ref = args.old_ref or default_old_ref()
     results: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory(prefix="rmd-leaks-") as tmp:
         pack = old_pack(ref, Path(tmp))
         for method in args.methods.split(","):
-            rows = run(method, pack)
-            results[method] = summary(rows)
-            s = results[method]
+            rows = run(method, pack, only)
+            results[method] = s = summary(rows)
+            cells = [
+                f"{c} {s[c]['survived']}/{s[c]['planted']}"  # type: ignore[index]
+                for c in s
+                if c != "keep"
+            ]
+            kept = s["keep"]
             print(
-                f"{method:15} tuned survived {s['tuned']['survived']}/{s['tuned']['planted']} "  # type: ignore[index]
-                f"heldout survived {s['heldout']['survived']}/{s['heldout']['planted']} "  # type: ignore[index]
-                f"kept {s['keep']['kept']}/{s['keep']['tokens']}",  # type: ignore[index]
+                f"{method:15} survived: " + ", ".join(cells) + f"; kept {kept['kept']}/"  # type: ignore[index]
+                f"{kept['tokens']}",  # type: ignore[index]
                 flush=True,
             )
             if method == "ours":
                 misses = [
-                    f"  [{c}] {r['format']}: {r['output'].strip()[:150]!r}"
-                    for c in ("tuned", "heldout")
+                    f"  [{c}] {r['format']}: {r['output'].strip()[:160]!r}"
+                    for c in rows
+                    if c != "keep"
                     for r in rows[c]
                     if r["survived"]
                 ]
                 misses += [
-                    f"  [lost] {r['format']}: {r['output'].strip()[:150]!r}"
+                    f"  [lost/{r['corpus']}] {r['format']}: {r['output'].strip()[:160]!r}"
                     for r in rows["keep"]
                     if r["lost"]
                 ]
                 print("\n".join(misses[: args.show]))
     result = {
         "command": "python benchmarks/secret_leaks.py"
-        + (f" --old-ref {args.old_ref}" if args.old_ref else ""),
+        + (f" --old-ref {args.old_ref}" if args.old_ref else "")
+        + (f" --corpus {args.corpus}" if args.corpus else ""),
         "old_ref": ref,
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "methods": results,
     }
+    if args.no_write:
+        return
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "sanitizer_leaks.json").write_text(json.dumps(result, indent=1) + "\n")
     (RESULTS / "sanitizer_leaks.md").write_text(markdown(result))
@@ -220,47 +266,74 @@ def main() -> None:
 
 DISCIPLINE = [
     "",
-    "How held-out the held-out corpus is: `secret_corpus_heldout.py` and its keep-list were",
-    "written and committed (5260678) before any recognizer was changed, and without reading the",
-    "recognizers; at that commit `ours` let 208 of 390 values through. The new recognizers were",
-    "then developed against the tuned corpus and the issue's list of families. Their first run",
-    "on the held-out corpus let **26 of 390 (6.7 %)** through and kept **152 of 160 (95.0 %)**",
-    "diagnostic tokens. Those failures were then read and fixed, in general form rather than per",
-    "line: a flag's name preceded by `--`; hex and base64 values after a qualified secret word",
-    "(`MASTER_KEY=<hex>`) or in prose; the `IDENTIFIED BY` trigger; `.pgpass` with a hex password;",
-    "Kubernetes `- name:`/`value:` pairs; fingerprints labelled `MD5:`; ULIDs (the generator's",
-    "ULIDs do not start with 0-7 as real ones do, so the allowed shape was widened rather than the",
-    "generator changed). So the figures below are after fixing; the 6.7 % above is the honest",
-    "estimate for formats nobody here has seen. `ours` also counts a secret kept in the pseudonym",
-    "mapping as surviving (a Sentry key taken for an e-mail address did, before).",
+    "What each corpus is, and how blind it is:",
+    "",
+    "- `tuned` (`secret_corpus.py`): the corpus the first recognizers were developed against.",
+    "- `heldout` (`secret_corpus_heldout.py`, 390 values): written and committed (5260678) before",
+    "  the first round changed any recognizer; its first run let 26/390 (6.7 %) through, then its",
+    "  failures were read and fixed. No longer blind.",
+    "- `families` (`secret_corpus_families.py`, 261 values): this round's own tuning cases,",
+    "  written before the code was changed for them (two batches); the first batch's first run",
+    "  let 56/198 (28 %) through. Tuned on.",
+    "- `blind_a` (`secret_corpus_blind_a.py`, 569 values in 501 formats, keep-list of 162",
+    "  tokens): written by another helper without reading the recognizers or the other corpora,",
+    "  handed over when the generalization above was done. Its **first run let 42/569 (7.4 %)",
+    "  through and kept 149/162 (92.0 %)** of its diagnostic tokens; the general fixes it then",
+    "  prompted (more languages, markup elements with attributes and CDATA, INSERT column",
+    "  mapping, SASL with NULs written out, call arguments, labelled ids, SRI digests) bring",
+    "  it to the figure below (with two later path and flag fixes): tuned on from then on.",
+    "- A second blind corpus (B) stays sealed with the lead: it is the untuned figure of the",
+    "  issue and is not in this table unless the lead added it.",
+    "",
+    "`ours+detect-secrets` runs Yelp's detect-secrets over our output (the second pass the issue",
+    "asks to evaluate): it removes a few more planted values but destroys most diagnostic",
+    "tokens, so it is not used.",
 ]
 
 
 def markdown(result: dict) -> str:  # type: ignore[type-arg]
     methods = result["methods"]
+    first = next(iter(methods.values()))
+    names = [c for c in first if c != "keep"]
     out = [
         "# Planted secrets surviving, diagnostic tokens kept",
         "",
         f"Command: `{result['command']}` — {result['date']}, Python {result['python']}; "
         f"`ours-old` is commit `{result['old_ref'][:10]}`.",
         "",
-        "| method | tuned corpus survived | held-out corpus survived | diagnostic tokens kept |",
-        "|---|---|---|---|",
+        "Planted secrets that survived, per corpus (lower is better):",
+        "",
+        "| method | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
     ]
     for name, s in methods.items():
-        t, h, k = s["tuned"], s["heldout"], s["keep"]
-        out.append(
-            f"| {name} | {t['survived']}/{t['planted']} ({t['survived_pct']:.1f} %) | "
-            f"{h['survived']}/{h['planted']} ({h['survived_pct']:.1f} %) | "
-            f"{k['kept']}/{k['tokens']} ({k['kept_pct']:.1f} %) |"
-        )
+        cells = [
+            f"{s[c]['survived']}/{s[c]['planted']} ({s[c]['survived_pct']:.1f} %)" for c in names
+        ]
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    keeps = [c for c in names if first[c]["keep"]["tokens"]]
+    out += [
+        "",
+        "Diagnostic tokens kept, per keep-list (higher is better):",
+        "",
+        "| method | " + " | ".join(keeps) + " | all |",
+        "|---|" + "---|" * (len(keeps) + 1),
+    ]
+    for name, s in methods.items():
+        cells = [f"{s[c]['keep']['kept']}/{s[c]['keep']['tokens']}" for c in keeps]
+        k = s["keep"]
+        cells.append(f"{k['kept']}/{k['tokens']} ({k['kept_pct']:.1f} %)")
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
     out += DISCIPLINE
-    out += ["", "Held-out corpus, survived per family:", ""]
-    families = list(next(iter(methods.values()))["heldout"]["families"])
-    out += ["| family | " + " | ".join(methods) + " |", "|---|" + "---|" * len(methods)]
-    for family in families:
-        cells = ["{}/{}".format(*methods[m]["heldout"]["families"][family]) for m in methods]
-        out.append(f"| {family} | " + " | ".join(cells) + " |")
+    for corpus in names:
+        if corpus == "tuned":
+            continue
+        out += ["", f"`{corpus}` corpus, survived per family:", ""]
+        families = list(first[corpus]["families"])
+        out += ["| family | " + " | ".join(methods) + " |", "|---|" + "---|" * len(methods)]
+        for family in families:
+            cells = ["{}/{}".format(*methods[m][corpus]["families"][family]) for m in methods]
+            out.append(f"| {family} | " + " | ".join(cells) + " |")
     return "\n".join(out) + "\n"
 
 

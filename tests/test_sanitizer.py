@@ -532,3 +532,21 @@ def test_forked_workers_give_the_same_output_and_mapping() -> None:
     assert sequential[400] == "operator typed (HOST_99) here\n" and "t0k3n7" not in "".join(
         sequential
     )
+
+
+def test_a_csv_secret_column_and_a_secret_block_are_redacted_on_later_lines() -> None:
+    sanitizer = Sanitizer()
+    lines = [
+        "username,password,role\n",
+        "jdoe,tm2d7BL5kOmnxfu9K7Q,admin\n",
+        'variable "db_password" {\n',
+        '  default = "hpauh-llbea-vzgce4"\n',
+        "}\n",
+        "role,count\n",
+    ]
+
+    out = "".join(sanitizer.sanitize_lines(lines))
+
+    assert "tm2d7BL5kOmnxfu9K7Q" not in out and "jdoe,[SECRET_TOKEN],admin" in out
+    assert "hpauh-llbea-vzgce4" not in out
+    assert out.endswith("}\nrole,count\n"), "the table and the block end where their shape does"

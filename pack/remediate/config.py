@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -26,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from remediate import config_file
 from remediate.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -366,20 +366,10 @@ def load_settings(
     overrides: Mapping[str, object] | None = None,
 ) -> Settings:
     env = os.environ if env is None else env
-    file = Path(path) if path else None
-    if file is None and env.get("REMEDIATE_CONFIG"):
-        file = Path(env["REMEDIATE_CONFIG"])
-    if file is None and Path("remediate.yaml").is_file():
-        file = Path("remediate.yaml")
+    file = config_file.find(path, env)
     data: dict[str, object] = {}
     if file is not None:
-        try:
-            loaded = yaml.safe_load(file.read_text()) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise ConfigError(f"cannot read configuration {file}: {exc}") from exc
-        if not isinstance(loaded, dict):
-            raise ConfigError(f"configuration {file} must be a mapping")
-        data = _relative_to(loaded, file.parent)
+        data = _relative_to(config_file.read(file), file.parent)
     data.update(overrides or {})
     llm = dict(data.get("llm") or {})  # type: ignore[call-overload]
     for key, var in (

@@ -13,6 +13,7 @@ alone the identifier shapes diagnosis needs (UUIDs, hex trace ids and digests, U
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import string
@@ -21,33 +22,165 @@ from typing import Final
 
 Finder = Callable[[str], Iterator[tuple[int, int]]]
 
-# Names that always carry a secret, even glued to a prefix (PGPASSWORD) and whatever follows.
+# Names that always carry a secret, even glued to a prefix (PGPASSWORD) and whatever follows;
+# also their common spellings in other languages (Passwort, contraseña, mot de passe, 密码).
 _STRONG = (
-    r"passw(?:or)?d|pwd|passphrase|secret|credentials?|api[-_.]?key|apikey|private[-_.]?key"
-    r"|access[-_.]?key|account[-_.]?key|shared[-_.]?access[-_.]?key|psk|bindpw"
+    r"passw(?:or)?d|pwd|passphrase|passcode|passkey|secret|credentials?|api[-_.]?key|apikey"
+    r"|private[-_.]?key|access[-_.]?key|account[-_.]?key|shared[-_.]?access[-_.]?key|psk|bindpw"
+    r"|passwort|kennwort|contrase(?:n|"
+    "\u00f1"
+    r")a|mot[-_ ]?de[-_ ]?passe|motdepasse|senha"
+    r"|wachtwoord|has(?:l|"
+    "\u0142"
+    r")o|salasana|l(?:o|"
+    "\u00f6"
+    r")senord|parola|"
+    "\u043f\u0430\u0440\u043e\u043b\u044c|\u5bc6\u7801|\u30d1\u30b9\u30ef\u30fc\u30c9"
+    r"|securestring|requirepass|masterauth|storepass|keypass|jsessionid|phpsessid|authtok|mdp"
+    "|clave|heslo|kata[-_ ]sandi|s\u0327?ifre|\u015fifre|\ube44\ubc00\ubc88\ud638|\uc554\ud638"
+    "|\u03ba\u03c9\u03b4\u03b9\u03ba\u03cc\u03c2"
+    r"|session[-_]?(?:token|key|secret)"
 )
 # Names that carry a secret only as a whole word or camel-case part (not "bypass", "monkey").
-_WEAK = r"pass|token|key|auth|sig|signature|cookie"
+_WEAK = r"pass|token|key|auth|signature|sig|cookie|creds|pw|community"
 KEYWORD: Final = rf"(?:{_STRONG}|{_WEAK})"
 _STRONG_WORD = re.compile(rf"(?:{_STRONG})\Z", re.IGNORECASE)
 # Weak words whose explicitly assigned value is still always a secret (token=abc).
-_ASSIGNED_SECRET: Final = frozenset(("token", "pass"))
-# What may follow the secret word inside the name: password_b64, token_value.
-_NAME_TAIL = r"(?:[._-]?(?:value|b64|base64|enc|encoded|plain|str|string|data))?"
+_ASSIGNED_SECRET: Final = frozenset(("token", "pass", "creds", "pw"))
+# Words glued in front of "pass" that make another word, not a password flag (-storepass is one).
+_NOT_PASS: Final = frozenset(
+    ("by", "com", "encom", "over", "under", "tres", "sur", "multi", "first", "second", "single")
+)
+# The last word of a name that describes a secret rather than holding it: token_type=Bearer,
+# key_id=..., password_changed_at=..., secret_name=db-creds, max_tokens=4096.
+_METADATA_TAILS: Final = frozenset(
+    (
+        "id",
+        "ids",
+        "type",
+        "types",
+        "name",
+        "names",
+        "count",
+        "counts",
+        "len",
+        "length",
+        "size",
+        "expiry",
+        "expires",
+        "expiration",
+        "ttl",
+        "age",
+        "at",
+        "time",
+        "timestamp",
+        "date",
+        "policy",
+        "file",
+        "path",
+        "dir",
+        "url",
+        "uri",
+        "endpoint",
+        "version",
+        "hint",
+        "field",
+        "header",
+        "prefix",
+        "format",
+        "algorithm",
+        "alg",
+        "kind",
+        "mode",
+        "source",
+        "ref",
+        "arn",
+        "store",
+        "stores",
+        "provider",
+        "rotation",
+        "rotated",
+        "changed",
+        "created",
+        "updated",
+        "set",
+        "reset",
+        "required",
+        "enabled",
+        "disabled",
+        "status",
+        "state",
+        "label",
+        "labels",
+        "fingerprint",
+        "fp",
+        "index",
+        "idx",
+        "usage",
+        "used",
+        "limit",
+        "limits",
+        "max",
+        "min",
+        "rate",
+        "ratio",
+        "percent",
+        "pct",
+        "number",
+        "num",
+        "location",
+        "loc",
+        "template",
+        "manager",
+        "mgr",
+        "helper",
+        "strategy",
+        "scheme",
+        "method",
+        "lifetime",
+        "duration",
+        "seconds",
+        "ms",
+        "timeout",
+        "interval",
+        "retries",
+        "attempts",
+        "bits",
+        "service",
+        "server",
+        "proxy",
+        "issuer",
+        "refresh",
+        "cache",
+    )
+)
+# What may follow the secret word inside the name: password_b64, SECRET_KEY_BASE, secretHex.
+_NAME_TAIL = r"((?:[a-z0-9]|[._-](?=[a-z0-9]))*)"
 _VALUE = (
-    r"(?:(\[[A-Za-z][A-Za-z0-9_]*\])|\\?\"((?:[^\"\\\n]|\\[^\"])*)\\?\"|'([^'\n]*)'|`([^`\n]*)`"
+    r"(?:(\[[A-Za-z][A-Za-z0-9_]*\])|[bBrRuU]?\\?\"((?:[^\"\\\n]|\\[^\"])*)\\?\"|[bBrRuU]?'([^'\n]*)'|`([^`\n]*)`"
     r"|([^\s\"'`,;&)}\]<>]+))"
 )
 # Starts at the secret word (a literal, so the scan is fast); the name's prefix is read back.
 _ASSIGNMENT = re.compile(
-    rf"({KEYWORD}){_NAME_TAIL}(?![A-Za-z0-9])"
-    r"\\?[\"'`]?\]?[ \t]*(=>|:=|->|[:=>]|[ \t])[ \t]*" + _VALUE
+    rf"({KEYWORD}){_NAME_TAIL}"
+    r"\\?[\"'`]?\]?[ \t]*(=>|:=|->|<-|::|[:=>,]|\\u003[ad]|%3[ad]|[ \t])[ \t]*\(?[ \t]*" + _VALUE
 )
 _NAME_CHARS: Final = frozenset(string.ascii_letters + string.digits + "._-")
 # "the admin password is X", "password set to X", "new API token generated: X"
 _PROSE = re.compile(
-    rf"(?<![A-Za-z0-9])(?:{KEYWORD})(?![A-Za-z0-9])(?:[ \t]+[\w@-]+){{0,5}}?"
-    r"(?:[ \t]+(?:is|was|to|now|of)|:)[ \t]+[\"'`]?([^\s\"'`,;)]+)"
+    rf"(?<![A-Za-z0-9])(?:{KEYWORD})(?![A-Za-z0-9])[;,]?(?:[ \t]+[\w@.'-]+){{0,5}}?"
+    r"(?:[ \t]+(?:is|was|to|now|of|are|ist|lautet|es|est|\u00e9|\u00e8|era|sind|jest|\u00e4r"
+    r"|will be)|[ \t]*[:=-])[ \t]+"
+    r"(?:\"([^\"\n]+)\"|'([^'\n]+)'|[`]?(?:[\w.@-]+[ \t]*/[ \t]*)?([^\s\"'`,;)]+))"
+    r"(?:[ \t]+to[ \t]+[\"'`]?([^\s\"'`,;)]+))?"
+)
+_FROM_TO = re.compile(rf"(?:{KEYWORD})\b[^\n]{{0,40}}?\bfrom[ \t]+(\S+)[ \t]+to[ \t]")
+# 密码是X, パスワードはXです: no space between the word and the value.
+_PROSE_CJK = re.compile(
+    "(?:\u5bc6\u7801|\u53e3\u4ee4|\u30d1\u30b9\u30ef\u30fc\u30c9)"
+    "(?:\u662f|\u4e3a|\u70ba|\u306f|\uff1a|:)?[ \t]*"
+    r"([^\s"
+    "\u3002\u3001\uff0c\u3067]+)"
 )
 _USE_AS = re.compile(
     rf"\buse[ \t]+[\"'`]?([^\s\"'`]+?)[\"'`]?[ \t]+as[ \t]+(?:the[ \t]+|a[ \t]+)?(?:[\w-]+[ \t]+)?"
@@ -55,7 +188,7 @@ _USE_AS = re.compile(
 )
 _SQL = re.compile(
     r"\b(?:identified[ \t]+(?:with[ \t]+\w+[ \t]+)?by(?:[ \t]+password)?|password[ \t]+for[ \t]+\S+"
-    r"[ \t]*=|password)[ \t]*(?:password[ \t]*\([ \t]*)?'([^'\n]*)'"
+    r"[ \t]*=|password)[ \t]*(?:password[ \t]*\([ \t]*)?(?:'([^'\n]*)'|\"([^\"\n]*)\")"
 )
 # Tools whose short flags carry a password: mysql -pX, sshpass -p X, docker login -p X,
 # redis-cli -a X, curl -u user:X.
@@ -65,8 +198,42 @@ _CLI = re.compile(
     r"|\b(?:docker|podman|buildah|skopeo|helm(?:[ \t]+registry)?)[ \t]+login\b"
     r"[^\n]*?[ \t]-p[ \t]+(\S+)"
     r"|\bredis-cli\b[^\n]*?[ \t]-a[ \t]+(\S+)"
-    r"|(?:^|[ \t])(?:-u|--user)[ \t]+[\"']?[^\s:\"']+:([^\s\"']+)"
+    r"|(?:^|[ \t])(?:-u|-U|--user|--username)[ \t=]+[\"']?[^\s:%,\"']+[:%,]([^\s\"']+)"
+    r"|\bsnmp\w*\b[^\n]*?[ \t]-c[ \t]*([^\s-]\S*)"
+    r"|\b(?:add_user|change_password|set_password)[ \t]+\S+[ \t]+[\"']?([^\s\"']+)"
+    r"|\b\w*passwd[ \t]+-\w*b\w*[ \t]+(?:-\w+[ \t]+)*(?:\S+[ \t]+)?\S+[ \t]+[\"']?([^\s\"']+)"
+    r"|\becho[ \t]+[\"']?[\w.-]+:([^\s\"'|]+)[\"']?[ \t]*\|[ \t]*(?:sudo[ \t]+)?chpasswd"
+    r"|\bnet[ \t]+user[ \t]+\S+[ \t]+([^\s/*]\S*)"
+    r"|\bnet[ \t]+use[ \t]+(?:[A-Za-z]:[ \t]+)?\\\\\S+[ \t]+([^\s/*]\S*)"
+    r"|\bnet[ \t]+use\b[^\n]*?/user:\S+[ \t]+([^\s/*]\S*)"
+    # a value piped into a login: echo 'X' | docker login --password-stdin, | passwd --stdin
+    r"|\b(?:echo|printf)[ \t]+(?:-n[ \t]+|'%s'[ \t]+|\"%s\"[ \t]+)?"
+    r"[\"']?([^\s\"'|$]+)[\"']?[ \t]*\|"
+    r"(?=[^\n]*(?:password|passwd|login|kinit|passphrase|--stdin))"
+    # network devices: password 0 X, secret 5 $1$..., key 7 X, snmp-server community X
+    r"|\b(?:password|secret|key|key-string)[ \t]+[0-9][ \t]+(\S+)"
+    r"|\bsnmp-server[ \t]+community[ \t]+(\S+)"
 )
+# A short flag that many tools give a password or key (-p, -P, -w, -a, -k): only a value that
+# looks like one (not a port, a path, a word or another flag).
+_SHORT_FLAG = re.compile(r"(?:^|[ \t])-[pPwWakNAX][ \t]*[\"']?([^\s\"'-][^\s\"']*)")
+# Oracle's user/password@service (sqlplus, expdp, rman), also inside a connect string.
+_SLASH_AT = re.compile(r"(?<![\w/.@-])[A-Za-z_][\w$#.]*/([^\s/@\"']+)@[A-Za-z_(][\w.:/()=-]*")
+# A name/key attribute or field naming a secret, then the value beside it: .NET appSettings,
+# Spring <property>, Java XML properties, JSON and YAML name/value environment entries.
+_INDIRECT = re.compile(
+    r"(?:name|key|id|param\w*|var\w*|setting|field|property|attr\w*|env)[\"']?[ \t]*[:=][ \t]*"
+    rf"[\"']?[\w.-]*(?:{KEYWORD})[\w.-]*[\"']?"
+    r"(?:[ \t]*[,;]?[ \t]*[\"']?(?:value|val|default|content|data|secret)[\"']?[ \t]*[:=]"
+    r"|[ \t]*>)[ \t]*" + _VALUE
+)
+# A call whose name speaks of logging in or of a secret: its quoted arguments are candidates.
+_CALL = re.compile(
+    rf"\b[\w.]*(?:login|logon|authenticate|connect|construct|pdo|credential|setpassword|{_STRONG}"
+    r"|token|auth)"
+    r"\w*[ \t]*=?[ \t]*\(([^()\n]*)\)?"
+)
+_QUOTED = re.compile(r"\"((?:[^\"\\\n]|\\.)*)\"|'([^'\n]*)'")
 # Protocol exchanges: Redis AUTH [user] password (also inside a client's error message and
 # MONITOR's quoted form), SMTP AUTH PLAIN <base64>, IMAP LOGIN user password, an SMTP client
 # line carrying only base64 (AUTH LOGIN's answers).
@@ -81,8 +248,9 @@ _PROTOCOL = re.compile(
 )
 _CLIENT_LINE = re.compile(r"^[ \t]*(?:C:|>>>?)[ \t]*([A-Za-z0-9+/]{8,}={0,2})[ \t]*$")
 _AUTHORIZATION = re.compile(
-    r"\b(?:proxy-)?authorization\\?[\"']?[ \t]*[:=][ \t]*\\?[\"']?"
-    r"(?:[A-Za-z][\w-]*[ \t]+)?([^\s\"',;\\]+)"
+    r"\b(?:proxy-)?authorization\\?[\"']?[ \t]*[:=,][ \t]*\\?[\"']?"
+    r"(?:[A-Za-z][\w-]*[ \t]+)?(?:([a-z][\w-]*=[^\n]*?)(?=\\r|\\n|[\"']?[,}\])]?$)"
+    r"|([^\s\"',;\\]+))"
 )
 _BEARER = re.compile(r"\b(?:bearer|basic)[ \t]+([A-Za-z0-9._~+/-]{16,}=*)", re.IGNORECASE)
 _COOKIE = re.compile(r"\b(?:set-)?cookie[ \t]*:[ \t]*([^\n]*)")
@@ -91,10 +259,19 @@ _COOKIE_ATTRIBUTES: Final = frozenset(
     ("path", "domain", "expires", "max-age", "samesite", "secure", "httponly", "priority")
 )
 _URL_KEY = re.compile(r"://([A-Za-z0-9_-]{16,})@")  # Sentry-style DSN: the key is the user
-_URL_CREDENTIALS = re.compile(r"://([^\s:/@]*:[^\s/@]+)@")
+_URL_CREDENTIALS = re.compile(
+    r"://([^\s:/@]*:[^\s/@]+)@|%3A%2F%2F[^\s%/&]*%3A([^\s&/]+?)%40", re.IGNORECASE
+)
 _WEBHOOK = re.compile(
     r"/bot(\d{6,}:[\w-]{30,})|/api/webhooks/\d+/([\w-]{20,})|/IncomingWebhook/(\w{16,})"
     r"|hooks\.slack\.com/(?:services|workflows)/([\w/-]+)",
+    re.IGNORECASE,
+)
+# A path segment after a word that says it is a key (/hooks/<key>, /with/key/<key>,
+# /hooks/catch/123/<key>/, /token/<t>): key material unless an id shape.
+_PATH_KEY = re.compile(
+    r"/(?:hooks?|webhooks?|key|keys|token|tokens|secret|secrets|apikey|api[-_]key|access[-_]token"
+    r"|trigger|catch)(?:/\d+)?/([A-Za-z0-9_-]{16,})(?![A-Za-z0-9_-])",
     re.IGNORECASE,
 )
 _PGPASS = re.compile(r"^[\w.*-]+:(?:\d{1,5}|\*):[\w.*-]+:[\w.*-]+:(\S+)$")
@@ -110,11 +287,17 @@ _UUID = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f
 # Identifier shapes diagnosis needs: hex ids and digests, UUIDs (also req-<uuid>), numbers,
 # ULIDs, versions.
 DIAGNOSTIC: Final = re.compile(
-    rf"{_HEX_ID}|(?:[A-Za-z]{{1,12}}[-_])?{_UUID}|[0-9][0-9_.:-]*|[0-9A-HJKMNP-TV-Z]{{26}}"
+    rf"{_HEX_ID}|0x[0-9A-Fa-f]+|(?:[A-Za-z]{{1,12}}[-_])?{_UUID}|[0-9][0-9_.:-]*|[0-9A-HJKMNP-TV-Z]{{26}}"
     r"|v?\d+(?:\.\d+)+(?:[-+][\w.-]+)?"
 )
 _DIGEST_LABEL = re.compile(r"(?:sha\d*|md5|blake2\w*):", re.IGNORECASE)  # MD5:aa:bb:.. prints
-_DIGEST_PREFIX = re.compile(r"(?:sha\d*|md5|blake2\w*|crc32)[:=]\Z")
+_DIGEST_PREFIX = re.compile(r"(?:sha\d*|md5|blake2\w*|crc32|h1|zh)[:=]\Z")
+# cluster_id=<random>, "requestId": "<random>": labelled identifiers, not keys.
+_ID_LABEL = re.compile(
+    r"(?<![a-z_-])(?!(?:key|token|secret|access|api|auth)[_-])(?:[a-z]+[_-])?(?:id|uid|guid)"
+    r"[\"']?[ \t]*[:=][ \t]*[\"']?\Z"
+)
+_SRI = re.compile(r"(?:sha\d+|md5)-", re.IGNORECASE)  # Subresource Integrity: sha512-<base64>
 _GLUED: Final = re.compile(r"[\w+/-]").match
 _LOWER: Final = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _WORDS = re.compile(r"[a-z]+(?:[._-][a-z]+)*")
@@ -139,39 +322,192 @@ def keyword_secrets(text: str) -> Iterator[tuple[int, int]]:
                 yield match.span(1)
     if "authorization" in lower:
         yield from _spans(_AUTHORIZATION, lower)
+    yield from indirect(text, lower)
+    if "<" in text:
+        yield from markup(text, lower)
+    if "values" in lower:
+        yield from sql_values(text, lower)
     if "cookie" in lower:
         yield from cookies(text, lower)
 
 
 def assignments(text: str, lower: str) -> Iterator[tuple[int, int]]:
-    for match in _ASSIGNMENT.finditer(lower):
-        word, separator = text[match.start(1) : match.end(1)], match.group(2)
-        start = match.start()
-        while start and text[start - 1] in _NAME_CHARS:
-            start -= 1
-        prefix = text[start : match.start()]
-        if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
-            continue  # inside a longer word
-        strong = _STRONG_WORD.match(word) is not None
-        glued = bool(prefix) and prefix[-1] not in "._-" and not strong
-        hump = (prefix[-1:].islower() or prefix[-1:].isdigit()) and word[0].isupper()
-        if glued and not hump:
-            continue  # "bypass", "monkey": the word is the tail of another word
-        # A qualified weak word (signing_key, MASTER_KEY, auth-token) names a secret as surely
-        # as "password" does; a bare "key" or "auth" may name an id ("key=<sha>", "auth=basic").
-        named = strong or bool(prefix) or word.lower() in _ASSIGNED_SECRET
+    at = 0
+    while (match := _ASSIGNMENT.search(lower, at)) is not None:
+        at = match.start() + 1  # names overlap (oauth_token): a rejected match moves one on
+        span = _assigned(text, match)
+        if span is not None:
+            yield span
+
+
+def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
+    word, separator = text[match.start(1) : match.end(1)], match.group(3)
+    start = match.start()
+    while start and text[start - 1] in _NAME_CHARS:
+        start -= 1
+    prefix = text[start : match.start()]
+    if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        return None  # inside a longer word
+    if text[start - 1 : start] == "[" and text[match.end(2) : match.end(2) + 1] == "]":
+        return None  # a placeholder: [SECRET_TOKEN]
+    lower_word = word.lower()
+    strong = _STRONG_WORD.match(word) is not None
+    glued = bool(prefix) and prefix[-1] not in "._-" and not strong
+    hump = (prefix[-1:].islower() or prefix[-1:].isdigit()) and word[0].isupper()
+    if glued and not hump:
+        # -storepass, masterauth: a password flag; "bypass", "monkey": another word's tail
+        tail_of = prefix.lower().lstrip("-")
+        if not (lower_word == "pass" and tail_of and tail_of not in _NOT_PASS):
+            return None
+    tail = text[match.start(2) : match.end(2)]
+    last = _tail_words(word, tail)[-1:] if tail else []
+    if last and last[0] in _METADATA_TAILS and not (strong and last[0] in ("id", "ids")):
+        return None  # token_type, key_id; but SecretID, private_key_id are secrets
+    if prefix and _tail_words("", prefix.rstrip("._-"))[-1:] == ["max"]:
+        return None
+    going_on = tail[:1].isalpha() and tail[0].islower() and tail.lower() != "s"
+    if going_on and not (lower_word == "pass" and tail in ("in", "out")):
+        return None  # "tokenizer", "keyboard", "signal": the word goes on (-passin is a flag)
+    if separator == ",":
+        before = text[match.start(3) - 1 : match.start(3)]
+        if before not in "\"'`":
+            return None  # "password, then" in prose; ("API_TOKEN", "x") is an argument pair
+    # A qualified weak word (signing_key, MASTER_KEY, auth-token) names a secret as surely
+    # as "password" does; a bare "key" or "auth" may name an id ("key=<sha>", "auth=basic").
+    named = strong or bool(prefix) or bool(tail) or lower_word in _ASSIGNED_SECRET
+    group = match.lastindex or 0
+    value = text[match.start(group) : match.end(group)]
+    if value.isdigit() and not strong and (tail.lower() == "s" or "." in tail):
+        keep = True  # tokens=1523: a count; AppWindowToken.destroySurfaces:374: a line number
+    elif separator in (" ", "\t"):
+        keep = not secret_like(value, named)
+    elif strong or lower_word in _ASSIGNED_SECRET:
+        keep = is_placeholder(value)
+    elif named:
+        keep = is_placeholder(value) or _word_like(value) or _VERSION.fullmatch(value) is not None
+    else:
+        keep = not secret_like(value, False) or _structured_id(value)
+    if keep:
+        return None
+    end = match.end(group)
+    if group == match.re.groups:  # unquoted: a properties/INI value runs to the next blank
+        while end < len(text) and not text[end].isspace() and text[end] not in "\"'<>`;&":
+            end += 1
+    return match.start(group), end
+
+
+_VERSION = re.compile(r"v?\d+(?:\.\d+)+(?:[-+][\w.-]+)?|latest|stable|main|master")
+
+
+_HUMPS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+_STRUCTURED_ID = re.compile(r"-?[A-Za-z0-9]+(?:(?:[:./#|@]|-(?=[A-Za-z0-9]))+-?[A-Za-z0-9]+)+")
+_ID_PART = re.compile(r"[A-Za-z]+|[0-9]+|[a-z]+[0-9]+")
+
+
+def _tail_words(word: str, tail: str) -> list[str]:
+    """The words of a name's tail: SECRET_KEY_BASE → [key, base]; secretHex → [hex]."""
+    return (
+        [w.lower() for w in _HUMPS.findall(word[-1:] + tail)][1:]
+        if word
+        else [w.lower() for w in _HUMPS.findall(tail)]
+    )
+
+
+def _structured_id(value: str) -> bool:
+    """users:42:profile, 0|com.tencent.mm|-2147483648|null: words and numbers joined by
+    separators, none of them a random mix."""
+    if _STRUCTURED_ID.fullmatch(value) is None:
+        return False
+    parts = re.split(r"[:./#|@-]+", value.strip("-"))
+    return all(_ID_PART.fullmatch(p) for p in parts if p) and not looks_random(value, 16)
+
+
+_XML_ELEMENT = re.compile(
+    rf"<([\w.:-]*(?:{KEYWORD})[\w.:-]*)(?:[ \t][^<>\n]*)?>[ \t]*"
+    r"(?:<!\[cdata\[(.*?)\]\]>|([^<\n]+))</"
+)
+_INSERT = re.compile(r"\(([^()\n]*)\)[ \t]*values[ \t]*\(([^()\n]*)\)")
+_SQL_ITEM = re.compile(r"'(?:[^'\n]|'')*'|\"[^\"\n]*\"|[^,]+")
+_KEYWORD_NAME = re.compile(rf"[\w.-]*(?:{KEYWORD})[\w.-]*\Z")
+# SASL PLAIN written out: \x00user\x00password, \0user\0password, \u0000user\u0000password
+_SASL_NUL = re.compile(r"(?:\\x00|\\0|\\u0000|\^@)[^\s\\]+(?:\\x00|\\0|\\u0000|\^@)([^\s\\'\"]+)")
+
+
+def markup(text: str, lower: str) -> Iterator[tuple[int, int]]:
+    """<Pass encoding="base64">X</Pass>, <apiSecret><![CDATA[X]]></apiSecret>."""
+    for match in _XML_ELEMENT.finditer(lower):
         group = match.lastindex or 0
-        value = text[match.start(group) : match.end(group)]
-        if separator in (" ", "\t"):
-            keep = not secret_like(value, named)
-        elif strong or word.lower() in _ASSIGNED_SECRET:
-            keep = is_placeholder(value)
-        elif named:
-            keep = is_placeholder(value) or _word_like(value)
-        else:
-            keep = not secret_like(value, False)
-        if not keep:
-            yield match.start(group), match.end(group)
+        if group >= 2 and not is_placeholder(text[match.start(group) : match.end(group)]):
+            yield match.span(group)
+
+
+def sql_values(text: str, lower: str) -> Iterator[tuple[int, int]]:
+    """INSERT ... (host, login, secret) VALUES ('h', 'u', 'X'): the secret column's value."""
+    for match in _INSERT.finditer(lower):
+        columns = [c.strip().strip('`"[]') for c in match.group(1).split(",")]
+        secret = {i for i, c in enumerate(columns) if _KEYWORD_NAME.match(c)}
+        if not secret:
+            continue
+        for i, item in enumerate(_SQL_ITEM.finditer(text, match.start(2), match.end(2))):
+            value = item.group().strip().strip("'\"")
+            if i in secret and not is_placeholder(value):
+                yield item.span()
+
+
+def sasl_nul(text: str) -> Iterator[tuple[int, int]]:
+    for match in _SASL_NUL.finditer(text):
+        yield match.span(1)
+
+
+def indirect(text: str, lower: str) -> Iterator[tuple[int, int]]:
+    for match in _INDIRECT.finditer(lower):
+        group = match.lastindex or 0
+        if not is_placeholder(text[match.start(group) : match.end(group)]):
+            yield match.span(group)
+
+
+def calls(text: str, lower: str) -> Iterator[tuple[int, int]]:
+    for call in _CALL.finditer(lower):
+        for arg in _QUOTED.finditer(text, call.start(1), call.end(1)):
+            group = arg.lastindex or 0
+            value = arg.group(group)
+            if "://" not in value and "@" not in value and secret_like(value, True):
+                yield arg.span(group)
+
+
+def short_flags(text: str) -> Iterator[tuple[int, int]]:
+    for match in _SHORT_FLAG.finditer(text):
+        value = match.group(1)
+        if "://" in value or "=" in value or _structured_id(value) or DIAGNOSTIC.fullmatch(value):
+            continue
+        if secret_like(value, False):
+            yield match.span(1)
+
+
+def slash_at(text: str) -> Iterator[tuple[int, int]]:
+    for match in _SLASH_AT.finditer(text):
+        if secret_like(match.group(1), True):
+            yield match.span(1)
+
+
+# A webhook URL's query carries its key: /cgi-bin/webhook/send?key=<uuid>.
+_HOOK_QUERY = re.compile(
+    r"/(?:hooks?|webhooks?)/[^\s?#]*\?(?:[^\s=&#]+=[^\s&#]*&)*?"
+    r"(?:key|token|secret|sig|signature|code|auth)=([^\s&#]+)",
+    re.IGNORECASE,
+)
+
+
+def path_keys(text: str) -> Iterator[tuple[int, int]]:
+    for match in _HOOK_QUERY.finditer(text):
+        if not is_placeholder(match.group(1)):
+            yield match.span(1)
+    for match in _PATH_KEY.finditer(text):
+        key = match.group(1)
+        if not re.fullmatch(_UUID, key) and (
+            looks_random(key, 16) or any(c.isdigit() for c in key)
+        ):
+            yield match.span(1)
 
 
 def _word_like(value: str) -> bool:
@@ -182,7 +518,20 @@ def _word_like(value: str) -> bool:
 def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
     for pattern in (_PROSE, _USE_AS):
         for match in pattern.finditer(lower):
-            if secret_like(text[match.start(1) : match.end(1)], True):
+            for group in range(1, (pattern.groups or 0) + 1):
+                start, end = match.span(group)
+                value = text[start:end]
+                quoted = group <= 2 and pattern is _PROSE
+                if start < 0 or is_placeholder(value):
+                    continue
+                if secret_like(value, True) or (quoted and len(value) >= 6):
+                    yield start, end
+    for match in _FROM_TO.finditer(lower):
+        if secret_like(text[match.start(1) : match.end(1)], True):
+            yield match.span(1)
+    if not text.isascii():
+        for match in _PROSE_CJK.finditer(text):
+            if secret_like(match.group(1), True):
                 yield match.span(1)
 
 
@@ -226,12 +575,30 @@ def random_tokens(text: str) -> Iterator[tuple[int, int]]:
         after = text[end : end + 1]
         if (start and _GLUED(text[start - 1])) or (after and (after == "=" or _GLUED(after))):
             continue  # part of a longer word (non-ASCII letters, a dotted base64 tail)
-        if looks_random(match.group()):
-            label = text[max(0, start - 8) : start].translate(_LOWER)
-            if not _DIGEST_PREFIX.search(label):
+        if _SRI.match(match.group()):
+            continue
+        token = match.group()
+        if "/" in token and token[0] in "/.":  # a path: its long segments one by one
+            at = start
+            for segment in token.split("/"):
+                if looks_random(segment):
+                    yield at, at + len(segment)
+                at += len(segment) + 1
+            continue
+        if not looks_random(token) and "/" in token:  # a path or URL: long segments alone
+            at = start
+            for segment in token.split("/"):
+                if looks_random(segment):
+                    yield at, at + len(segment)
+                at += len(segment) + 1
+            continue
+        if looks_random(token):
+            label = text[max(0, start - 12) : start].translate(_LOWER)
+            if not (_DIGEST_PREFIX.search(label) or _ID_LABEL.search(label)):
                 yield start, end
 
 
+@functools.lru_cache(maxsize=8192)  # logs repeat their tokens; bounded, so memory stays flat
 def looks_random(token: str, shortest: int = 20) -> bool:
     """Whether ``token`` reads like generated key material rather than an identifier."""
     core = token.rstrip("=")
@@ -253,7 +620,7 @@ def looks_random(token: str, shortest: int = 20) -> bool:
 def _id_part(part: str) -> bool:
     """A word, a number or a short hex field: the parts of generated identifiers. Key material
     holds a long random part (key-<32 hex>, dop_v1_<64 hex>)."""
-    return part.isalpha() or (len(part) <= 16 and _HEX_PART.fullmatch(part) is not None)
+    return part.isalpha() or (len(part) <= 20 and _HEX_PART.fullmatch(part) is not None)
 
 
 def secret_like(value: str, named: bool) -> bool:
@@ -296,13 +663,29 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         (keyword_secrets,),
     ),
     (r"bearer[ \t]|basic[ \t]", (_any_group(_BEARER),)),
+    (
+        rf"(?:login|logon|authenticate|connect|construct|pdo|credential|setpassword|{_STRONG}"
+        r"|token|auth)"
+        r"\w*[ \t]*=?[ \t]*\(",
+        (lambda text: calls(text, text.translate(_LOWER)),),
+    ),
+    (r"\\x00|\\0|\\u0000|\^@", (sasl_nul,)),
     (r"c:[ \t]*[a-z0-9+/]{8}|>>>?[ \t]*[a-z0-9+/]{8}", (_any_group(_CLIENT_LINE),)),
     (
-        r"mysql|mariadb|sshpass|login|redis-cli|-u[ \t]|--user[ \t]",
+        r"mysql|mariadb|sshpass|login|redis-cli|-u[ \t=]|--user|snmp|add_user|change_password"
+        r"|set_password|passwd[ \t]+-|chpasswd|net[ \t]+use|net[ \t]+user|echo|printf"
+        r"|(?:password|secret|key|key-string)[ \t]+[0-9][ \t]",
         (_any_group(_CLI),),
     ),
-    (r"://[^\s/@]*@", (_any_group(_URL_CREDENTIALS), url_keys)),
+    (r"://[^\s/@]*@|%3a%2f%2f[^\s%/&]*%3a", (_any_group(_URL_CREDENTIALS), url_keys)),
     (r"/bot\d|/api/webhooks/|/incomingwebhook/|hooks\.slack\.com/", (_any_group(_WEBHOOK),)),
+    (
+        r"/(?:hooks?|webhooks?|keys?|tokens?|secrets?|apikey|api[-_]key|access[-_]token|trigger"
+        r"|catch)/",
+        (path_keys,),
+    ),
+    (r"(?:^|[ \t])-[pwakn]|[ \t]-[ax][ \t]*[^\s-]", (short_flags,)),
+    (r"[a-z_][a-z0-9_$#]*/[^\s/@]+@", (slash_at,)),
     (r":\d+:[^\s:]+:[^\s:]+:|:\*:[^\s:]+:[^\s:]+:", (pgpass,)),
     (r"\$[a-z0-9-]{1,12}\$", (_any_group(_CRYPT),)),
     # Once per run of token characters, not at each of its positions (multi-line mode: "^").

@@ -153,8 +153,20 @@ _PEM_END = re.compile(r"-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
 # "password:" with nothing after it: the value is on the next, more indented, lines (YAML).
 # A Kubernetes env entry naming a secret ("- name: DB_PASSWORD"): its value is on the next line.
 DANGLING_SECRET_KEY: Final = re.compile(
-    rf"^([ \t]*)(?:- )?[\"']?(?:[\w-]*[-_])?{_KEYWORD}[\"']?[ \t]*:[ \t]*[|>]?[-+]?[ \t]*$"
-    rf"|^([ \t]*)- name:[ \t]*[\"']?(?:[\w.-]*[._-])?{credentials.KEYWORD}[\"']?[ \t]*$",
+    rf"^([ \t]*)(?:- )?[\"']?(?:[\w-]*[-_])?{_KEYWORD}[\"']?[ \t]*:[ \t]*"
+    r"(?:![\w!]+[ \t]+)?[|>]?[-+]?[ \t]*$"
+    rf"|^([ \t]*)- name:[ \t]*[\"']?(?:[\w.-]*[._-])?{credentials.KEYWORD}[\"']?[ \t]*$"
+    # An HCL/Terraform block labelled with a secret name; an XML element opened on its own line.
+    rf"|^([ \t]*)[\w-]+(?:[ \t]+\"[\w.-]*\")*[ \t]+\"[\w.-]*{credentials.KEYWORD}[\w.-]*\""
+    r"[ \t]*\{[ \t]*$"
+    rf"|^([ \t]*)<[\w.:-]*{credentials.KEYWORD}[\w.:-]*>[ \t]*$",
+    re.IGNORECASE,
+)
+# A delimited header naming a secret column (username,password,role): its field in the rows
+# that follow is the secret.
+CSV_SECRET_HEADER: Final = re.compile(
+    rf"(?:^|(?<=[,;\t|]))[ \t]*[\"']?[\w .-]*{credentials.KEYWORD}[\w .-]*[\"']?[ \t]*"
+    r"(?=[,;\t|]|$)",
     re.IGNORECASE,
 )
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
@@ -290,7 +302,9 @@ def _users(text: str, ctx: Context) -> Iterator[Span]:
         if not _stands_alone(text, match.start()):
             continue
         name = match.group(1)
-        if name.lower() not in SYSTEM_USERS and name.lower() not in ctx.allow:
+        if credentials.looks_random(name, 12):  # an API key used as a user name (SASL, Kafka)
+            yield Span(match.start(1), match.end(1), SECRET, 1.0)
+        elif name.lower() not in SYSTEM_USERS and name.lower() not in ctx.allow:
             yield Span(match.start(1), match.end(1), USER, 0.8)
     for match in _ACL_USERS.finditer(text):
         at = match.start(1)

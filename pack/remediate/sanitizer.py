@@ -19,10 +19,11 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from types import MappingProxyType
-from typing import Final, TypeVar, overload
+from typing import Any, Final, TypeVar, overload
 
 from remediate.errors import InventoryError, UsageError
 from remediate.recognizers import (
+    CSV_SECRET_HEADER,
     DANGLING_SECRET_KEY,
     EMAIL,
     HOST,
@@ -73,7 +74,7 @@ _LINE_BREAKS: Final = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")  # str.s
 _NO_HOSTS: Final[Mapping[str, Sequence[str]]] = MappingProxyType({})
 _WORD = re.compile(r"[\w$][\w$-]*")
 _PSEUDONYM = re.compile(r"\[([A-Z][A-Z0-9_]*)_(\d+)\]")
-_KEY_ENDS: Final = frozenset(":|>-+")  # last characters of a "password:" line (cheap test first)
+_KEY_ENDS: Final = frozenset(":|>-+{")  # last characters of a "password:" line (cheap test first)
 _PEM_BEGIN = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
 _PEM_END = re.compile(r"-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
 
@@ -217,6 +218,7 @@ class Sanitizer:
         block: list[str] = []
         size = 0
         value_indent: int | None = None  # indent of a dangling secret key, while its value runs
+        columns: tuple[str, int, frozenset[int]] | None = None  # a CSV header's secret columns
         for line in lines:
             if not isinstance(line, str):
                 raise UsageError(f"sanitize_lines() takes str lines, not {type(line).__name__}")
@@ -229,8 +231,15 @@ class Sanitizer:
             cheap = body[-1:] in _KEY_ENDS or "name:" in body
             dangling = DANGLING_SECRET_KEY.match(body) if cheap and not block else None
             if dangling is not None:
-                indent = dangling.group(1) if dangling.group(1) is not None else dangling.group(2)
+                indent = next(g for g in dangling.groups() if g is not None)
                 value_indent = len(indent.expandtabs())
+            if columns is not None and not block:
+                redacted, columns = _csv_row(line, columns)
+                if redacted is not line:
+                    self._counts[SECRET] = self._counts.get(SECRET, 0) + 1
+                line = redacted
+            elif ":" not in body and "=" not in body and not block:
+                columns = _csv_header(body)
             if block:
                 block.append(line)
                 size += len(line)
@@ -293,18 +302,21 @@ class Sanitizer:
     @staticmethod
     def _mentioned(text: str, names: dict[str, str]) -> list[Span]:
         # A set intersection per line, not a regex of all names: hundreds of names in one
-        # alternation scan a hundred times slower.
-        if names.keys().isdisjoint(_WORD.findall(text)):
+        # alternation scan a hundred times slower. Then only the names found are located.
+        found = names.keys() & _WORD.findall(text)
+        if not found:
             return []
         spans = []
-        for match in _WORD.finditer(text):
-            start, end = match.span()
-            entity_type = names.get(match.group())
-            if entity_type is None or text[end : end + 1] == "@":
-                continue
-            if start and text[start - 1] in ".@/":  # a path, an address, a dotted name
-                continue
-            spans.append(Span(start, end, entity_type, 0.4))
+        for name in found:
+            entity_type = names[name]
+            at = text.find(name)
+            while at >= 0:
+                end = at + len(name)
+                # not part of a path, an address or a dotted name
+                dotted = text[end : end + 1] == "@" or (at and text[at - 1] in ".@/")
+                if _whole_word(text, at, end) and not dotted:
+                    spans.append(Span(at, end, entity_type, 0.4))
+                at = text.find(name, end)
         return spans
 
     def _remember(self, entity_type: str, original: str) -> None:
@@ -424,6 +436,17 @@ def _find_many(key: int, texts: list[str]) -> list[list[Span]]:
     return _FORKED_SCANNERS[key].find_many(texts)
 
 
+def _whole_word(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is one whole ``_WORD`` token of ``text``."""
+    before = text[start - 1 : start]
+    if before and (before.isalnum() or before in "_$"):
+        return False
+    if before == "-" and start >= 2 and (text[start - 2].isalnum() or text[start - 2] in "_$-"):
+        return False
+    after = text[end : end + 1]
+    return not (after and (after.isalnum() or after in "_$-"))
+
+
 def _texts(batch: list[tuple[str, bool]]) -> list[str]:
     return [unit for unit, scan in batch if scan]
 
@@ -459,12 +482,42 @@ def _rank(span: Span) -> tuple[bool, int, float, int, str]:
     )
 
 
+_CSV_SEPARATORS: Final = frozenset(",;\t|")
+
+
+def _csv_header(body: str) -> tuple[str, int, frozenset[int]] | None:
+    """(separator, fields, secret column indexes) of a delimited header naming secret columns."""
+    if not CSV_SECRET_HEADER.search(body):
+        return None
+    separator = max(_CSV_SEPARATORS, key=body.count)
+    fields = body.split(separator)
+    if len(fields) < 2:
+        return None
+    secret = frozenset(i for i, f in enumerate(fields) if CSV_SECRET_HEADER.fullmatch(f))
+    return (separator, len(fields), secret) if secret else None
+
+
+def _csv_row(line: str, columns: tuple[str, int, frozenset[int]]) -> tuple[str, Any]:
+    """The row with its secret fields redacted, and whether the table goes on."""
+    separator, count, secret = columns
+    body = line.rstrip("\r\n")
+    fields = body.split(separator)
+    if len(fields) != count:
+        return line, None
+    for i in secret:
+        if fields[i].strip():
+            fields[i] = REDACTED
+    return separator.join(fields) + line[len(body) :], columns
+
+
 def _joined_block(lines: list[str]) -> str:
     ended = [line if line[-1:] in _LINE_BREAKS else line + "\n" for line in lines[:-1]]
     return "".join([*ended, lines[-1]])
 
 
 def _opens_pem_block(line: str) -> bool:
+    if "-----BEGIN" not in line:
+        return False
     begins = list(_PEM_BEGIN.finditer(line))
     return bool(begins) and _PEM_END.search(line, begins[-1].end()) is None
 

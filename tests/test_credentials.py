@@ -1,0 +1,127 @@
+"""Secrets found by the structure around them (remediate.credentials), one family per case."""
+
+import pytest
+
+from remediate.recognizers import SECRET, Context, Scanner
+
+SCANNER = Scanner(Context({}, frozenset({"internal"}), frozenset()))
+
+
+def secrets(text: str) -> set[str]:
+    return {text[s.start : s.end] for s in SCANNER.find(text) if s.entity_type == SECRET}
+
+
+def hidden(text: str, value: str) -> bool:
+    """Whether some secret span covers every occurrence of ``value``."""
+    spans = [(s.start, s.end) for s in SCANNER.find(text) if s.entity_type == SECRET]
+    at = text.find(value)
+    while at >= 0:
+        if not any(a <= at and at + len(value) <= b for a, b in spans):
+            return False
+        at = text.find(value, at + 1)
+    return True
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # names: any tail, glued flags, camel case, other languages
+        ("SECRET_KEY_BASE='e58526e6c43c27cfe9242f1f555359d5'", "e58526e6c43c27cfe9242f1f555359d5"),
+        ("secretHex: 416e76696c3239303f", "416e76696c3239303f"),
+        ("keytool -importkeystore -srcstorepass Anvil1519.7Q", "Anvil1519.7Q"),
+        ("masterauth gtbds-sfzmk-ioopi47Q", "gtbds-sfzmk-ioopi47Q"),
+        ("ldap_default_authtok = oM3LRboRKo.X-8nDTb+", "oM3LRboRKo.X-8nDTb+"),
+        ("passwort: Sommer2026!x", "Sommer2026!x"),
+        ("mdp=5KUr70-.52iEcmVp5u", "5KUr70-.52iEcmVp5u"),
+        ("le mot de passe est IAIaCYt3tqB7Q", "IAIaCYt3tqB7Q"),
+        ("\u6570\u636e\u5e93\u5bc6\u7801\u662fF1lCL2wR537Q", "F1lCL2wR537Q"),
+        # name as the value of a name/key attribute, then the value beside it
+        ('<add key="ApiKey" value="Winter1401!" />', "Winter1401!"),
+        ('<property name="password" value="aT3M1vueomq3j^"/>', "aT3M1vueomq3j^"),
+        ('<entry key="db.password">cd5d3e4690848c79e63b</entry>', "cd5d3e4690848c79e63b"),
+        ('{"name": "DB_PASSWORD", "value": "Tiger1052."}', "Tiger1052."),
+        ("- {name: API_SECRET, value: Anvil16867Q}", "Anvil16867Q"),
+        ('<Pass encoding="base64">TCpja2FqbkdwRioxQw==</Pass>', "TCpja2FqbkdwRioxQw=="),
+        ("<apiSecret><![CDATA[^UyzGzi@661V2#Ct0T]]></apiSecret>", "^UyzGzi@661V2#Ct0T"),
+        # calls and arguments
+        ('os.Setenv("API_TOKEN", "Nebula137.")', "Nebula137."),
+        ("smtp.login('ops@corp.example', '329b73bbfa407301b5086b47c69c30c3')", "329b73bbfa4073"),
+        ("requests.get(url, auth=('svc', 'Rocket1128#'))", "Rocket1128#"),
+        ('conn = psycopg2.connect("db1", "orders", "app", "V*4Ys+9E0jC%*hBsm4")', "V*4Ys+9E0jC"),
+        ("define( 'AUTH_KEY', 'k2#Lq9!vZ' );", "k2#Lq9!vZ"),
+        # command lines
+        (
+            'ldapsearch -x -D "cn=admin,dc=corp" -w 6UcwjbMqrpHtLF7Q -b "dc=corp"',
+            "6UcwjbMqrpHtLF7Q",
+        ),
+        ("sqlcmd -S db1 -U sa -P Rocket8127Q -Q 'SELECT 1'", "Rocket8127Q"),
+        ("smbclient //fs1/share -U backup%dZH62ChZfOEv3tSHR7Q -c ls", "dZH62ChZfOEv3tSHR7Q"),
+        ("rman target system/Anvil17067Q@ORCLPDB1", "Anvil17067Q"),
+        ("echo 'deploy:3s8BF6r38317Q' | chpasswd", "3s8BF6r38317Q"),
+        ("echo 'Nebula19877Q' | docker login ghcr.io -u bot --password-stdin", "Nebula19877Q"),
+        ("net user svc_sql Tiger757Q /add /domain", "Tiger757Q"),
+        ("snmpwalk -v3 -u svc -a SHA -A C0lJwc_Cy4oFbORB -x AES [host]", "C0lJwc_Cy4oFbORB"),
+        ("username admin privilege 15 password 0 Rocket969.7Q", "Rocket969.7Q"),
+        # protocols and headers
+        (
+            'Authorization: Digest username="admin", response="70e39478dabdaeca19adfc2517f6325f"',
+            "70e39478dabdaeca19adfc2517f6325f",
+        ),
+        (
+            "amqp: StartOk mechanism=PLAIN response=\\x00etl\\x002VrVuZ5WtfXMSd locale=en",
+            "2VrVuZ5WtfXMSd",
+        ),
+        # SQL and URLs
+        ('CREATE USER app_ro IDENTIFIED BY "xyQ5E0!U1DTc";', "xyQ5E0!U1DTc"),
+        (
+            "INSERT INTO accounts (host, login, secret) VALUES ('h', 'u', 'lHBl3droyWK_FY');",
+            "lHBl3droyWK_FY",
+        ),
+        (
+            "GET /shop/cart;jsessionid=0FF8980F6396D717811D5FA33B0AABDC?id=4",
+            "0FF8980F6396D717811D5FA33B0AABDC",
+        ),
+        (
+            "X-Amz-Date=20261201T000000Z&X-Amz-Signature=90104d21cac9afeecadd913a25bb469b",
+            "90104d21cac9afeecadd913a25bb469b",
+        ),
+        ("next=https%3A%2F%2Fops%3ATiger2067Q%40grafana.corp%2Fd", "Tiger2067Q"),
+        (
+            "POST https://hooks.zapier.com/hooks/catch/123456/a8Fk20dLqP3mZx7Vb1Nc9Wq2/",
+            "a8Fk20dLqP3mZx7Vb1Nc9Wq2",
+        ),
+        ('{"env":"DB_PASSWORD\\u003dqw_R-RXHAgj65"}', "qw_R-RXHAgj65"),
+        # prose
+        ('the passphrase is "correct horse battery staple"', "correct horse battery staple"),
+        (
+            "changed the admin password from QUCDeOhYAmUak6f7Q to Zq81kLm2Pw after",
+            "QUCDeOhYAmUak6f7Q",
+        ),
+        ("creds are admin / Nebula6257Q", "Nebula6257Q"),
+    ],
+)
+def test_a_secret_in_each_family_is_found(text: str, value: str) -> None:
+    assert hidden(text, value), (text, secrets(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "completion used prompt_tokens=1523 max_tokens=4096",
+        "token_type=Bearer key_id=abcdef0123456789 expires_in=3600",
+        "redis GET key=users:12345:profile miss",
+        "password_changed_at=2026-11-20T03:12:44Z policy=90d",
+        "Processed session termination for sessionid: 0x34ed9ac1c1e0078",
+        "com.android.server.wm.AppWindowToken.destroySurfaces:374",
+        "partition=3 key=session-token-refresh cluster_id=aLlWuhjsU1UxITFLunEIxZ",
+        '"integrity": "sha512-2bG8cKQSb7mJ9fmeJ6cQ9yZ0eD8n1x+ZPpUq9mVq2w4d1V0Yb2rKq8=="',
+        'hashes = ["h1:Wc2oFYv3vCtq8DNaaE4i8jN4p8mQ1YpVvQq9qZ2Ro0o="]',
+        "Status: Downloaded newer image for registry/acme/auth-service:v2.14.1",
+        "Instance i-01814ec8d8532d0a0 launched from ami-0c3d9a8c10b8da6231",
+        "Failed password for root from 127.0.0.1 port 22",
+        "docker run -p 8080:80 -p 9090:9090 nginx",
+        "ssh -p 2222 mkdir -p /srv/app",
+    ],
+)
+def test_diagnostic_and_ordinary_text_is_left_alone(text: str) -> None:
+    assert secrets(text) == set(), text
