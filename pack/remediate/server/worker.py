@@ -21,6 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from remediate import failpoint
@@ -132,11 +133,14 @@ class Workers:
     def _run(self) -> None:
         engine = self._engine()
         while not self.stopping.is_set():
+            claimed: list[tuple[str, ...]] = []
             try:
-                job = self.queue.take(self.owner, self.scheduler.claim)
+                job = self.queue.take(self.owner, partial(self._claim, claimed))
             except OperationalError as exc:
                 log.warning("cannot read the queue", extra={"error": str(exc)})
                 job = None
+            for hosts in claimed if job is None else claimed[:-1]:
+                self.scheduler.release(hosts, investigated=False)  # granted, then not taken
             if job is None:
                 self.wake.wait(0.5)
                 self.wake.clear()
@@ -147,6 +151,12 @@ class Workers:
             finally:
                 self.scheduler.release(job.hosts, investigated=investigated)
                 self.wake.set()  # a body waiting for these hosts may go now
+
+    def _claim(self, claimed: list[tuple[str, ...]], hosts: tuple[str, ...]) -> bool:
+        granted = self.scheduler.claim(hosts)
+        if granted:
+            claimed.append(hosts)
+        return granted
 
     def _handle(self, engine: Engine, job: Job) -> bool:
         failpoint.hit("serve.taken")
