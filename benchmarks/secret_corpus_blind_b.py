@@ -1,3 +1,4 @@
+# ruff: noqa: E501, RUF001
 """Sealed planted-secret corpus B: written blind, for judging the sanitizer untuned (issue 12).
 
 How it was written: by helper B on 2026-12-02 (UTC), on branch ``issue-12-blindB``, without
@@ -26,6 +27,7 @@ import base64
 import random
 import string
 import urllib.parse
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from typing import NamedTuple
@@ -35,9 +37,40 @@ UPPER = string.ascii_uppercase + string.digits
 LOWER = string.ascii_lowercase + string.digits
 HEX = "0123456789abcdef"
 B64URL = ALNUM + "-_"
-WORDS = ["pelican", "basalt", "cider", "mosaic", "tundra", "nickel", "walnut", "orbit", "prairie", "fjord", "anvil", "biscuit", "lagoon", "marble", "quill", "saddle", "tinsel", "vortex", "willow", "zephyr", "acorn", "bramble", "cactus", "dingo", "ferret", "gazebo", "hammock", "igloo", "jigsaw", "kettle"]
+WORDS = [
+    "pelican",
+    "basalt",
+    "cider",
+    "mosaic",
+    "tundra",
+    "nickel",
+    "walnut",
+    "orbit",
+    "prairie",
+    "fjord",
+    "anvil",
+    "biscuit",
+    "lagoon",
+    "marble",
+    "quill",
+    "saddle",
+    "tinsel",
+    "vortex",
+    "willow",
+    "zephyr",
+    "acorn",
+    "bramble",
+    "cactus",
+    "dingo",
+    "ferret",
+    "gazebo",
+    "hammock",
+    "igloo",
+    "jigsaw",
+    "kettle",
+]
 USERS = ("svc_backup", "deploy", "app", "reporting", "ci-bot", "admin", "etl", "grafana", "root")
-VARIANTS = 4
+VARIANTS = 2
 
 
 class Case(NamedTuple):
@@ -545,6 +578,1002 @@ def _(g: G) -> tuple[str, list[str]]:
     )
 
 
+# --- credentials in URLs ------------------------------------------------------------------------
+@t("url_creds", "amqps userinfo in log")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.urlpw()
+    return f"{g.ts()} INFO kombu: Connected to amqps://{g.user()}:{p}@mq1:5671/prod", [p]
+
+
+@t("url_creds", "redis empty user")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.urlpw()
+    return f"celery worker --broker=redis://:{p}@cache:6379/0 --loglevel=INFO", [p]
+
+
+@t("url_creds", "mongodb+srv")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.urlpw()
+    return (
+        f'MongoServerSelectionError for "mongodb+srv://{g.user()}:{p}@cluster0.a1b2c.mongodb.net/app?retryWrites=true"',
+        [p],
+    )
+
+
+@t("url_creds", "go mysql dsn without scheme")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.urlpw()
+    return (
+        f'{g.sys()} api3 api[{g.pid()}]: starting with config {{"listen":":8080","dsn":"{g.user()}:{p}@tcp(mysql-2:3306)/app?parseTime=true"}}',
+        [p],
+    )
+
+
+@t("url_creds", "jdbc query password")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.urlpw()
+    return (
+        f"java.lang.IllegalArgumentException: bad URL jdbc:postgresql://pg-main:5432/app?user=app&password={p}&ssl=true",
+        [p],
+    )
+
+
+@t("url_creds", "query access_token")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.b64url(40)
+    return (
+        f'10.0.3.7 - - [30/Nov/2026:10:11:12 +0000] "GET /api/v1/export.csv?access_token={p}&fmt=csv HTTP/1.1" 200 5120',
+        [p],
+    )
+
+
+@t("url_creds", "azure SAS sig")
+def _(g: G) -> tuple[str, list[str]]:
+    p = pct(g.b64(32))
+    return (
+        f"Uploading to https://stacct01.blob.core.windows.net/backups/db.bak?sv=2022-11-02&ss=b&srt=o&sp=rwc&se=2026-12-31T00:00:00Z&sig={p}",
+        [p],
+    )
+
+
+@t("url_creds", "s3 presigned security token")
+def _(g: G) -> tuple[str, list[str]]:
+    p = pct("IQoJb3JpZ2luX2Vj" + g.b64(120))
+    return (
+        f"presigned: https://bkt.s3.amazonaws.com/r.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Security-Token={p}&X-Amz-Expires=900",
+        [p],
+    )
+
+
+@t("url_creds", "slack webhook path")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.s(ALNUM, 24)
+    return (
+        f"alertmanager: notify retry url=https://hooks.slack.com/services/T{g.s(UPPER, 8)}/B{g.s(UPPER, 10)}/{p} err=timeout",
+        [p],
+    )
+
+
+@t("url_creds", "discord webhook path")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.b64url(68)
+    return f"POST https://discord.com/api/webhooks/{g.s(string.digits, 19)}/{p} -> 429", [p]
+
+
+@t("url_creds", "telegram bot path")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.s(string.digits, 10) + ":AA" + g.b64url(33)
+    return (
+        f"requests.exceptions.ConnectionError: HTTPSConnectionPool(host='api.telegram.org', port=443): Max retries exceeded with url: /bot{p}/sendMessage",
+        [p],
+    )
+
+
+@t("url_creds", "git clone token userinfo")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.s(ALNUM, 40)
+    return (
+        f"fatal: unable to access 'https://oauth2:{p}@git.corp.lan/infra/ansible.git/': Could not resolve host",
+        [p],
+    )
+
+
+@t("percent_encoded", "postgres url with encoded symbols")
+def _(g: G) -> tuple[str, list[str]]:
+    p = pct(g.specialpw())
+    return (
+        f"sqlalchemy.exc.OperationalError: (psycopg2.OperationalError) could not connect [SQL: none] url=postgresql://app:{p}@pg-main/app",
+        [p],
+    )
+
+
+@t("percent_encoded", "form body encoded")
+def _(g: G) -> tuple[str, list[str]]:
+    p = pct(g.specialpw())
+    return (
+        f"T 10.0.0.5:44322 -> 10.0.0.7:80 [AP] POST /login HTTP/1.1..Host: intranet....user=jdoe&pass={p}",
+        [p],
+    )
+
+
+@t("percent_encoded", "encoded passphrase in query")
+def _(g: G) -> tuple[str, list[str]]:
+    p = urllib.parse.quote_plus(g.phrase())
+    return f"GET /setup/wifi?ssid=corp-guest&psk={p}&apply=1 HTTP/1.1", [p]
+
+
+# --- connection strings ---------------------------------------------------------------------------
+@t("conn_string", "ado.net")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw("!#%^*-_+.~")
+    return (
+        f"System.Data.SqlClient.SqlException: Login timeout. ConnectionString='Server=sql01,1433;Database=erp;User Id=sa;Password={p};Encrypt=True'",
+        [p],
+    )
+
+
+@t("conn_string", "odbc braced PWD")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw("!#%^*-_+.~;=")
+    return (
+        f"DRIVER={{ODBC Driver 18 for SQL Server}};SERVER=sql01;UID=report;PWD={{{p}}};TrustServerCertificate=yes",
+        [p],
+    )
+
+
+@t("conn_string", "oracle easy connect user/pass@")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw("#_")
+    return f"$ sqlplus -s scott/{p}@//ora01:1521/ORCLPDB1 @report.sql", [p]
+
+
+@t("conn_string", "stackexchange.redis")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.b64(32)
+    return (
+        f"It was not possible to connect to the redis server(s). Configuration: cache.redis.cache.windows.net:6380,password={p},ssl=True,abortConnect=False",
+        [p],
+    )
+
+
+@t("conn_string", "service bus SharedAccessKey")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.b64(32)
+    return (
+        f"Endpoint=sb://bus01.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey={p}",
+        [p],
+    )
+
+
+@t("conn_string", "libpq keyword dsn")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return (
+        f'psycopg2.OperationalError: invalid dsn: invalid connection option "sslmod" in "host=pg-main port=5432 user=etl password={p} sslmod=require"',
+        [p],
+    )
+
+
+@t("conn_string", "kafka jaas config")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return (
+        f'producer props: sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="svc" password="{p}";',
+        [p],
+    )
+
+
+# --- database clients and servers -----------------------------------------------------------------
+@t("db_client", "redis MONITOR AUTH")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return f'1764497531.123456 [0 10.1.2.3:51234] "AUTH" "default" "{p}"', [p]
+
+
+@t("db_client", "redis-cli AUTH then WRONGPASS")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return (
+        f"cache:6379> AUTH {p}\n(error) WRONGPASS invalid username-password pair or user is disabled.",
+        [p],
+    )
+
+
+@t("db_client", "mysql general log CREATE USER")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return (
+        f"2026-11-30T10:00:01.123456Z\t   12 Query\tCREATE USER 'report'@'%' IDENTIFIED BY '{p}'",
+        [p],
+    )
+
+
+@t("db_client", "postgres log ALTER ROLE")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.anypw()
+    return (
+        f"2026-11-30 10:00:01.123 UTC [4412] postgres@app LOG:  statement: ALTER ROLE app WITH LOGIN PASSWORD '{p}'",
+        [p],
+    )
+
+
+@t("db_client", "mssql CREATE LOGIN")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return (
+        f"Msg 15118, Level 16, State 1: CREATE LOGIN [svc_etl] WITH PASSWORD = N'{p}', CHECK_POLICY = ON",
+        [p],
+    )
+
+
+@t("db_client", "mongo shell createUser")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return (
+        f'test> db.createUser({{user: "metrics", pwd: "{p}", roles: [{{role: "clusterMonitor", db: "admin"}}]}})',
+        [p],
+    )
+
+
+@t("db_client", "psql dsn missing equals")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw("!#%^*-_+.~")
+    return f'psql: error: missing "=" after "{p}" in connection info string', [p]
+
+
+# --- exceptions and crash reports -----------------------------------------------------------------
+@t("exception", "axios error config dump")
+def _(g: G) -> tuple[str, list[str]]:
+    p, b = g.pw(), g.b64url(40)
+    return (
+        f"AxiosError: Request failed with status code 401\n    at settle (/app/node_modules/axios/lib/core/settle.js:19:12)\n"
+        f"  config: {{\n    auth: {{ username: 'svc-report', password: '{p}' }},\n"
+        f"    headers: {{ Accept: 'application/json', 'X-Api-Key': '{b}' }},",
+        [p, b],
+    )
+
+
+@t("exception", "go %+v struct")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return (
+        f'level=error ts={g.ts()} msg="init failed" cfg="{{Addr:cache:6379 Password:{p} DB:0 PoolSize:10}}"',
+        [p],
+    )
+
+
+@t("exception", "rust Debug struct")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return (
+        f'Error: connecting with Config {{ host: "pg-main", port: 5432, user: "app", password: Some("{p}"), dbname: "app" }}',
+        [p],
+    )
+
+
+@t("exception", "python repr kwargs in traceback")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return (
+        f"  File \"/srv/app/db.py\", line 41, in connect\n    return pymysql.connect(host='mysql-2', user='app', passwd='{p}', db='app')\npymysql.err.OperationalError: (2003, \"Can't connect\")",
+        [p],
+    )
+
+
+@t("exception", "spring binding failure")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return (
+        f"Failed to bind properties under 'spring.datasource.hikari' ... Property: spring.datasource.hikari.data-source-properties.password Value: \"{p}\" Origin: System Environment Property",
+        [p],
+    )
+
+
+@t("exception", "sentry breadcrumb json")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.b64url(32)
+    return (
+        f'{{"category":"http","data":{{"url":"/hooks","headers":{{"X-Hub-Signature-Secret":"{p}"}}}},"level":"info"}}',
+        [p],
+    )
+
+
+# --- cloud SDK debug --------------------------------------------------------------------------------
+@t("sdk_debug", "botocore request headers")
+def _(g: G) -> tuple[str, list[str]]:
+    t_ = "IQoJb3JpZ2luX2Vj" + g.b64(90)
+    return (
+        f"{g.ts()} botocore.endpoint [DEBUG] Making request for OperationModel(name=GetObject) with params: {{'headers': {{'X-Amz-Security-Token': b'{t_}', 'User-Agent': b'Boto3/1.35.2'}}}}",
+        [t_],
+    )
+
+
+@t("sdk_debug", "boto client kwargs")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.b64(30)[:40]
+    return f"boto3.client('s3', region_name='eu-west-1', aws_secret_access_key='{p}')", [p]
+
+
+@t("sdk_debug", "kubectl -v=8 round_trippers")
+def _(g: G) -> tuple[str, list[str]]:
+    p = "eyJhbGciOiJSUzI1NiIsImtpZCI6Ij" + g.b64url(120) + "." + g.b64url(60)
+    return f"I1130 10:01:02.123456   41234 round_trippers.go:473]     Authorization: Bearer {p}", [
+        p
+    ]
+
+
+@t("sdk_debug", "az --debug token response")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.b64url(200)
+    return (
+        f'cli.azure.cli.core.auth: Response: {{"token_type": "Bearer", "refresh_token": "{p}"}}',
+        [p],
+    )
+
+
+@t("sdk_debug", "terraform TF_LOG provider header")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.hex(40)
+    return (
+        f"{g.ts()} [DEBUG] provider.terraform-provider-cloudflare: HTTP Request Sent: X-Auth-Key: {p}",
+        [p],
+    )
+
+
+@t("sdk_debug", "gcp service account json private_key")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.b64(48)
+    return (
+        f'  "private_key": "-----BEGIN PRIVATE KEY-----\\nMIIEvAIBADANBgkqhkiG9w0BAQEFAASC\\n{p}\\n-----END PRIVATE KEY-----\\n",',
+        [p],
+    )
+
+
+# --- kubernetes --------------------------------------------------------------------------------------
+@t("k8s", "secret data base64")
+def _(g: G) -> tuple[str, list[str]]:
+    p = b64s(g.pw())
+    return f"apiVersion: v1\ndata:\n  db-password: {p}\n  db-user: YXBw\nkind: Secret", [p]
+
+
+@t("k8s", "describe pod Environment")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return (
+        f"    Environment:\n      DB_HOST:      pg-main.prod.svc\n      DB_PASS:      {p}\n    Mounts:",
+        [p],
+    )
+
+
+@t("k8s", "env name/value pair")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.b64url(32)
+    return f'        - name: STRIPE_SIGNING\n          value: "{p}"', [p]
+
+
+@t("k8s", "dockerconfigjson auth")
+def _(g: G) -> tuple[str, list[str]]:
+    u, p = g.user(), g.urlpw()
+    a = b64s(f"{u}:{p}")
+    return (
+        f'{{"auths":{{"registry.corp.lan":{{"username":"{u}","password":"{p}","auth":"{a}"}}}}}}',
+        [p, a],
+    )
+
+
+@t("k8s", "tls.key base64 PEM")
+def _(g: G) -> tuple[str, list[str]]:
+    p = "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUV2" + g.b64(90)
+    return f"  tls.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t\n  tls.key: {p}", [p]
+
+
+# --- ansible -vvv ---------------------------------------------------------------------------------
+@t("ansible", "module_args login_password")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return (
+        f'changed: [db01] => {{"changed": true, "invocation": {{"module_args": {{"login_host": "localhost", "login_password": "{p}", "login_user": "root", "name": "app"}}}}}}',
+        [p],
+    )
+
+
+@t("ansible", "-e extra vars")
+def _(g: G) -> tuple[str, list[str]]:
+    p, q = g.pw(), g.pw()
+    return (
+        f"ansible-playbook -i inv/prod site.yml -e 'ansible_become_pass={p} smtp_pass={q}' -vvv",
+        [p, q],
+    )
+
+
+@t("ansible", "debug msg prose")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return f'ok: [web02] => {{\n    "msg": "connecting to replica with pass {p}"\n}}', [p]
+
+
+# --- syslog/journald start-up lines -----------------------------------------------------------------
+@t("syslog_startup", "keepalived config dump")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.s(ALNUM, 8)
+    return (
+        f"{g.sys()} lb1 Keepalived_vrrp[{g.pid()}]:    Authentication type = SIMPLE_PASSWORD\n{g.sys()} lb1 Keepalived_vrrp[{g.pid()}]:    Password = {p}",
+        [p],
+    )
+
+
+@t("syslog_startup", "agent argv logged")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.b64url(32)
+    return (
+        f"{g.sys()} bk2 backup-agent[{g.pid()}]: argv: /opt/agent/bin/agent --server https://backup:8443 --enroll-secret {p} --verbose",
+        [p],
+    )
+
+
+@t("syslog_startup", "spring property origin")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return (
+        f"2026-11-30 10:00:01.123  INFO 1 --- [main] o.s.b.c.c.ConfigDataEnvironment : Property spring.rabbitmq.password={p} from command line args",
+        [p],
+    )
+
+
+@t("syslog_startup", "frps auth.token")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.s(ALNUM, 24)
+    return (
+        f"{g.sys()} edge1 frps[{g.pid()}]: [I] [root.go:204] frps uses config file: /etc/frps.toml, auth.token={p}",
+        [p],
+    )
+
+
+@t("syslog_startup", "vault operator init output")
+def _(g: G) -> tuple[str, list[str]]:
+    u, r = g.b64(33), "hvs." + g.s(ALNUM, 24)
+    return f"Unseal Key 1: {u}\n\nInitial Root Token: {r}", [u, r]
+
+
+@t("syslog_startup", "consul gossip encrypt key")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.b64(32)
+    return f"{g.sys()} c1 consul[{g.pid()}]: agent: loaded config: encrypt={p} datacenter=dc1", [p]
+
+
+@t("syslog_startup", "CRON CMD syslog")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw("!#%^-_+.")
+    return (
+        f"{g.sys()} bk1 CRON[{g.pid()}]: (root) CMD (PGPASSWORD={p} pg_dump -h pg-main -U backup app | gzip > /backup/app.sql.gz)",
+        [p],
+    )
+
+
+# --- audit -------------------------------------------------------------------------------------------
+@t("audit", "EXECVE argv plain")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw("#%^*-_+=.~")
+    return (
+        f'type=EXECVE msg=audit(1764497531.123:4567): argc=5 a0="mysqldump" a1="-uroot" a2="--password={p}" a3="--all-databases" a4="-q"',
+        [p],
+    )
+
+
+@t("audit", "EXECVE hex-encoded arg with space")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.phrase().encode().hex().upper()
+    return (
+        f'type=EXECVE msg=audit(1764497532.456:4570): argc=4 a0="openssl" a1="enc" a2="-pass" a3={p}',
+        [p],
+    )
+
+
+@t("audit", "PROCTITLE hex")
+def _(g: G) -> tuple[str, list[str]]:
+    pw = g.pw()
+    p = f"sshpass\0-p\0{pw}\0ssh\0nas".encode().hex().upper()
+    return f"type=PROCTITLE msg=audit(1764497533.789:4571): proctitle={p}", [p]
+
+
+# --- strace / tcpdump / wire --------------------------------------------------------------------------
+@t("wire", "strace RESP AUTH")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return (
+        f'write(3, "*3\\r\\n$4\\r\\nAUTH\\r\\n$7\\r\\ndefault\\r\\n${len(p)}\\r\\n{p}\\r\\n", {30 + len(p)}) = {30 + len(p)}',
+        [p],
+    )
+
+
+@t("wire", "strace execve argv")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return (
+        f'execve("/usr/bin/mysql", ["mysql", "-h", "mysql-2", "-uapp", "-p{p}"], 0x7ffd2c1e8a40 /* 23 vars */) = 0',
+        [p],
+    )
+
+
+@t("wire", "ftp PASS tcpdump")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return (
+        f"10:00:01.123 IP 10.0.0.5.51514 > 10.0.0.9.21: Flags [P.], seq 1:20, ack 1, win 502, length 19: FTP: PASS {p}",
+        [p],
+    )
+
+
+@t("wire", "smtp AUTH PLAIN")
+def _(g: G) -> tuple[str, list[str]]:
+    p = b64s(f"\0alerts\0{g.pw()}")
+    return (
+        f"<<< 250-AUTH PLAIN LOGIN\n>>> AUTH PLAIN {p}\n<<< 235 2.7.0 Authentication successful",
+        [p],
+    )
+
+
+@t("wire", "smtp AUTH LOGIN answer line")
+def _(g: G) -> tuple[str, list[str]]:
+    p = b64s(g.pw())
+    return (
+        f">>> AUTH LOGIN\n<<< 334 VXNlcm5hbWU6\n>>> YWxlcnRz\n<<< 334 UGFzc3dvcmQ6\n>>> {p}\n<<< 235 2.7.0 Accepted",
+        [p],
+    )
+
+
+@t("wire", "imap LOGIN quoted")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw("!#%^*-_+=.~ ")
+    return f'C: a001 LOGIN helpdesk "{p}"\nS: a001 OK LOGIN completed', [p]
+
+
+# --- shell history / crontab ----------------------------------------------------------------------
+@t("shell_history", "zsh extended history")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.b64url(40)
+    return f": 1764497531:0;export CF_API_TOKEN={p}", [p]
+
+
+@t("shell_history", "bash history echo | sudo -S")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw("!#%^*-_+=.~")
+    return f"#1764497531\necho '{p}' | sudo -S systemctl restart nginx", [p]
+
+
+@t("shell_history", "fish history")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return (
+        f"- cmd: az login --service-principal -u 1f0c-app -p {p} --tenant corp\n  when: 1764497531",
+        [p],
+    )
+
+
+@t("shell_history", "vault login positional")
+def _(g: G) -> tuple[str, list[str]]:
+    p = "hvs." + g.s(ALNUM, 24)
+    return f"  512  vault login {p}", [p]
+
+
+@t("crontab", "curl -u in crontab")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.urlpw()
+    return (
+        f"*/10 * * * * /usr/bin/curl -fsS -u monitor:{p} http://localhost:15672/api/healthchecks/node >/dev/null",
+        [p],
+    )
+
+
+@t("crontab", "mysqldump -p in crontab")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw("#%^-_+=.")
+    return f"30 1 * * * mysqldump -uroot -p{p} --all-databases | gzip > /backup/all.sql.gz", [p]
+
+
+@t("crontab", "env assignment line in crontab")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.b64(30)
+    return f'MAILTO=""\nRESTIC_PASSWORD={p}\n0 3 * * * restic backup /srv', [p]
+
+
+# --- config diffs --------------------------------------------------------------------------------------
+@t("config_diff", "git diff .env")
+def _(g: G) -> tuple[str, list[str]]:
+    a, b = g.pw(), g.pw()
+    return (
+        f"--- a/.env.production\n+++ b/.env.production\n@@ -3,3 +3,3 @@\n DB_HOST=pg-main\n-DB_PASSWORD={a}\n+DB_PASSWORD={b}",
+        [a, b],
+    )
+
+
+@t("config_diff", "terraform plan ->")
+def _(g: G) -> tuple[str, list[str]]:
+    a, b = g.b64url(32), g.b64url(32)
+    return f'      ~ api_key = "{a}" -> "{b}"', [a, b]
+
+
+@t("config_diff", "ansible --diff yaml")
+def _(g: G) -> tuple[str, list[str]]:
+    a, b = g.pw(), g.pw()
+    return f"@@ -12,2 +12,2 @@\n-redis_password: {a}\n+redis_password: {b}", [a, b]
+
+
+@t("config_diff", "compose env list")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return f"       environment:\n+        - POSTGRES_PASSWORD={p}\n         - POSTGRES_DB=app", [p]
+
+
+# --- config syntaxes --------------------------------------------------------------------------------
+@t("config_syntax", "redis.conf requirepass")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return f"# Generated by ansible\nbind 0.0.0.0\nrequirepass {p}\nmaxmemory 2gb", [p]
+
+
+@t("config_syntax", "haproxy insecure-password")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return f"userlist stats_users\n    user admin insecure-password {p}", [p]
+
+
+@t("config_syntax", "cisco ios secrets")
+def _(g: G) -> tuple[str, list[str]]:
+    c, k = g.s(ALNUM, 12), g.pw("!#%^*-_+=.")
+    return f"snmp-server community {c} RO 10\ntacacs-server key 0 {k}", [c, k]
+
+
+@t("config_syntax", "bgp neighbor password")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw("!#%^*-_+=.")
+    return f" neighbor 10.255.0.2 remote-as 65001\n neighbor 10.255.0.2 password {p}", [p]
+
+
+@t("config_syntax", "wireguard keys")
+def _(g: G) -> tuple[str, list[str]]:
+    a, b = g.b64(32), g.b64(32)
+    return f"[Interface]\nAddress = 10.8.0.1/24\nPrivateKey = {a}\n[Peer]\nPresharedKey = {b}", [
+        a,
+        b,
+    ]
+
+
+@t("config_syntax", "makefile := and ?=")
+def _(g: G) -> tuple[str, list[str]]:
+    a, b = g.pw(), g.b64url(30)
+    return f"DB_PASS := {a}\nexport SIGNING_SECRET ?= {b}", [a, b]
+
+
+@t("config_syntax", "pgbouncer userlist plaintext")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return f'"app" "{p}"\n"stats" "md5{g.hex(32)}"', [p]
+
+
+@t("config_syntax", "nginx proxy_set_header Basic")
+def _(g: G) -> tuple[str, list[str]]:
+    c = b64s(f"{g.user()}:{g.urlpw()}")
+    return f'    proxy_set_header Authorization "Basic {c}";', [c]
+
+
+@t("config_syntax", "bitcoin rpcpassword")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.s(ALNUM, 32)
+    return f"server=1\nrpcuser=node\nrpcpassword={p}", [p]
+
+
+@t("config_syntax", "rclone obscured pass")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.b64url(44)
+    return f"[b2]\ntype = b2\naccount = 0012ab\nkey = {p}", [p]
+
+
+@t("markup", "maven settings.xml")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return (
+        f"  <server>\n    <id>corp-releases</id>\n    <username>deployer</username>\n    <password>{p}</password>\n  </server>",
+        [p],
+    )
+
+
+@t("markup", "appSettings key/value attributes")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.b64url(40)
+    return f'    <add key="PaymentGatewayApiKey" value="{p}" />', [p]
+
+
+@t("markup", "tomcat-users attribute")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return f'  <user username="manager" password="{p}" roles="manager-gui,admin-gui"/>', [p]
+
+
+@t("markup", "nuget ClearTextPassword")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.b64url(52)
+    return f'      <add key="ClearTextPassword" value="{p}" />', [p]
+
+
+@t("markup", "soap wsse password element")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return (
+        f'<wsse:UsernameToken><wsse:Username>erp</wsse:Username><wsse:Password Type="#PasswordText">{p}</wsse:Password></wsse:UsernameToken>',
+        [p],
+    )
+
+
+# --- language literals --------------------------------------------------------------------------------
+@t("code_literal", "wordpress define")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw("!#%^*-_+=.~")
+    return f"define( 'DB_PASSWORD', '{p}' );", [p]
+
+
+@t("code_literal", "jdbc positional getConnection")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return f'Connection c = DriverManager.getConnection(url, "sa", "{p}");', [p]
+
+
+@t("code_literal", "c# NetworkCredential")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return f'client.Credentials = new NetworkCredential("svc_mail", "{p}");', [p]
+
+
+@t("code_literal", "go smtp.PlainAuth")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return f'auth := smtp.PlainAuth("", "alerts", "{p}", "smtp.corp.lan")', [p]
+
+
+@t("code_literal", "perl my $pass")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw("!#%^*-_+=.~")
+    return f"my $dbpass = '{p}';", [p]
+
+
+@t("code_literal", "elixir keyword")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return (
+        f'config :app, App.Repo,\n  username: "app",\n  password: "{p}",\n  hostname: "pg-main"',
+        [p],
+    )
+
+
+@t("code_literal", "kotlin const val")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.b64url(32)
+    return f'private const val HMAC_SECRET = "{p}"', [p]
+
+
+# --- encodings ------------------------------------------------------------------------------------------
+@t("encoded", "json string inside json")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw("!#%^*-_+=.~")
+    return (
+        f'{{"level":"debug","msg":"upstream body","body":"{{\\"username\\":\\"svc\\",\\"password\\":\\"{p}\\"}}"}}',
+        [p],
+    )
+
+
+@t("encoded", "double-escaped json")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw("!#%^*-_+=.~")
+    return f'"detail": "{{\\\\\\"apiSecret\\\\\\":\\\\\\"{p}\\\\\\"}}"', [p]
+
+
+@t("encoded", "\\u0022 escaped quotes")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw("!#%^*-_+=.~")
+    return f"payload=\\u007B\\u0022password\\u0022:\\u0022{p}\\u0022\\u007D", [p]
+
+
+@t("encoded", "npmrc _auth base64 user:pass")
+def _(g: G) -> tuple[str, list[str]]:
+    c = b64s(f"{g.user()}:{g.pw()}")
+    return f"registry=https://npm.corp.lan/\n_auth={c}\nalways-auth=true", [c]
+
+
+@t("encoded", "base64 under secret key in yaml")
+def _(g: G) -> tuple[str, list[str]]:
+    p = b64s(g.phrase())
+    return f"  encryptionPassphraseB64: {p}", [p]
+
+
+@t("encoded", "java properties escaped")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.s(ALNUM, 6) + "\\:" + g.s(ALNUM, 4) + "\\=" + g.s(ALNUM, 4)
+    return f"ldap.bind.credentials={p}", [p]
+
+
+# --- private keys --------------------------------------------------------------------------------
+@t("private_key", "openssh key body")
+def _(g: G) -> tuple[str, list[str]]:
+    a, b = g.b64(51), g.b64(51)
+    return (
+        f"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n{a}\n{b}\n-----END OPENSSH PRIVATE KEY-----",
+        [a, b],
+    )
+
+
+@t("private_key", "putty ppk")
+def _(g: G) -> tuple[str, list[str]]:
+    a = g.b64(48)
+    return (
+        f"PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nPrivate-Lines: 1\n{a}\nPrivate-MAC: {g.hex(64)}",
+        [a],
+    )
+
+
+@t("private_key", "pgp armored")
+def _(g: G) -> tuple[str, list[str]]:
+    a = g.b64(48)
+    return (
+        f"-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQVYBGV{g.b64(40)}\n{a}\n=Ab3x\n-----END PGP PRIVATE KEY BLOCK-----",
+        [a],
+    )
+
+
+# --- JWT / OAuth ---------------------------------------------------------------------------------
+@t("jwt_oauth", "implicit flow fragment")
+def _(g: G) -> tuple[str, list[str]]:
+    p = "eyJhbGciOiJSUzI1NiJ9." + g.b64url(80) + "." + g.b64url(86)
+    return f"redirect: https://app.corp.lan/cb#id_token={p}&state=af0ifjsldkj", [p]
+
+
+@t("jwt_oauth", "google auth code in access log")
+def _(g: G) -> tuple[str, list[str]]:
+    p = "4/0A" + g.b64url(70)
+    return f'"GET /oauth2/callback?state=x1&code={p}&scope=email HTTP/2.0" 302', [p]
+
+
+@t("jwt_oauth", "bare jwt in log message")
+def _(g: G) -> tuple[str, list[str]]:
+    p = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9." + g.b64url(90) + "." + g.b64url(43)
+    return f"{g.ts()} WARN  ws: handshake rejected, expired credential {p}", [p]
+
+
+@t("jwt_oauth", "oauth1 header")
+def _(g: G) -> tuple[str, list[str]]:
+    a, b = g.b64url(40), pct(g.b64(20))
+    return (
+        f'Authorization: OAuth oauth_consumer_key="ck1", oauth_token="{a}", oauth_signature="{b}"',
+        [a],
+    )
+
+
+# --- chat and prose --------------------------------------------------------------------------------
+@t("chat_prose", "pw for X:")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.anypw()
+    return f"[10:42] <dana> pw for staging db: {p}", [p]
+
+
+@t("chat_prose", "new root pass is")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return f"@oncall the new root pass is {p} - please rotate after the incident", [p]
+
+
+@t("chat_prose", "creds are user / pass")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return f"<mike> creds for the grafana admin are admin / {p}", [p]
+
+
+@t("chat_prose", "psk changed to")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.phrase()
+    return f"fyi the vpn PSK changed to “{p}” this morning", [p]
+
+
+@t("chat_prose", "HSM pin")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pin()
+    return f"Q: what's the PIN for the HSM partition?\nA: it's {p}, don't paste it anywhere", [p]
+
+
+@t("chat_prose", "answer on next line")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return f"<bob> what's the password for jenkins admin?\n<carol> {p}", [p]
+
+
+@t("chat_prose", "email Username/Password block")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return (
+        f"Hi team, account created:\nUsername: svc_sftp\nPassword: {p}\nPlease change on first login.",
+        [p],
+    )
+
+
+@t("chat_prose", "use X as passphrase")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.phrase()
+    return f"use {p} as the passphrase for the restore key", [p]
+
+
+@t("chat_prose", "unicode password stated")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.uni()
+    return f"kiosk login works again, password set to {p}", [p]
+
+
+@t("chat_prose", "german prose")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return f"Das Passwort für den Testserver lautet {p} (bitte nicht weitergeben)", [p]
+
+
+@t("chat_prose", "french prose")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return f"le mot de passe du compte de service est {p}", [p]
+
+
+@t("chat_prose", "spanish prose")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return f"la contraseña nueva del router es {p}", [p]
+
+
+I18N_KEYS = (
+    "Passwort = {v}",
+    "mot_de_passe: {v}",
+    "contraseña={v}",
+    'senha: "{v}"',
+    "пароль: {v}",
+    "密码：{v}",
+    "パスワード={v}",
+    "비밀번호: {v}",
+    "wachtwoord={v}",
+    "lösenord: {v}",
+    "hasło={v}",
+    "salasana: {v}",
+    "şifre={v}",
+    "parola: {v}",
+    "Kennwort: {v}",
+    "jelszó={v}",
+    "heslo: {v}",
+    "κωδικός: {v}",
+    "סיסמה: {v}",
+    "كلمة_المرور={v}",
+    "पासवर्ड: {v}",
+    "mật_khẩu={v}",
+    "kata_sandi: {v}",
+    "токен_доступа={v}",
+    "clé_api: {v}",
+    "chiave_api={v}",
+    "API-Schlüssel: {v}",
+    "令牌={v}",
+    "トークン: {v}",
+    "adgangskode={v}",
+    "geheimnis: {v}",
+)
+
+
+def _i18n_cases(rng: random.Random) -> list[Case]:
+    out = []
+    for key in I18N_KEYS:
+        for _ in range(1):
+            g = G(rng)
+            v = g.anypw() if "api" not in key.lower() and "ток" not in key else g.b64url(32)
+            if " " in v:
+                v = g.pw()
+            out.append(
+                Case(
+                    "i18n_keys", key.split("{")[0].strip(' =:："'), (key.format(v=v) + "\n",), (v,)
+                )
+            )
+    return out
+
+
 # --- vendor tokens with distinctive prefixes -----------------------------------------------------
 VENDORS: list[tuple[str, str, Callable[[G], str]]] = [
     ("github classic PAT", "GH_TOKEN", lambda g: "ghp_" + g.s(ALNUM, 36)),
@@ -738,13 +1767,14 @@ def cases(seed: int = 20261202) -> list[Case]:
                 raise AssertionError(f"{fmt}: no clean instance")
             out.append(Case(family, fmt, _split(text), tuple(values)))
     for i, (vendor, env, make) in enumerate(VENDORS):
-        for k in range(2):
+        for n in range(1):
             g = G(rng)
             tok = make(g)
-            ctx = VENDOR_CONTEXTS[(i * 2 + k) % len(VENDOR_CONTEXTS)]
+            ctx = VENDOR_CONTEXTS[(i + n) % len(VENDOR_CONTEXTS)]
             text = ctx.format(tok=tok, env=env, vendor=vendor, ts=g.ts(), pid=g.pid())
             assert text.count(tok) == 1, vendor
             out.append(Case("vendor_token", f"{vendor} ({ctx[:24]}...)", _split(text), (tok,)))
+    out += _i18n_cases(rng)
     return out
 
 
@@ -764,7 +1794,7 @@ def keep_list(seed: int = 20261203) -> list[Keep]:
     rng = random.Random(seed)
     out: list[Keep] = []
     for fmt, fn in KEEPS:
-        for _ in range(3):
+        for _ in range(4):
             text, tokens = fn(G(rng))
             assert all(tok in text for tok in tokens), fmt
             out.append(Keep(fmt, _split(text), tuple(tokens)))
@@ -798,6 +1828,195 @@ def main() -> None:
 def _(g: G) -> tuple[str, list[str]]:
     tr, sp = g.hex(32), g.hex(16)
     return f"{g.ts()} WARN auth middleware rejected token traceparent=00-{tr}-{sp}-01", [tr, sp]
+
+
+@k("datadog decimal trace id near token refresh")
+def _(g: G) -> tuple[str, list[str]]:
+    a, b = (
+        g.s("123456789", 1) + g.s(string.digits, 18),
+        g.s("123456789", 1) + g.s(string.digits, 17),
+    )
+    return f"{g.ts()} INFO token refresh ok dd.trace_id={a} dd.span_id={b}", [a, b]
+
+
+@k("request uuid after auth failure")
+def _(g: G) -> tuple[str, list[str]]:
+    u = str(uuid.UUID(bytes=g.r.randbytes(16), version=4))
+    return f"{g.ts()} ERROR auth: invalid credentials for client request_id={u}", [u]
+
+
+@k("Idempotency-Key header uuid")
+def _(g: G) -> tuple[str, list[str]]:
+    u = str(uuid.UUID(bytes=g.r.randbytes(16), version=4))
+    return f"> Idempotency-Key: {u}", [u]
+
+
+@k("image digest in kubectl describe")
+def _(g: G) -> tuple[str, list[str]]:
+    d = "sha256:" + g.hex(64)
+    return f"    Image ID:       registry.corp.lan/api@{d}", [d]
+
+
+@k("containerd container id")
+def _(g: G) -> tuple[str, list[str]]:
+    c = g.hex(64)
+    return f"    Container ID:   containerd://{c}", [c]
+
+
+@k("git commit sha in CI")
+def _(g: G) -> tuple[str, list[str]]:
+    c, s = g.hex(40), g.hex(7)
+    return (
+        f"{g.ts()} HEAD is now at {s} fix(auth): rotate signing key loader\nChecking out {c} (refs/pull/812/merge)",
+        [c, s],
+    )
+
+
+@k("pod names with hashes")
+def _(g: G) -> tuple[str, list[str]]:
+    p = f"api-{g.s('bcdfghjklmnpqrstvwxz2456789', 10)}-{g.s('bcdfghjklmnpqrstvwxz2456789', 5)}"
+    return (
+        f"Warning  BackOff  kubelet  Back-off restarting failed container auth in pod {p}_prod",
+        [p],
+    )
+
+
+@k("versions and kernel release")
+def _(g: G) -> tuple[str, list[str]]:
+    v = f"v{g.r.randint(1, 3)}.{g.r.randint(0, 40)}.{g.r.randint(0, 20)}-rc.{g.r.randint(1, 5)}"
+    kr = f"6.{g.r.randint(1, 12)}.0-{g.r.randint(10, 99)}-generic"
+    return f"token-service {v} starting on kernel {kr}", [v, kr]
+
+
+@k("go.sum h1 hash")
+def _(g: G) -> tuple[str, list[str]]:
+    h = "h1:" + g.b64(32)
+    return (
+        f"verifying golang.org/x/oauth2@v0.{g.r.randint(10, 30)}.0: checksum mismatch\n\tdownloaded: {h}",
+        [h],
+    )
+
+
+@k("npm integrity sha512")
+def _(g: G) -> tuple[str, list[str]]:
+    h = "sha512-" + g.b64(64)
+    return f'      "integrity": "{h}",', [h]
+
+
+@k("sha256sum output")
+def _(g: G) -> tuple[str, list[str]]:
+    h = g.hex(64)
+    return f"{h}  vault_1.18.2_linux_amd64.zip", [h]
+
+
+@k("md5 checksum and etag")
+def _(g: G) -> tuple[str, list[str]]:
+    a, b = g.hex(32), g.hex(32)
+    return f'< ETag: "{a}"\nContent-MD5 mismatch: expected {b}', [a, b]
+
+
+@k("pid port inode in lsof")
+def _(g: G) -> tuple[str, list[str]]:
+    pid, ino = str(g.r.randint(1000, 99999)), str(g.r.randint(1000000, 99999999))
+    return f"nginx   {pid} www-data   12u  IPv4 {ino}      0t0  TCP *:8443 (LISTEN)", [pid, ino]
+
+
+@k("error codes")
+def _(g: G) -> tuple[str, list[str]]:
+    c = g.r.choice(
+        ("ORA-12541", "SQLSTATE[08006]", "0x80070005", "ECONNRESET", "ERR_TLS_CERT_ALTNAME_INVALID")
+    )
+    return f"{g.ts()} ERROR token store unreachable: {c} (attempt {g.r.randint(2, 9)})", [c]
+
+
+@k("x-amz-request-id and cf-ray")
+def _(g: G) -> tuple[str, list[str]]:
+    a, b = g.s(UPPER, 16), g.hex(16) + "-FRA"
+    return f"< x-amz-request-id: {a}\n< cf-ray: {b}", [a, b]
+
+
+@k("sentry event id")
+def _(g: G) -> tuple[str, list[str]]:
+    e = g.hex(32)
+    return f"Sentry event {e} captured: KeyError 'api_key'", [e]
+
+
+@k("ULID job id")
+def _(g: G) -> tuple[str, list[str]]:
+    u = "01J" + g.s("0123456789ABCDEFGHJKMNPQRSTVWXYZ", 23)
+    return f"job {u} finished: credentials rotated for 3 services", [u]
+
+
+@k("epoch and iso timestamps")
+def _(g: G) -> tuple[str, list[str]]:
+    e = str(g.r.randint(1700000000, 1790000000)) + "." + g.s(string.digits, 6)
+    iso = g.ts()
+    return f"session expired_at={e} checked_at={iso}", [e, iso]
+
+
+@k("k8s uid and resourceVersion")
+def _(g: G) -> tuple[str, list[str]]:
+    u = str(uuid.UUID(bytes=g.r.randbytes(16), version=4))
+    rv = str(g.r.randint(10000000, 99999999))
+    return f'  resourceVersion: "{rv}"\n  uid: {u}', [rv, u]
+
+
+@k("span id in otel json")
+def _(g: G) -> tuple[str, list[str]]:
+    tr, sp = g.hex(32), g.hex(16)
+    return (
+        f'{{"traceId":"{tr}","spanId":"{sp}","name":"POST /auth/token","status":{{"code":2}}}}',
+        [tr, sp],
+    )
+
+
+@k("ssh host key fingerprint")
+def _(g: G) -> tuple[str, list[str]]:
+    f = "SHA256:" + g.b64(32).rstrip("=")
+    return f"ED25519 key fingerprint is {f}.", [f]
+
+
+@k("GitHub Actions run and job ids")
+def _(g: G) -> tuple[str, list[str]]:
+    r, j = str(g.r.randint(10**10, 10**11)), str(g.r.randint(10**10, 10**11))
+    return f"https://github.com/corp/api/actions/runs/{r}/job/{j} failed at step 'Authenticate'", [
+        r,
+        j,
+    ]
+
+
+@k("docker layer digests in pull")
+def _(g: G) -> tuple[str, list[str]]:
+    a, d = g.hex(12), "sha256:" + g.hex(64)
+    return f"{a}: Pull complete\nDigest: {d}", [a, d]
+
+
+@k("x-request-id hex near api key header")
+def _(g: G) -> tuple[str, list[str]]:
+    r = g.hex(32)
+    return f"< x-request-id: {r}\n< x-api-key-status: expired", [r]
+
+
+@k("systemd invocation id")
+def _(g: G) -> tuple[str, list[str]]:
+    i = g.hex(32)
+    return f"_SYSTEMD_INVOCATION_ID={i}", [i]
+
+
+@k("celery task id")
+def _(g: G) -> tuple[str, list[str]]:
+    u = str(uuid.UUID(bytes=g.r.randbytes(16), version=4))
+    return f"Task tasks.rotate_secrets[{u}] succeeded in 0.41s: None", [u]
+
+
+@k("java thread dump nid")
+def _(g: G) -> tuple[str, list[str]]:
+    n = "0x" + g.hex(4)
+    tid = "0x00007f" + g.hex(10)
+    return f'"auth-pool-3" #41 daemon prio=5 os_prio=0 tid={tid} nid={n} waiting on condition', [
+        tid,
+        n,
+    ]
 
 
 if __name__ == "__main__":
