@@ -18,6 +18,12 @@ sanitizer pseudonymizes them by design.
 
 Values come from a seeded random source: the same corpus on every run, no real credential.
 
+Size (seeds 20261202/20261203): 516 planted values in 486 cases over 31 families (vendor tokens
+of 91 services with distinctive prefixes, each in one of ten placements; 31 key names in human
+languages; every other template instantiated ``VARIANTS`` times), and a keep-list of 164
+diagnostic tokens in 112 snippets (trace/span ids, UUIDs, digests, git SHAs, versions,
+timestamps, pod names, checksums, PIDs, inodes, error codes, request ids).
+
     python3 benchmarks/secret_corpus_blind_b.py     # counts per family, self-check
 """
 
@@ -1521,6 +1527,49 @@ def _(g: G) -> tuple[str, list[str]]:
 def _(g: G) -> tuple[str, list[str]]:
     p = g.pw()
     return f"la contraseña nueva del router es {p}", [p]
+
+
+# --- short PINs and passphrases in structured places ------------------------------------------------
+@t("pin_passphrase", "json pinCode")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pin()
+    return (
+        f'{g.ts()} DEBUG provisioning payload {{"deviceId":"kiosk-12","pinCode":"{p}","locale":"de-AT"}}',
+        [p],
+    )
+
+
+@t("pin_passphrase", "yaml quoted passphrase with spaces")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.phrase()
+    return f'ssl:\n  key_passphrase: "{p}"\n  key_file: /etc/ssl/private/api.key', [p]
+
+
+@t("pin_passphrase", "smartcard PIN and PUK in ticket")
+def _(g: G) -> tuple[str, list[str]]:
+    a, b = g.pin(), g.pin() + g.s(string.digits, 2)
+    return f"Ticket #4471: yubikey reset done. PIN={a} PUK={b} (user to change on pickup)", [a, b]
+
+
+@t("pin_passphrase", "unicode passphrase in ini")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.uni()
+    return f"[archive]\npassphrase = {p}\ncompression = zstd", [p]
+
+
+@t("url_creds", "git-credentials store line")
+def _(g: G) -> tuple[str, list[str]]:
+    p = "ghp_" + g.s(ALNUM, 36)
+    return f"$ cat ~/.git-credentials\nhttps://ci-bot:{p}@github.com", [p]
+
+
+@t("url_creds", "ldap bind url in sssd debug")
+def _(g: G) -> tuple[str, list[str]]:
+    p = g.pw()
+    return (
+        f"(2026-11-30 10:00:01): [be[corp.lan]] [sdap_cli_connect_recv] (0x0040): ldap_default_authtok = {p}",
+        [p],
+    )
 
 
 I18N_KEYS = (
