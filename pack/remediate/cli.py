@@ -318,6 +318,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from remediate.config import load_settings
     from remediate.server import serve
 
     settings = load_settings(args.config)
