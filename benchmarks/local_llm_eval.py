@@ -11,7 +11,7 @@ stayed invalid or the endpoint failed, and latency per decision (p50/p95).
     nice .venv/bin/python benchmarks/local_llm_eval.py [--max-tokens 256] [--max-retries 0]
         [--max-citations 4] [--max-observation-chars 2000]
 
-Writes benchmarks/results/local_llm.{json,md} (rewritten every 10 cases with "partial": true,
+Writes benchmarks/results/local_llm.{json,md} (rewritten after every case with "partial": true,
 so an interrupted run still leaves its numbers).
 """
 
@@ -320,18 +320,16 @@ def main() -> None:
                     + f" ({row.get('model_ms', 0):.0f} ms)",
                     flush=True,
                 )
-                if number % 10 == 0 or number == len(scenarios):
-                    report["partial"] = number < len(scenarios)
-                    report["rows"] = rows
-                    for who, (cases, extras) in runs.items():
-                        report[who] = {
-                            "summary": planner_summary(cases, extras),
-                            "cases": [
-                                c.model_dump() | e for c, e in zip(cases, extras, strict=True)
-                            ],
-                        }
-                    report["load_end"] = [round(x, 2) for x in os.getloadavg()]
-                    write(report)
+                # After every case: an interrupted run keeps all it measured.
+                report["partial"] = number < len(scenarios)
+                report["rows"] = rows
+                for who, (cases, extras) in runs.items():
+                    report[who] = {
+                        "summary": planner_summary(cases, extras),
+                        "cases": [c.model_dump() | e for c, e in zip(cases, extras, strict=True)],
+                    }
+                report["load_end"] = [round(x, 2) for x in os.getloadavg()]
+                write(report)
     print(json.dumps({w: report[w]["summary"] for w in runs}, indent=1))
 
 

@@ -254,3 +254,10 @@ def test_writes_without_their_evidence_are_refused():
         lab_check({"action": "free_disk_space", "params": {"path": "/var/log"}}, status)
     with pytest.raises(PolicyViolation, match="running process named 'runaway'"):
         lab_check({"action": "kill_process", "params": {"process": "runaway"}}, status)
+
+
+def test_a_cleanup_with_nothing_gathered_is_refused(context, names):
+    """The real model's forced proposal for a RedisDown alert with no observations."""
+    cleanup = proposal(action="free_disk_space", params={"path": "/tmp"})
+    with pytest.raises(PolicyViolation, match="nothing gathered shows a full filesystem"):
+        check(cleanup, context, names)

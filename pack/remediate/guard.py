@@ -124,9 +124,7 @@ def contradictions(
         path = str(params.get("path", ""))
         alerted = alert_filesystem(facts.filesystems, context.alert_labels.get("mountpoint"))
         if alerted is None:
-            if context.observations:
-                return [f"nothing gathered shows a full filesystem holding {path}"]
-            return []
+            return [f"nothing gathered shows a full filesystem holding {path}"]
         holder = filesystem_of(path, [f.mount for f in facts.filesystems])
         if holder != alerted.mount:
             return [
