@@ -37,15 +37,24 @@ def free_port() -> int:
         return port
 
 
-def review_config(lab: Lab, directory: Path, index: Path) -> Path:
+def review_config(
+    lab: Lab,
+    directory: Path,
+    index: Path,
+    *,
+    public_url: str = "http://127.0.0.1",
+    notifications: dict[str, Any] | None = None,
+) -> Path:
     config = write_config(lab, directory, index)
     data = yaml.safe_load(config.read_text())
     data["approval"]["users"] = ["alice", "bob"]
     data["server"] = {
         "users": {name: hash_password(p) for name, p in PASSWORDS.items()},
         "session_secret": "test-session-secret-0123456789",
-        "public_url": "http://127.0.0.1",
+        "public_url": public_url,
     }
+    if notifications is not None:
+        data["notifications"] = notifications
     config.write_text(yaml.safe_dump(data))
     return config
 
@@ -64,9 +73,10 @@ def investigate(config: Path, lab: Lab) -> dict[str, Any]:
 
 
 class ReviewServer:
-    def __init__(self, config: Path) -> None:
+    def __init__(self, config: Path, port: int | None = None) -> None:
+        """``port``: the one ``server.public_url`` names, when the configuration has it."""
         self.config = config
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = config.parent / "server.log"
         with self.log.open("ab") as out:
