@@ -163,7 +163,8 @@ _VALUE = (
 # Starts at the secret word (a literal, so the scan is fast); the name's prefix is read back.
 _ASSIGNMENT = re.compile(
     rf"({KEYWORD}){_NAME_TAIL}"
-    r"\\?[\"'`]?\]?[ \t]*(=>|:=|->|<-|::|[:=>,]|\\u003[ad]|%3[ad]|[ \t])[ \t]*\(?[ \t]*" + _VALUE
+    r"\\?[\"'`]?\]?[ \t]*(=>|:=|->|<-|::|[:=>,]|\\u003[ad]|%3[ad]|[ \t])[ \t]*"
+    r"(?:\(|some\(|ok\(|=[ \t]*(?=[nN]?'))?[ \t]*" + _VALUE
 )
 _NAME_CHARS: Final = frozenset(string.ascii_letters + string.digits + "._-")
 # "the admin password is X", "password set to X", "new API token generated: X"
@@ -209,7 +210,7 @@ _CLI = re.compile(
     # a value piped into a login: echo 'X' | docker login --password-stdin, | passwd --stdin
     r"|\b(?:echo|printf)[ \t]+(?:-n[ \t]+|'%s'[ \t]+|\"%s\"[ \t]+)?"
     r"[\"']?([^\s\"'|$]+)[\"']?[ \t]*\|"
-    r"(?=[^\n]*(?:password|passwd|login|kinit|passphrase|--stdin))"
+    r"(?=[^\n]*(?:password|passwd|login|kinit|passphrase|--stdin|\bsudo[ \t]+-\w*S))"
     # network devices: password 0 X, secret 5 $1$..., key 7 X, snmp-server community X
     r"|\b(?:password|secret|key|key-string)[ \t]+[0-9][ \t]+(\S+)"
     r"|\bsnmp-server[ \t]+community[ \t]+(\S+)"
@@ -218,7 +219,9 @@ _CLI = re.compile(
 # looks like one (not a port, a path, a word or another flag).
 _SHORT_FLAG = re.compile(r"(?:^|[ \t])-[pPwWakNAX][ \t]*[\"']?([^\s\"'-][^\s\"']*)")
 # Oracle's user/password@service (sqlplus, expdp, rman), also inside a connect string.
-_SLASH_AT = re.compile(r"(?<![\w/.@-])[A-Za-z_][\w$#.]*/([^\s/@\"']+)@[A-Za-z_(][\w.:/()=-]*")
+_SLASH_AT = re.compile(
+    r"(?<![\w/.@-])[A-Za-z_][\w$#.]*/([^\s/@\"']+)@(?://)?[A-Za-z_(][\w.:/()=-]*"
+)
 # A name/key attribute or field naming a secret, then the value beside it: .NET appSettings,
 # Spring <property>, Java XML properties, JSON and YAML name/value environment entries.
 _INDIRECT = re.compile(
@@ -526,6 +529,8 @@ def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
                     continue
                 if secret_like(value, True) or (quoted and len(value) >= 6):
                     yield start, end
+    if ":" in lower or "use" in lower:
+        yield from _passphrases(text, lower)
     for match in _FROM_TO.finditer(lower):
         if secret_like(text[match.start(1) : match.end(1)], True):
             yield match.span(1)
@@ -656,6 +661,144 @@ def shannon_entropy(text: str) -> float:
     return -sum(n / total * math.log2(n / total) for n in counts.values())
 
 
+# Go's MySQL driver DSN has no scheme: user:password@tcp(host:port)/db, @unix(/path)/db.
+_SCHEMELESS_DSN = re.compile(r"(?<![\w:/@.-])[\w.-]+:([^\s:@/\"'(]+)@(?:tcp6?|udp|unix)\(")
+# libpq echoes a piece of a malformed conninfo (often the password) in its error message.
+_CONNINFO_ECHO = re.compile(r"\bmissing \"=\" after \"([^\"\n]+)\" in connection info string")
+# A line of nothing but two quoted strings: pgbouncer's userlist.txt ("user" "password").
+_QUOTED_PAIR = re.compile(r"^[ \t]*\"[^\"\s]+\"[ \t]+\"([^\"\n]+)\"[ \t]*$", re.MULTILINE)
+# A numeric PIN or PUK, assigned or quoted after the word (PIN=1234, "pinCode":"1234", PUK: 1234).
+_PIN = re.compile(
+    r"(?<![a-z0-9])(?:pin|puk)(?:[-_ ]?(?:code|number|no))?\\?[\"']?[ \t]*[:=][ \t]*\\?[\"']?"
+    r"(\d{4,12})(?![\w.])"
+)
+# Diceware-like passphrases: four or more plain words (maybe a number), after a secret word and
+# a colon ("passphrase for the vault: a b c d 42") or between "use" and "as the passphrase".
+_WORDS_AFTER = re.compile(
+    rf"(?<![a-z0-9])(?:{_STRONG}|pw|pin)(?![a-z0-9])(?:[ \t]+[\w.-]+){{0,5}}?[ \t]*:[ \t]+"
+    r"((?:[a-z]{3,12}|\d{1,4})(?:[ \t]+(?:[a-z]{3,12}|\d{1,4})){3,9})[ \t]*$"
+)
+_USE_WORDS_AS = re.compile(
+    r"\buse[ \t]+((?:[a-z]{3,12}|\d{1,4})(?:[ \t]+(?:[a-z]{3,12}|\d{1,4})){2,9})[ \t]+as[ \t]+"
+    rf"(?:the[ \t]+|a[ \t]+)?(?:new[ \t]+)?(?:{_STRONG}|pin)\b"
+)
+# Words that make a run of words a sentence rather than a passphrase.
+_SENTENCE_WORDS: Final = frozenset(
+    "the and for with from that this was were are not failed error for user you your have has"
+    " been will can cannot could should would into onto over then than when where which".split()
+)
+# Upper-case constants (ERR_CERT_DATE_INVALID, ECONNREFUSED): error codes, not secrets.
+_CONSTANT = re.compile(r"[A-Z]{2,}(?:_[A-Z]{2,})+")
+
+
+def _passphrases(text: str, lower: str) -> Iterator[tuple[int, int]]:
+    for pattern in (_WORDS_AFTER, _USE_WORDS_AS):
+        for match in pattern.finditer(lower):
+            words = match.group(1).split()
+            if not _SENTENCE_WORDS.intersection(words):
+                yield match.span(1)
+
+
+def pins(text: str) -> Iterator[tuple[int, int]]:
+    yield from _spans(_PIN, text.translate(_LOWER))
+
+
+def structured(text: str) -> Iterator[tuple[int, int]]:
+    """DSNs without a scheme, libpq's conninfo echo, pgbouncer's userlist."""
+    yield from _spans(_SCHEMELESS_DSN, text)
+    yield from _spans(_CONNINFO_ECHO, text)
+    for match in _QUOTED_PAIR.finditer(text):
+        if secret_like(match.group(1), True):
+            yield match.span(1)
+
+
+# Encoded or framed text the finders cannot read as it is: JSON escaped once or twice
+# (\" \\\" \u0022), an argv array (["mysql", "-pX"]), a RESP frame (*2\r\n$4\r\nAUTH...), an
+# audit record's hex proctitle (NUL-separated argv). Each is decoded into a view whose
+# characters remember where they came from; every finder runs on the view and the spans are
+# mapped back.
+_ESCAPED = re.compile(r"\\u[0-9A-Fa-f]{4}|\\.|.", re.DOTALL)
+_ARGV = re.compile(
+    r"\[[ \t]*\"(?:[^\"\\\n]|\\.)*\"(?:[ \t]*,[ \t]*\"(?:[^\"\\\n]|\\.)*\")+[ \t]*\]"
+)
+_ARGV_ITEM = re.compile(r"\"((?:[^\"\\\n]|\\.)*)\"")
+_RESP = re.compile(r"\*\d+(?:\\r\\n\$\d+\\r\\n((?:(?!\\r\\n).)*))+")
+_RESP_ITEM = re.compile(r"\\r\\n\$\d+\\r\\n((?:(?!\\r\\n).)*)")
+_PROCTITLE = re.compile(r"\bproctitle=((?:[0-9A-Fa-f]{2}){4,})\b")
+_DECODE_TRIGGER = r"\\u00|\\\\|\[[ \t]*\"[^\"]*\"[ \t]*,|\*\d+\\r\\n\$|proctitle=[0-9a-f]{8}"
+
+View = tuple[str, list[int], list[int]]  # text, where each char starts, where it ends
+
+
+def _unescaped(text: str, starts: list[int], ends: list[int]) -> View:
+    out: list[str] = []
+    new_starts: list[int] = []
+    new_ends: list[int] = []
+    for match in _ESCAPED.finditer(text):
+        piece = match.group()
+        if len(piece) == 1:
+            char = piece
+        elif piece[1] == "u":
+            char = chr(int(piece[2:], 16))
+        else:
+            char = {"n": " ", "t": " ", "r": " "}.get(piece[1], piece[1])
+        out.append(char)
+        new_starts.append(starts[match.start()])
+        new_ends.append(ends[match.end() - 1])
+    return "".join(out), new_starts, new_ends
+
+
+def _joined(text: str, match: re.Match[str], item: re.Pattern[str]) -> View:
+    """The items of an argv array or a RESP frame as a command line, in place of the match."""
+    out, starts, ends = (
+        [text[: match.start()]],
+        list(range(match.start())),
+        list(range(1, match.start() + 1)),
+    )
+    for found in item.finditer(text, match.start(), match.end()):
+        a, b = found.span(1)
+        out.append(text[a:b] + " ")
+        starts += [*range(a, b), b]
+        ends += [*range(a + 1, b + 1), b]
+    out.append(text[match.end() :])
+    starts += range(match.end(), len(text))
+    ends += range(match.end() + 1, len(text) + 1)
+    return "".join(out), starts, ends
+
+
+def _views(text: str) -> Iterator[View]:
+    if "\\" in text:
+        view: View = (text, list(range(len(text))), list(range(1, len(text) + 1)))
+        for _ in range(3):  # escaped JSON inside escaped JSON
+            decoded = _unescaped(*view)
+            if decoded[0] == view[0]:
+                break
+            view = decoded
+            yield view
+    for pattern, item in ((_ARGV, _ARGV_ITEM), (_RESP, _RESP_ITEM)):
+        for match in pattern.finditer(text):
+            yield _joined(text, match, item)
+    for match in _PROCTITLE.finditer(text):
+        raw = bytes.fromhex(match.group(1)).replace(b"\0", b" ").decode("latin-1")
+        at = match.start(1)
+        yield (
+            raw,
+            [at + 2 * i for i in range(len(raw))],
+            [at + 2 * i + 2 for i in range(len(raw))],
+        )
+
+
+def decoded(text: str) -> Iterator[tuple[int, int]]:
+    for view, starts, ends in _views(text):
+        for _, finders in FAMILIES:
+            for finder in finders:
+                if finder is decoded:
+                    continue
+                for start, end in finder(view):
+                    if start < end:
+                        yield starts[start], ends[end - 1]
+
+
 # (Hyperscan trigger, finders): each trigger matches wherever any of its finders can.
 FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (
@@ -688,6 +831,10 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (r"[a-z_][a-z0-9_$#]*/[^\s/@]+@", (slash_at,)),
     (r":\d+:[^\s:]+:[^\s:]+:|:\*:[^\s:]+:[^\s:]+:", (pgpass,)),
     (r"\$[a-z0-9-]{1,12}\$", (_any_group(_CRYPT),)),
+    (r"@(?:tcp6?|udp|unix)\(|connection info string|^[ \t]*\"[^\"]+\"[ \t]+\"", (structured,)),
+    (r"(?:pin|puk)[\w \"'\\]*[:=]", (pins,)),
+    # decoded() runs every other family on its views.
+    (_DECODE_TRIGGER, (decoded,)),
     # Once per run of token characters, not at each of its positions (multi-line mode: "^").
     (r"(?:^|[^a-z0-9+/_-])[a-z0-9+/_-]{20}", (random_tokens,)),
 )
