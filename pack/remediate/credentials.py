@@ -164,7 +164,7 @@ _VALUE = (
 _ASSIGNMENT = re.compile(
     rf"({KEYWORD}){_NAME_TAIL}"
     r"\\?[\"'`]?\]?[ \t]*(=>|:=|->|<-|::|[:=>,]|\\u003[ad]|%3[ad]|[ \t])[ \t]*"
-    r"(?:\(|some\(|ok\(|=[ \t]*(?=[nN]?'))?[ \t]*" + _VALUE
+    r"(?:\(|some\(|ok\(|=[ \t]*n?(?='))?[ \t]*" + _VALUE
 )
 _NAME_CHARS: Final = frozenset(string.ascii_letters + string.digits + "._-")
 # "the admin password is X", "password set to X", "new API token generated: X"
@@ -208,7 +208,7 @@ _CLI = re.compile(
     r"|\bnet[ \t]+use[ \t]+(?:[A-Za-z]:[ \t]+)?\\\\\S+[ \t]+([^\s/*]\S*)"
     r"|\bnet[ \t]+use\b[^\n]*?/user:\S+[ \t]+([^\s/*]\S*)"
     # a value piped into a login: echo 'X' | docker login --password-stdin, | passwd --stdin
-    r"|\b(?:echo|printf)[ \t]+(?:-n[ \t]+|'%s'[ \t]+|\"%s\"[ \t]+)?"
+    r"|\b(?:echo|printf)[ \t]+(?:-n[ \t]+|'%s(?:\\n)?'[ \t]+|\"%s(?:\\n)?\"[ \t]+)?"
     r"[\"']?([^\s\"'|$]+)[\"']?[ \t]*\|"
     r"(?=[^\n]*(?:password|passwd|login|kinit|passphrase|--stdin|\bsudo[ \t]+-\w*S))"
     # network devices: password 0 X, secret 5 $1$..., key 7 X, snmp-server community X
@@ -366,8 +366,9 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     last = _tail_words(word, tail)[-1:] if tail else []
     if last and last[0] in _METADATA_TAILS and not (strong and last[0] in ("id", "ids")):
         return None  # token_type, key_id; but SecretID, private_key_id are secrets
-    if prefix and _tail_words("", prefix.rstrip("._-"))[-1:] == ["max"]:
-        return None
+    before = _tail_words("", prefix.rstrip("._-"))[-1:] if prefix else []
+    if before and (before[0] == "max" or (not strong and before[0] in _ID_KEYS)):
+        return None  # max_tokens; Idempotency-Key, routing_key, cache-key: an id, not a key
     going_on = tail[:1].isalpha() and tail[0].islower() and tail.lower() != "s"
     if going_on and not (lower_word == "pass" and tail in ("in", "out")):
         return None  # "tokenizer", "keyboard", "signal": the word goes on (-passin is a flag)
@@ -383,7 +384,8 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     if value.isdigit() and not strong and (tail.lower() == "s" or "." in tail):
         keep = True  # tokens=1523: a count; AppWindowToken.destroySurfaces:374: a line number
     elif separator in (" ", "\t"):
-        keep = not secret_like(value, named)
+        # "token traceparent=00-..": the next word starts an assignment of its own
+        keep = _NEXT_ASSIGNMENT.match(value) is not None or not secret_like(value, named)
     elif strong or lower_word in _ASSIGNED_SECRET:
         keep = is_placeholder(value)
     elif named:
@@ -399,6 +401,13 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     return match.start(group), end
 
 
+_NEXT_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z_.-]{2,}=")
+# The word before a weak "key" that makes it a lookup key or an id: Idempotency-Key, cache_key.
+_ID_KEYS: Final = frozenset(
+    "idempotency cache routing partition sort primary foreign dedup dedupe deduplication object"
+    " shard hash lookup composite unique row message correlation".split()
+)
+_ID_KEY_BEFORE = re.compile(rf"(?<![a-z])(?:{'|'.join(sorted(_ID_KEYS))})[-_ ]?key\Z")
 _VERSION = re.compile(r"v?\d+(?:\.\d+)+(?:[-+][\w.-]+)?|latest|stable|main|master")
 
 
@@ -521,11 +530,13 @@ def _word_like(value: str) -> bool:
 def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
     for pattern in (_PROSE, _USE_AS):
         for match in pattern.finditer(lower):
+            if pattern is _PROSE and _ID_KEY_BEFORE.search(lower, 0, match.start() + 3):
+                continue  # "Idempotency-Key: <uuid>"
             for group in range(1, (pattern.groups or 0) + 1):
                 start, end = match.span(group)
                 value = text[start:end]
                 quoted = group <= 2 and pattern is _PROSE
-                if start < 0 or is_placeholder(value):
+                if start < 0 or is_placeholder(value) or _CONSTANT.fullmatch(value):
                     continue
                 if secret_like(value, True) or (quoted and len(value) >= 6):
                     yield start, end
@@ -687,8 +698,10 @@ _SENTENCE_WORDS: Final = frozenset(
     "the and for with from that this was were are not failed error for user you your have has"
     " been will can cannot could should would into onto over then than when where which".split()
 )
-# Upper-case constants (ERR_CERT_DATE_INVALID, ECONNREFUSED): error codes, not secrets.
-_CONSTANT = re.compile(r"[A-Z]{2,}(?:_[A-Z]{2,})+")
+# Error codes (ERR_CERT_DATE_INVALID, ORA-12541, SQLSTATE[08006], 0x80070005), not secrets.
+_CONSTANT = re.compile(
+    r"[A-Z]{2,}(?:_[A-Z]{2,})+|[A-Z]{2,}-\d{3,}|[A-Z]{3,}\[[0-9A-Z]{5}\]|0x[0-9A-Fa-f]{8}"
+)
 
 
 def _passphrases(text: str, lower: str) -> Iterator[tuple[int, int]]:
