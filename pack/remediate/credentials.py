@@ -164,7 +164,7 @@ _VALUE = (
 _ASSIGNMENT = re.compile(
     rf"({KEYWORD}){_NAME_TAIL}"
     r"\\?[\"'`]?\]?[ \t]*(=>|:=|->|<-|::|[:=>,]|\\u003[ad]|%3[ad]|[ \t])[ \t]*"
-    r"(?:\(|some\(|ok\(|=[ \t]*n?(?='))?[ \t]*" + _VALUE
+    r"(?:\(|some\(|ok\(|n(?=')|=[ \t]*n?(?='))?[ \t]*" + _VALUE
 )
 _NAME_CHARS: Final = frozenset(string.ascii_letters + string.digits + "._-")
 # "the admin password is X", "password set to X", "new API token generated: X"
@@ -404,8 +404,27 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
 _NEXT_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z_.-]{2,}=")
 # The word before a weak "key" that makes it a lookup key or an id: Idempotency-Key, cache_key.
 _ID_KEYS: Final = frozenset(
-    "idempotency cache routing partition sort primary foreign dedup dedupe deduplication object"
-    " shard hash lookup composite unique row message correlation".split()
+    [
+        "idempotency",
+        "cache",
+        "routing",
+        "partition",
+        "sort",
+        "primary",
+        "foreign",
+        "dedup",
+        "dedupe",
+        "deduplication",
+        "object",
+        "shard",
+        "hash",
+        "lookup",
+        "composite",
+        "unique",
+        "row",
+        "message",
+        "correlation",
+    ]
 )
 _ID_KEY_BEFORE = re.compile(rf"(?<![a-z])(?:{'|'.join(sorted(_ID_KEYS))})[-_ ]?key\Z")
 _VERSION = re.compile(r"v?\d+(?:\.\d+)+(?:[-+][\w.-]+)?|latest|stable|main|master")
@@ -695,8 +714,42 @@ _USE_WORDS_AS = re.compile(
 )
 # Words that make a run of words a sentence rather than a passphrase.
 _SENTENCE_WORDS: Final = frozenset(
-    "the and for with from that this was were are not failed error for user you your have has"
-    " been will can cannot could should would into onto over then than when where which".split()
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "that",
+        "this",
+        "was",
+        "were",
+        "are",
+        "not",
+        "failed",
+        "error",
+        "for",
+        "user",
+        "you",
+        "your",
+        "have",
+        "has",
+        "been",
+        "will",
+        "can",
+        "cannot",
+        "could",
+        "should",
+        "would",
+        "into",
+        "onto",
+        "over",
+        "then",
+        "than",
+        "when",
+        "where",
+        "which",
+    ]
 )
 # Error codes (ERR_CERT_DATE_INVALID, ORA-12541, SQLSTATE[08006], 0x80070005), not secrets.
 _CONSTANT = re.compile(
@@ -723,6 +776,29 @@ def structured(text: str) -> Iterator[tuple[int, int]]:
     for match in _QUOTED_PAIR.finditer(text):
         if secret_like(match.group(1), True):
             yield match.span(1)
+
+
+# A chat question about a secret ("what's the password for X?", "anyone have the vault token?",
+# "PIN for the HSM?"): the next line is likely its answer.
+_QUESTION = re.compile(rf"(?<![a-z0-9])(?:{KEYWORD}|pin|puk)(?![a-z0-9])[^\n]*\?[ \t]*\Z")
+# The speaker in front of an answer: "<carol> ", "[10:42] <dana> ", "A: ", "carol: ".
+_SPEAKER = re.compile(r"^[ \t]*(?:\[[^\]\n]*\][ \t]*)?(?:<[^>\n]+>|[\w.-]{1,20}:)?[ \t]*")
+_ANSWER_WORD = re.compile(r"[^\s,;]+")
+
+
+def asks_for_secret(line: str) -> bool:
+    """Whether ``line`` (ending in "?") asks for a password, token, key, PIN."""
+    return _QUESTION.search(line.translate(_LOWER)) is not None
+
+
+def answer_spans(line: str) -> Iterator[tuple[int, int]]:
+    """The words of an answer to :func:`asks_for_secret` that may be the secret: anything
+    secret-like, or a number of four or more digits (a PIN)."""
+    speaker = _SPEAKER.match(line)
+    for word in _ANSWER_WORD.finditer(line, speaker.end() if speaker else 0):
+        value = word.group().rstrip(".!?)")
+        if (value.isdigit() and 4 <= len(value) <= 12) or secret_like(value, True):
+            yield word.start(), word.start() + len(value)
 
 
 # Encoded or framed text the finders cannot read as it is: JSON escaped once or twice
