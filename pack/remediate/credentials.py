@@ -401,13 +401,12 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     return match.start(group), end
 
 
-_NEXT_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z_.-]{2,}=")
+_NEXT_ASSIGNMENT = re.compile(r"[a-z][a-z_.-]{2,}(?:[A-Z][a-z]+)*=")
 # The word before a weak "key" that makes it a lookup key or an id: Idempotency-Key, cache_key.
 _ID_KEYS: Final = frozenset(
     [
         "idempotency",
         "cache",
-        "routing",
         "partition",
         "sort",
         "primary",
