@@ -978,6 +978,24 @@ def answer_next_line(rng: random.Random) -> Made:
     return "answer on the next line", (f"<eve> {q}\n", f"<mallory> {v}\n"), (v,)
 
 
+@family(PROSE)
+def more_languages(rng: random.Random) -> Made:
+    v = plain(rng)
+    word = rng.choice(
+        (
+            "passord",
+            "lozinka",
+            "\u0e23\u0e2b\u0e31\u0e2a\u0e1c\u0e48\u0e32\u0e19",
+            "\u0442\u043e\u043a\u0435\u043d",
+            "\ud1a0\ud070",
+            "parool",
+            "geheimnis_db",
+            "\u0631\u0645\u0632_\u0627\u0644\u0639\u0628\u0648\u0631",
+        )
+    )
+    return one("secret word in more languages", f"{word}{rng.choice(('=', ': '))}{v}", v)
+
+
 def cases(seed: int = 20261212) -> list[Case]:
     rng = random.Random(seed)
     out = []
