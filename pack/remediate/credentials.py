@@ -39,6 +39,21 @@ _STRONG = (
     r"|securestring|requirepass|masterauth|storepass|keypass|jsessionid|phpsessid|authtok|mdp"
     "|clave|heslo|kata[-_ ]sandi|s\u0327?ifre|\u015fifre|\ube44\ubc00\ubc88\ud638|\uc554\ud638"
     "|\u03ba\u03c9\u03b4\u03b9\u03ba\u03cc\u03c2"
+    r"|passord|lozinka|parool|adgangskode|geheimnis|jelsz(?:o|"
+    "\u00f3"
+    r")|m(?:a|"
+    "\u1ead"
+    r")t[-_ ]?kh(?:a|"
+    "\u1ea9"
+    r")u"
+    # Hebrew, Arabic (two spellings), Hindi, Thai "password"; Chinese, Japanese, Russian, Korean
+    # "token"
+    "|\u05e1\u05d9\u05e1\u05de\u05d4"
+    "|\u0643\u0644\u0645\u0629[_ ]\u0627\u0644\u0645\u0631\u0648\u0631"
+    "|\u0631\u0645\u0632[_ ]\u0627\u0644\u0639\u0628\u0648\u0631"
+    "|\u092a\u093e\u0938\u0935\u0930\u094d\u0921"
+    "|\u0e23\u0e2b\u0e31\u0e2a\u0e1c\u0e48\u0e32\u0e19|\u4ee4\u724c|\u30c8\u30fc\u30af\u30f3"
+    "|\u0442\u043e\u043a\u0435\u043d|\ud1a0\ud070"
     r"|session[-_]?(?:token|key|secret)"
 )
 # Names that carry a secret only as a whole word or camel-case part (not "bypass", "monkey").
