@@ -381,9 +381,9 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     last = _tail_words(word, tail)[-1:] if tail else []
     if last and last[0] in _METADATA_TAILS and not (strong and last[0] in ("id", "ids")):
         return None  # token_type, key_id; but SecretID, private_key_id are secrets
-    before = _tail_words("", prefix.rstrip("._-"))[-1:] if prefix else []
-    if before and (before[0] == "max" or (not strong and before[0] in _ID_KEYS)):
-        return None  # max_tokens; Idempotency-Key, routing_key, cache-key: an id, not a key
+    prior = _tail_words("", prefix.rstrip("._-"))[-1:] if prefix else []
+    if prior and (prior[0] == "max" or (lower_word == "key" and prior[0] in _ID_KEYS)):
+        return None  # max_tokens; Idempotency-Key, cache_key, sort-key: an id, not a key
     going_on = tail[:1].isalpha() and tail[0].islower() and tail.lower() != "s"
     if going_on and not (lower_word == "pass" and tail in ("in", "out")):
         return None  # "tokenizer", "keyboard", "signal": the word goes on (-passin is a flag)
