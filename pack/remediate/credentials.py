@@ -828,7 +828,7 @@ _ARGV_ITEM = re.compile(r"\"((?:[^\"\\\n]|\\.)*)\"")
 _RESP = re.compile(r"\*\d+(?:\\r\\n\$\d+\\r\\n((?:(?!\\r\\n).)*))+")
 _RESP_ITEM = re.compile(r"\\r\\n\$\d+\\r\\n((?:(?!\\r\\n).)*)")
 _PROCTITLE = re.compile(r"\bproctitle=((?:[0-9A-Fa-f]{2}){4,})\b")
-_DECODE_TRIGGER = r"\\u00|\\\\|\[[ \t]*\"[^\"]*\"[ \t]*,|\*\d+\\r\\n\$|proctitle=[0-9a-f]{8}"
+_DECODE_TRIGGER = r"\\u00|\\\\\\\"|\[[ \t]*\"[^\"]*\"[ \t]*,|\*\d+\\r\\n\$|proctitle=[0-9a-f]{8}"
 
 View = tuple[str, list[int], list[int]]  # text, where each char starts, where it ends
 
