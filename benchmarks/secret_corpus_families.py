@@ -996,6 +996,15 @@ def more_languages(rng: random.Random) -> Made:
     return one("secret word in more languages", f"{word}{rng.choice(('=', ': '))}{v}", v)
 
 
+@family(VENDOR)
+def letters_only_token(rng: random.Random) -> Made:
+    body = _pick(rng, string.ascii_letters, rng.randint(30, 40))
+    prefix = rng.choice(("xq_", "zz-", "tok_"))
+    return one(
+        "prefix + letters-only body", f"rotated: {prefix}{body} (old one revoked)", prefix + body
+    )
+
+
 def cases(seed: int = 20261212) -> list[Case]:
     rng = random.Random(seed)
     out = []

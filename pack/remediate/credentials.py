@@ -573,8 +573,7 @@ def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
                     continue
                 if secret_like(value, True) or (quoted and len(value) >= 6):
                     yield start, end
-    if ":" in lower or "use" in lower:
-        yield from _passphrases(text, lower)
+    yield from _passphrases(text, lower)
     for match in _FROM_TO.finditer(lower):
         if secret_like(text[match.start(1) : match.end(1)], True):
             yield match.span(1)
@@ -658,7 +657,8 @@ def looks_random(token: str, shortest: int = 20) -> bool:
             return False
         core = core.replace("/", "")
     parts = re.split(r"[-_]", core)
-    if sum(len(p) for p in parts if p.isalpha()) * 2 >= len(core) or all(map(_id_part, parts)):
+    wordy = sum(len(p) for p in parts if p.isalpha() and not _random_letters(p))
+    if wordy * 2 >= len(core) or all(map(_id_part, parts)):
         return False  # ContainerManagerImpl, amd64_microsoft-..., none_681aa442f6fed7f0
     if len(parts) >= 3 and max(map(len, parts)) <= 12:
         return False  # payments-api-7d9f8b6c5d-x2klm
@@ -666,10 +666,23 @@ def looks_random(token: str, shortest: int = 20) -> bool:
     return switches >= 0.3 * (len(core) - 1) and shannon_entropy(core) >= 3.0
 
 
+def _random_letters(part: str) -> bool:
+    """hf_GUnGPxDflkaQFcvvGSDB...: letters only, but their case flips at random. Camel case
+    (ContainerManagerImpl, HTTPServerXMLParser) has one capital and then a lower-case word;
+    a random mix has many upper-case pairs and lone lower-case letters."""
+    if len(part) < 20 or part.islower() or part.isupper():
+        return False
+    runs = _RUNS.findall(part)
+    odd = sum(1 for r in runs if (len(r) == 1) == r.islower())
+    return odd >= 5 and odd >= 0.4 * len(runs)
+
+
 def _id_part(part: str) -> bool:
     """A word, a number or a short hex field: the parts of generated identifiers. Key material
     holds a long random part (key-<32 hex>, dop_v1_<64 hex>)."""
-    return part.isalpha() or (len(part) <= 20 and _HEX_PART.fullmatch(part) is not None)
+    if part.isalpha():
+        return not _random_letters(part)
+    return len(part) <= 20 and _HEX_PART.fullmatch(part) is not None
 
 
 def secret_like(value: str, named: bool) -> bool:
@@ -771,8 +784,18 @@ _CONSTANT = re.compile(
 )
 
 
+# What a line must end with for _WORDS_AFTER to match (a cheap test: it starts at a colon).
+_WORD_RUN_END = re.compile(
+    r":[ \t]+(?:[a-z]{3,12}|\d{1,4})(?:[ \t]+(?:[a-z]{3,12}|\d{1,4})){3,9}[ \t]*$"
+)
+
+
 def _passphrases(text: str, lower: str) -> Iterator[tuple[int, int]]:
     for pattern in (_WORDS_AFTER, _USE_WORDS_AS):
+        if pattern is _WORDS_AFTER and not _WORD_RUN_END.search(lower):
+            continue
+        if pattern is _USE_WORDS_AS and "use" not in lower:
+            continue
         for match in pattern.finditer(lower):
             words = match.group(1).split()
             if not _SENTENCE_WORDS.intersection(words):
