@@ -881,9 +881,10 @@ def _joined(text: str, match: re.Match[str], item: re.Pattern[str]) -> View:
         list(range(match.start())),
         list(range(1, match.start() + 1)),
     )
-    for found in item.finditer(text, match.start(), match.end()):
+    for n, found in enumerate(item.finditer(text, match.start(), match.end())):
         a, b = found.span(1)
-        out.append(text[a:b] + " ")
+        word = text[a:b].upper() if n == 0 and item is _RESP_ITEM else text[a:b]
+        out.append(word + " ")  # a RESP command is case-insensitive: auth is AUTH
         starts += [*range(a, b), b]
         ends += [*range(a + 1, b + 1), b]
     out.append(text[match.end() :])
