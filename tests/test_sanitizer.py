@@ -568,3 +568,14 @@ def test_the_answer_to_a_question_about_a_secret_is_redacted_on_the_next_line() 
     assert "40417733" not in out and "Vw8-Pq.3Kz" not in out
     assert "<ben> it's [SECRET_TOKEN], keep it quiet" in out
     assert out.endswith("<ann> thanks, restarting nginx now\n"), "only the answer line"
+
+
+def test_an_answer_naming_a_file_or_a_ticket_is_left_readable() -> None:
+    lines = [
+        "<ann> where does the api token live?\n",
+        "<ben> in /etc/app/env.d, see app.conf and OPS-4471, ticket 4471\n",
+    ]
+
+    out = "".join(Sanitizer().sanitize_lines(lines))
+
+    assert out == "".join(lines)

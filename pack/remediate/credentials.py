@@ -13,6 +13,7 @@ alone the identifier shapes diagnosis needs (UUIDs, hex trace ids and digests, U
 
 from __future__ import annotations
 
+import enum
 import functools
 import math
 import re
@@ -817,24 +818,48 @@ def structured(text: str) -> Iterator[tuple[int, int]]:
 
 # A chat question about a secret ("what's the password for X?", "anyone have the vault token?",
 # "PIN for the HSM?"): the next line is likely its answer.
-_QUESTION = re.compile(rf"(?<![a-z0-9])(?:{KEYWORD}|pin|puk)(?![a-z0-9])[^\n]*\?[ \t]*\Z")
+_QUESTION = re.compile(rf"(?<![a-z0-9])({KEYWORD}|pin|puk)(?![a-z0-9])[^\n]*\?[ \t]*\Z")
+_FILE_NAME = re.compile(r"[\w.-]+\.[a-z]{1,5}")
+
+
+class Question(enum.Enum):
+    """What a chat question about a secret asks for."""
+
+    NUMBER = "number"
+    OTHER = "other"
+
+
 # The speaker in front of an answer: "<carol> ", "[10:42] <dana> ", "A: ", "carol: ".
 _SPEAKER = re.compile(r"^[ \t]*(?:\[[^\]\n]*\][ \t]*)?(?:<[^>\n]+>|[\w.-]{1,20}:)?[ \t]*")
 _ANSWER_WORD = re.compile(r"[^\s,;]+")
 
 
-def asks_for_secret(line: str) -> bool:
-    """Whether ``line`` (ending in "?") asks for a password, token, key, PIN."""
-    return _QUESTION.search(line.translate(_LOWER)) is not None
+def asks_for_secret(line: str) -> Question | None:
+    """What ``line`` (ending in "?") asks for: a PIN or code (a number may be the answer),
+    another secret, or nothing."""
+    match = _QUESTION.search(line.translate(_LOWER))
+    if match is None:
+        return None
+    return Question.NUMBER if match.group(1) in ("pin", "puk") else Question.OTHER
 
 
-def answer_spans(line: str) -> Iterator[tuple[int, int]]:
-    """The words of an answer to :func:`asks_for_secret` that may be the secret: anything
-    secret-like, or a number of four or more digits (a PIN)."""
+def answer_spans(line: str, question: Question) -> Iterator[tuple[int, int]]:
+    """The words of an answer to :func:`asks_for_secret` that may be the secret: a secret-like
+    word that is no path, file name or id, or, after a question for a PIN, a 4-12 digit
+    number."""
     speaker = _SPEAKER.match(line)
     for word in _ANSWER_WORD.finditer(line, speaker.end() if speaker else 0):
         value = word.group().rstrip(".!?)")
-        if (value.isdigit() and 4 <= len(value) <= 12) or secret_like(value, True):
+        if value.isdigit():
+            found = question is Question.NUMBER and 4 <= len(value) <= 12
+        else:
+            found = (
+                secret_like(value, True)
+                and "/" not in value
+                and _FILE_NAME.fullmatch(value) is None
+                and not (_structured_id(value) and not looks_random(value, 12))
+            )
+        if found:
             yield word.start(), word.start() + len(value)
 
 

@@ -220,13 +220,13 @@ class Sanitizer:
         size = 0
         value_indent: int | None = None  # indent of a dangling secret key, while its value runs
         columns: tuple[str, int, frozenset[int]] | None = None  # a CSV header's secret columns
-        asked = False  # the previous line asked for a secret: this one may be the answer
+        asked: credentials.Question | None = None  # the previous line asked for a secret
         for line in lines:
             if not isinstance(line, str):
                 raise UsageError(f"sanitize_lines() takes str lines, not {type(line).__name__}")
-            if asked and line.strip() and not block:
-                asked = False
-                line = self._redact_answer(line)
+            if asked is not None and line.strip() and not block:
+                line = self._redact_answer(line, asked)  # this line may be the answer
+                asked = None
             if line.rstrip()[-1:] == "?" and not block:
                 asked = credentials.asks_for_secret(line.rstrip())
             if value_indent is not None and line.strip() and not block:
@@ -367,10 +367,10 @@ class Sanitizer:
         """Entity type → number of replacements made so far."""
         return dict(self._counts)
 
-    def _redact_answer(self, line: str) -> str:
+    def _redact_answer(self, line: str, question: credentials.Question) -> str:
         parts: list[str] = []
         at = 0
-        for start, end in credentials.answer_spans(line):
+        for start, end in credentials.answer_spans(line, question):
             parts += (line[at:start], REDACTED)
             at = end
             self._counts[SECRET] = self._counts.get(SECRET, 0) + 1
