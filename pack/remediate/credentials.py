@@ -929,7 +929,8 @@ def _views(text: str) -> Iterator[View]:
             yield view
     for pattern, item in ((_ARGV, _ARGV_ITEM), (_RESP, _RESP_ITEM)):
         for match in pattern.finditer(text):
-            yield _joined(text, match, item)
+            if item is _RESP_ITEM or '"-' in match.group():  # an argv array holds a flag
+                yield _joined(text, match, item)
     for match in _PROCTITLE.finditer(text):
         raw = bytes.fromhex(match.group(1)).replace(b"\0", b" ").decode("latin-1")
         at = match.start(1)
