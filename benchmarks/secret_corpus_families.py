@@ -1005,6 +1005,12 @@ def letters_only_token(rng: random.Random) -> Made:
     )
 
 
+@family(VENDOR)
+def dotted_hex_body(rng: random.Random) -> Made:
+    v = _pick(rng, ALNUM, rng.randint(13, 17)) + "." + _pick(rng, HEX, 64)
+    return one("random id dotted to a hex body", f"sync job started with {v} (expires in 30d)", v)
+
+
 def cases(seed: int = 20261212) -> list[Case]:
     rng = random.Random(seed)
     out = []
