@@ -316,6 +316,7 @@ _ID_LABEL = re.compile(
     r"(?<![a-z_-])(?!(?:key|token|secret|access|api|auth)[_-])(?:[a-z]+[_-])?(?:id|uid|guid)"
     r"[\"']?[ \t]*[:=][ \t]*[\"']?\Z"
 )
+_DOTTED_HEAD = re.compile(r"(?<![\w.-])[A-Za-z0-9]{12,40}\Z")
 _SRI = re.compile(r"(?:sha\d+|md5)-", re.IGNORECASE)  # Subresource Integrity: sha512-<base64>
 _GLUED: Final = re.compile(r"[\w+/-]").match
 _LOWER: Final = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
@@ -627,6 +628,11 @@ def random_tokens(text: str) -> Iterator[tuple[int, int]]:
         if _SRI.match(match.group()):
             continue
         token = match.group()
+        if text[start - 1 : start] == "." and len(token) >= 32 and _HEX_PART.fullmatch(token):
+            head = _DOTTED_HEAD.search(text, 0, start - 1)
+            if head is not None and looks_random(head.group(), 12):
+                yield head.start(), end  # pat<random>.<64 hex>: a random id dotted to a hex body
+            continue
         if "/" in token and token[0] in "/.":  # a path: its long segments one by one
             at = start
             for segment in token.split("/"):
