@@ -128,6 +128,7 @@ def hidden(text: str, value: str) -> bool:
         ),
         ("use walnut quarry ember lotus as the passphrase", "walnut quarry ember lotus"),
         ("passord=Bx7-Kq.2Lm", "Bx7-Kq.2Lm"),
+        ("you can log in with deploy and Rw4-Kx.9Qp today", "Rw4-Kx.9Qp"),
     ],
 )
 def test_a_secret_in_each_family_is_found(text: str, value: str) -> None:
@@ -157,6 +158,7 @@ def test_a_secret_in_each_family_is_found(text: str, value: str) -> None:
         "token refresh failed: ERR_TLS_CERT_ALTNAME_INVALID",
         "gpio pin 17 set high, pin=4 low",
         "the token cache: hit ratio was fine for the user",
+        "please log in with your SSO account, then retry",
     ],
 )
 def test_diagnostic_and_ordinary_text_is_left_alone(text: str) -> None:

@@ -809,6 +809,19 @@ def _passphrases(text: str, lower: str) -> Iterator[tuple[int, int]]:
                 yield match.span(1)
 
 
+# "log in with X", "try logging in with ops and X", "login with admin / X": the last is the secret.
+_LOGIN_WITH = re.compile(
+    r"\blog(?:ging|ged)?[ \t]*-?in[ \t]+(?:as[ \t]+\S+[ \t]+)?with[ \t]+"
+    r"(?:[\w.@-]+[ \t]+(?:and|/)[ \t]+)?[\"'`]?([^\s\"'`,;]+)"
+)
+
+
+def login_with(text: str) -> Iterator[tuple[int, int]]:
+    for match in _LOGIN_WITH.finditer(text.translate(_LOWER)):
+        if secret_like(text[match.start(1) : match.end(1)], True):
+            yield match.span(1)
+
+
 def pins(text: str) -> Iterator[tuple[int, int]]:
     yield from _spans(_PIN, text.translate(_LOWER))
 
@@ -992,6 +1005,7 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (r"\$[a-z0-9-]{1,12}\$", (_any_group(_CRYPT),)),
     (r"@(?:tcp6?|udp|unix)\(|connection info string|^[ \t]*\"[^\"]+\"[ \t]+\"", (structured,)),
     (r"(?:pin|puk)[\w \"'\\]*[:=]", (pins,)),
+    (r"log(?:ging|ged)?[ \t]*-?in[ \t]+(?:as[ \t]+\S+[ \t]+)?with[ \t]", (login_with,)),
     # decoded() runs every other family on its views.
     (_DECODE_TRIGGER, (decoded,)),
     # Once per run of token characters, not at each of its positions (multi-line mode: "^").
