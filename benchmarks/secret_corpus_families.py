@@ -839,6 +839,178 @@ def prose_cjk(rng: random.Random) -> Made:
     return one("prose (CJK, German, Spanish)", line, v)
 
 
+# --- round 3: families blind corpus B showed missing (own wording, written before the fix) --
+STRUCT = "structured and escaped"
+
+
+@family(STRUCT)
+def go_dsn(rng: random.Random) -> Made:
+    v = plain(rng)
+    proto = rng.choice(("tcp(db-7:3306)", "unix(/run/mysqld/mysqld.sock)", "tcp([::1]:3307)"))
+    return one("DSN without scheme", f"db: open {rng.choice(('svc', 'ro'))}:{v}@{proto}/orders", v)
+
+
+@family(STRUCT)
+def oracle_ezconnect(rng: random.Random) -> Made:
+    v = plain(rng)
+    tool = rng.choice(("expdp", "rman target", "sqlldr userid="))
+    return one("user/pass@//host", f"{tool} system/{v}@//db-ora-3:1522/SALES", v)
+
+
+@family(STRUCT)
+def escaped_json(rng: random.Random) -> Made:
+    v = plain(rng)
+    name = rng.choice(("clientSecret", "db_password", "accessToken"))
+    form = rng.randrange(3)
+    if form == 0:
+        line = f'msg="{{\\"{name}\\":\\"{v}\\"}}"'
+    elif form == 1:
+        line = f"body=\\u007b\\u0022{name}\\u0022: \\u0022{v}\\u0022\\u007d"
+    else:
+        line = f'"raw":"{{\\"{name}\\": \\"{v}\\"}}"'
+    return one("escaped JSON", line, v)
+
+
+@family(STRUCT)
+def argv_array(rng: random.Random) -> Made:
+    v = plain(rng)
+    argv = rng.choice(
+        (
+            f'["psql", "-h", "pg1"]; ["mysqldump", "--single-transaction", "-uroot", "-p{v}"]',
+            f'["sshpass", "-p", "{v}", "ssh", "deploy@web3"]',
+            f'["redis-cli", "-h", "cache1", "-a", "{v}", "PING"]',
+        )
+    )
+    return one("argv array", f'execve("/usr/bin/env", {argv}, 0x7ffe1 /* 9 vars */) = 0', v)
+
+
+@family(STRUCT)
+def resp_auth(rng: random.Random) -> Made:
+    v = plain(rng)
+    if rng.randrange(2):
+        frame = f"*2\\r\\n$4\\r\\nAUTH\\r\\n${len(v)}\\r\\n{v}\\r\\n"
+    else:
+        frame = f"*3\\r\\n$4\\r\\nauth\\r\\n$5\\r\\nadmin\\r\\n${len(v)}\\r\\n{v}\\r\\n"
+    return one("RESP AUTH frame", f'sendto(7, "{frame}", 40, MSG_NOSIGNAL, NULL, 0) = 40', v)
+
+
+@family(STRUCT)
+def hex_proctitle(rng: random.Random) -> Made:
+    v = plain(rng)
+    argv = rng.choice(
+        (["mysql", "-uroot", f"-p{v}"], ["redis-cli", "-a", v, "INFO"], ["sshpass", "-p", v, "scp"])
+    )
+    hexed = "00".join(a.encode().hex().upper() for a in argv)
+    return one("hex audit proctitle", f"type=PROCTITLE msg=audit(1.2:3): proctitle={hexed}", v)
+
+
+@family(STRUCT)
+def debug_some(rng: random.Random) -> Made:
+    v = plain(rng)
+    name = rng.choice(("password", "api_key", "secret"))
+    return one("Debug Some(..)", f'Settings {{ url: "x", {name}: Some("{v}"), retries: 3 }}', v)
+
+
+@family(STRUCT)
+def sql_with_password(rng: random.Random) -> Made:
+    v = plain(rng)
+    line = rng.choice(
+        (
+            f"ALTER LOGIN [app] WITH PASSWORD = '{v}' OLD_PASSWORD = 'x'",
+            f"CREATE USER reporter WITH PASSWORD = '{v}';",
+        )
+    )
+    return one("WITH PASSWORD = '..'", line, v)
+
+
+@family(STRUCT)
+def conninfo_error(rng: random.Random) -> Made:
+    v = plain(rng)
+    return one(
+        "libpq conninfo error", f'FATAL: missing "=" after "{v}" in connection info string', v
+    )
+
+
+@family(STRUCT)
+def sudo_stdin(rng: random.Random) -> Made:
+    v = plain(rng)
+    tail = rng.choice(("sudo -S apt-get update", "sudo -kS reboot", "sudo --stdin -u pg true"))
+    return one("echo | sudo -S", f'printf "%s\\n" "{v}" | {tail}', v)
+
+
+@family(STRUCT)
+def userlist(rng: random.Random) -> Made:
+    v = plain(rng)
+    return one("quoted user/password list", f'"replicator" "{v}"', v)
+
+
+@family(PROSE)
+def word_passphrase(rng: random.Random) -> Made:
+    words = ("lantern", "quiver", "mosaic", "pebble", "saffron", "glacier", "orchid", "falcon")
+    v = " ".join(rng.sample(words, 4)) + f" {rng.randint(10, 99)}"
+    line = rng.choice(
+        (
+            f"passphrase for the backup vault: {v}",
+            f"please use {v} as the new passphrase",
+            f"wifi password for the lab: {v}",
+        )
+    )
+    return one("plain-word passphrase", line, v)
+
+
+@family(PROSE)
+def numeric_pin(rng: random.Random) -> Made:
+    v = str(rng.randint(100000, 99999999))
+    line = rng.choice(
+        (
+            f"token PIN={v} issued to operator",
+            f'{{"user":"kiosk","pin":"{v}"}}',
+            f"the SIM PUK: {v}",
+        )
+    )
+    return one("numeric PIN/PUK", line, v)
+
+
+@family(PROSE)
+def answer_next_line(rng: random.Random) -> Made:
+    v = plain(rng) + "!x"
+    q = rng.choice(("what's the root password on db2?", "anyone have the vault token?"))
+    return "answer on the next line", (f"<eve> {q}\n", f"<mallory> {v}\n"), (v,)
+
+
+@family(PROSE)
+def more_languages(rng: random.Random) -> Made:
+    v = plain(rng)
+    word = rng.choice(
+        (
+            "passord",
+            "lozinka",
+            "\u0e23\u0e2b\u0e31\u0e2a\u0e1c\u0e48\u0e32\u0e19",
+            "\u0442\u043e\u043a\u0435\u043d",
+            "\ud1a0\ud070",
+            "parool",
+            "geheimnis_db",
+            "\u0631\u0645\u0632_\u0627\u0644\u0639\u0628\u0648\u0631",
+        )
+    )
+    return one("secret word in more languages", f"{word}{rng.choice(('=', ': '))}{v}", v)
+
+
+@family(VENDOR)
+def letters_only_token(rng: random.Random) -> Made:
+    body = _pick(rng, string.ascii_letters, rng.randint(30, 40))
+    prefix = rng.choice(("xq_", "zz-", "tok_"))
+    return one(
+        "prefix + letters-only body", f"rotated: {prefix}{body} (old one revoked)", prefix + body
+    )
+
+
+@family(VENDOR)
+def dotted_hex_body(rng: random.Random) -> Made:
+    v = _pick(rng, ALNUM, rng.randint(13, 17)) + "." + _pick(rng, HEX, 64)
+    return one("random id dotted to a hex body", f"sync job started with {v} (expires in 30d)", v)
+
+
 def cases(seed: int = 20261212) -> list[Case]:
     rng = random.Random(seed)
     out = []
@@ -881,6 +1053,19 @@ def _diagnostics(rng: random.Random) -> Iterator[tuple[str, str, tuple[str, ...]
     )
     ulid = "01" + _pick(rng, "0123456789ABCDEFGHJKMNPQRSTVWXYZ", 24)
     yield "ULID next to token", f"token issued event_id={ulid}", (ulid,)
+
+    tr, sp = _pick(rng, HEX, 32), _pick(rng, HEX, 16)
+    yield "assignment after token", f"token rejected; token traceparent=00-{tr}-{sp}-01", (tr, sp)
+    u = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    yield "idempotency key", f"Idempotency-Key: {u} replayed", (u,)
+    yield (
+        "error constant after token",
+        "token refresh failed: ERR_CERT_DATE_INVALID",
+        ("ERR_CERT_DATE_INVALID",),
+    )
+    cid = _pick(rng, HEX, 64)
+    yield "container id URL", f"Container ID: docker://{cid}", (cid,)
+    yield "gpio pin", "gpio pin 17 set high, pin=4 low", ("17",)
 
 
 def keep_list(seed: int = 20261213) -> list[Keep]:

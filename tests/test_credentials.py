@@ -98,6 +98,37 @@ def hidden(text: str, value: str) -> bool:
             "QUCDeOhYAmUak6f7Q",
         ),
         ("creds are admin / Nebula6257Q", "Nebula6257Q"),
+        # encoded or framed: escaped JSON (twice, \\u0022), argv arrays, RESP, hex proctitle
+        (r'err="{\\\"dbPassword\\\":\\\"Kq7.zz-Lw3Rt\\\"}"', "Kq7.zz-Lw3Rt"),
+        (r"cfg=\u007B\u0022api_secret\u0022:\u0022Rt5-xPq9.Lm2\u0022\u007D", "Rt5-xPq9.Lm2"),
+        (
+            'execve("/bin/mariadb", ["mariadb", "-uops", "-pGh7.kLq2-Zx"], 0x7f /* 3 vars */)',
+            "Gh7.kLq2-Zx",
+        ),
+        (r'write(5, "*2\r\n$4\r\nAUTH\r\n$11\r\nWq8-Lx.3Pz7\r\n", 33) = 33', "Wq8-Lx.3Pz7"),
+        (
+            "proctitle="
+            + "00".join(a.encode().hex() for a in ("sshpass", "-p", "Jm4.Rq-8Tz", "ssh")),
+            "6a6d342e52712d38547a",
+        ),
+        # schemeless DSN, //host connect, Debug Some(..), N'..', libpq echo, userlist, sudo -S
+        ("dsn=ro_user:Pk3-zQ8.wLx@tcp(10.1.2.3:3306)/shop", "Pk3-zQ8.wLx"),
+        ("imp system/Vb6.Kp-2Lq@//ora-9:1521/HR", "Vb6.Kp-2Lq"),
+        ('Db { user: "x", passwd: Some("Hy7-Qr.3Lp"), port: 1 }', "Hy7-Qr.3Lp"),
+        ("ALTER LOGIN [x] WITH PASSWORD = N'Tz9.Kw-4Mq'", "Tz9.Kw-4Mq"),
+        ('missing "=" after "Lp4-Wq.8Zr" in connection info string', "Lp4-Wq.8Zr"),
+        ('"monitor" "Qx3.Vn-7Ks"', "Qx3.Vn-7Ks"),
+        ("echo 'Zr2-Pq.9Wm' | sudo -S true", "Zr2-Pq.9Wm"),
+        # PINs and plain-word passphrases
+        ('{"device":"k1","pin_code":"40417733"}', "40417733"),
+        ("PUK=88120443 sent to owner", "88120443"),
+        (
+            "wifi passphrase for guests: copper meadow violin harbor 31",
+            "copper meadow violin harbor 31",
+        ),
+        ("use walnut quarry ember lotus as the passphrase", "walnut quarry ember lotus"),
+        ("passord=Bx7-Kq.2Lm", "Bx7-Kq.2Lm"),
+        ("you can log in with deploy and Rw4-Kx.9Qp today", "Rw4-Kx.9Qp"),
     ],
 )
 def test_a_secret_in_each_family_is_found(text: str, value: str) -> None:
@@ -121,6 +152,13 @@ def test_a_secret_in_each_family_is_found(text: str, value: str) -> None:
         "Failed password for root from 127.0.0.1 port 22",
         "docker run -p 8080:80 -p 9090:9090 nginx",
         "ssh -p 2222 mkdir -p /srv/app",
+        "auth rejected token traceparent=00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        "> Idempotency-Key: 0d6f2a5e-7a4b-4c1d-9e2f-3b5a6c7d8e9f",
+        "token store unreachable: ORA-12541 (attempt 3)",
+        "token refresh failed: ERR_TLS_CERT_ALTNAME_INVALID",
+        "gpio pin 17 set high, pin=4 low",
+        "the token cache: hit ratio was fine for the user",
+        "please log in with your SSO account, then retry",
     ],
 )
 def test_diagnostic_and_ordinary_text_is_left_alone(text: str) -> None:

@@ -126,6 +126,7 @@ FOUND = [
 ]
 
 TRAPS = [
+    "Container ID:   containerd://4f1c0d2e9ab3c5d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5",
     "Windows 6.1.7601.23505 installed, package ~~6.1.1.0, wcp.dll version 0.0.0.6",
     "03-17 16:13:38.811 1702 2395 D WindowManager",
     "[QuorumPeer[myid=1]/0:0:0:0:0:0:0:0:2181:FastLeaderElection@774]",

@@ -550,3 +550,32 @@ def test_a_csv_secret_column_and_a_secret_block_are_redacted_on_later_lines() ->
     assert "tm2d7BL5kOmnxfu9K7Q" not in out and "jdoe,[SECRET_TOKEN],admin" in out
     assert "hpauh-llbea-vzgce4" not in out
     assert out.endswith("}\nrole,count\n"), "the table and the block end where their shape does"
+
+
+def test_the_answer_to_a_question_about_a_secret_is_redacted_on_the_next_line() -> None:
+    sanitizer = Sanitizer()
+    lines = [
+        "<ann> what's the PIN for the safe?\n",
+        "<ben> it's 40417733, keep it quiet\n",
+        "<ann> and the password for grafana admin?\n",
+        "\n",
+        "<ben> Vw8-Pq.3Kz\n",
+        "<ann> thanks, restarting nginx now\n",
+    ]
+
+    out = "".join(sanitizer.sanitize_lines(lines))
+
+    assert "40417733" not in out and "Vw8-Pq.3Kz" not in out
+    assert "<ben> it's [SECRET_TOKEN], keep it quiet" in out
+    assert out.endswith("<ann> thanks, restarting nginx now\n"), "only the answer line"
+
+
+def test_an_answer_naming_a_file_or_a_ticket_is_left_readable() -> None:
+    lines = [
+        "<ann> where does the api token live?\n",
+        "<ben> in /etc/app/env.d, see app.conf and OPS-4471, ticket 4471\n",
+    ]
+
+    out = "".join(Sanitizer().sanitize_lines(lines))
+
+    assert out == "".join(lines)

@@ -13,6 +13,7 @@ alone the identifier shapes diagnosis needs (UUIDs, hex trace ids and digests, U
 
 from __future__ import annotations
 
+import enum
 import functools
 import math
 import re
@@ -39,6 +40,21 @@ _STRONG = (
     r"|securestring|requirepass|masterauth|storepass|keypass|jsessionid|phpsessid|authtok|mdp"
     "|clave|heslo|kata[-_ ]sandi|s\u0327?ifre|\u015fifre|\ube44\ubc00\ubc88\ud638|\uc554\ud638"
     "|\u03ba\u03c9\u03b4\u03b9\u03ba\u03cc\u03c2"
+    r"|passord|lozinka|parool|adgangskode|geheimnis|jelsz(?:o|"
+    "\u00f3"
+    r")|m(?:a|"
+    "\u1ead"
+    r")t[-_ ]?kh(?:a|"
+    "\u1ea9"
+    r")u"
+    # Hebrew, Arabic (two spellings), Hindi, Thai "password"; Chinese, Japanese, Russian, Korean
+    # "token"
+    "|\u05e1\u05d9\u05e1\u05de\u05d4"
+    "|\u0643\u0644\u0645\u0629[_ ]\u0627\u0644\u0645\u0631\u0648\u0631"
+    "|\u0631\u0645\u0632[_ ]\u0627\u0644\u0639\u0628\u0648\u0631"
+    "|\u092a\u093e\u0938\u0935\u0930\u094d\u0921"
+    "|\u0e23\u0e2b\u0e31\u0e2a\u0e1c\u0e48\u0e32\u0e19|\u4ee4\u724c|\u30c8\u30fc\u30af\u30f3"
+    "|\u0442\u043e\u043a\u0435\u043d|\ud1a0\ud070"
     r"|session[-_]?(?:token|key|secret)"
 )
 # Names that carry a secret only as a whole word or camel-case part (not "bypass", "monkey").
@@ -163,7 +179,8 @@ _VALUE = (
 # Starts at the secret word (a literal, so the scan is fast); the name's prefix is read back.
 _ASSIGNMENT = re.compile(
     rf"({KEYWORD}){_NAME_TAIL}"
-    r"\\?[\"'`]?\]?[ \t]*(=>|:=|->|<-|::|[:=>,]|\\u003[ad]|%3[ad]|[ \t])[ \t]*\(?[ \t]*" + _VALUE
+    r"\\?[\"'`]?\]?[ \t]*(=>|:=|->|<-|::|[:=>,]|\\u003[ad]|%3[ad]|[ \t])[ \t]*"
+    r"(?:\(|some\(|ok\(|n(?=')|=[ \t]*n?(?='))?[ \t]*" + _VALUE
 )
 _NAME_CHARS: Final = frozenset(string.ascii_letters + string.digits + "._-")
 # "the admin password is X", "password set to X", "new API token generated: X"
@@ -207,9 +224,9 @@ _CLI = re.compile(
     r"|\bnet[ \t]+use[ \t]+(?:[A-Za-z]:[ \t]+)?\\\\\S+[ \t]+([^\s/*]\S*)"
     r"|\bnet[ \t]+use\b[^\n]*?/user:\S+[ \t]+([^\s/*]\S*)"
     # a value piped into a login: echo 'X' | docker login --password-stdin, | passwd --stdin
-    r"|\b(?:echo|printf)[ \t]+(?:-n[ \t]+|'%s'[ \t]+|\"%s\"[ \t]+)?"
+    r"|\b(?:echo|printf)[ \t]+(?:-n[ \t]+|'%s(?:\\n)?'[ \t]+|\"%s(?:\\n)?\"[ \t]+)?"
     r"[\"']?([^\s\"'|$]+)[\"']?[ \t]*\|"
-    r"(?=[^\n]*(?:password|passwd|login|kinit|passphrase|--stdin))"
+    r"(?=[^\n]*(?:password|passwd|login|kinit|passphrase|--stdin|\bsudo[ \t]+-\w*S))"
     # network devices: password 0 X, secret 5 $1$..., key 7 X, snmp-server community X
     r"|\b(?:password|secret|key|key-string)[ \t]+[0-9][ \t]+(\S+)"
     r"|\bsnmp-server[ \t]+community[ \t]+(\S+)"
@@ -218,7 +235,9 @@ _CLI = re.compile(
 # looks like one (not a port, a path, a word or another flag).
 _SHORT_FLAG = re.compile(r"(?:^|[ \t])-[pPwWakNAX][ \t]*[\"']?([^\s\"'-][^\s\"']*)")
 # Oracle's user/password@service (sqlplus, expdp, rman), also inside a connect string.
-_SLASH_AT = re.compile(r"(?<![\w/.@-])[A-Za-z_][\w$#.]*/([^\s/@\"']+)@[A-Za-z_(][\w.:/()=-]*")
+_SLASH_AT = re.compile(
+    r"(?<![\w/.@-])[A-Za-z_][\w$#.]*/([^\s/@\"']+)@(?://)?[A-Za-z_(][\w.:/()=-]*"
+)
 # A name/key attribute or field naming a secret, then the value beside it: .NET appSettings,
 # Spring <property>, Java XML properties, JSON and YAML name/value environment entries.
 _INDIRECT = re.compile(
@@ -297,6 +316,7 @@ _ID_LABEL = re.compile(
     r"(?<![a-z_-])(?!(?:key|token|secret|access|api|auth)[_-])(?:[a-z]+[_-])?(?:id|uid|guid)"
     r"[\"']?[ \t]*[:=][ \t]*[\"']?\Z"
 )
+_DOTTED_HEAD = re.compile(r"(?<![\w.-])[A-Za-z0-9]{12,40}\Z")
 _SRI = re.compile(r"(?:sha\d+|md5)-", re.IGNORECASE)  # Subresource Integrity: sha512-<base64>
 _GLUED: Final = re.compile(r"[\w+/-]").match
 _LOWER: Final = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
@@ -363,8 +383,9 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     last = _tail_words(word, tail)[-1:] if tail else []
     if last and last[0] in _METADATA_TAILS and not (strong and last[0] in ("id", "ids")):
         return None  # token_type, key_id; but SecretID, private_key_id are secrets
-    if prefix and _tail_words("", prefix.rstrip("._-"))[-1:] == ["max"]:
-        return None
+    prior = _tail_words("", prefix.rstrip("._-"))[-1:] if prefix else []
+    if prior and (prior[0] == "max" or (lower_word == "key" and prior[0] in _ID_KEYS)):
+        return None  # max_tokens; Idempotency-Key, cache_key, sort-key: an id, not a key
     going_on = tail[:1].isalpha() and tail[0].islower() and tail.lower() != "s"
     if going_on and not (lower_word == "pass" and tail in ("in", "out")):
         return None  # "tokenizer", "keyboard", "signal": the word goes on (-passin is a flag)
@@ -380,7 +401,8 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     if value.isdigit() and not strong and (tail.lower() == "s" or "." in tail):
         keep = True  # tokens=1523: a count; AppWindowToken.destroySurfaces:374: a line number
     elif separator in (" ", "\t"):
-        keep = not secret_like(value, named)
+        # "token traceparent=00-..": the next word starts an assignment of its own
+        keep = _NEXT_ASSIGNMENT.match(value) is not None or not secret_like(value, named)
     elif strong or lower_word in _ASSIGNED_SECRET:
         keep = is_placeholder(value)
     elif named:
@@ -396,6 +418,31 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     return match.start(group), end
 
 
+_NEXT_ASSIGNMENT = re.compile(r"[a-z][a-z_.-]{2,}(?:[A-Z][a-z]+)*=")
+# The word before a weak "key" that makes it a lookup key or an id: Idempotency-Key, cache_key.
+_ID_KEYS: Final = frozenset(
+    [
+        "idempotency",
+        "cache",
+        "partition",
+        "sort",
+        "primary",
+        "foreign",
+        "dedup",
+        "dedupe",
+        "deduplication",
+        "object",
+        "shard",
+        "hash",
+        "lookup",
+        "composite",
+        "unique",
+        "row",
+        "message",
+        "correlation",
+    ]
+)
+_ID_KEY_BEFORE = re.compile(rf"(?<![a-z])(?:{'|'.join(sorted(_ID_KEYS))})[-_ ]?key\Z")
 _VERSION = re.compile(r"v?\d+(?:\.\d+)+(?:[-+][\w.-]+)?|latest|stable|main|master")
 
 
@@ -518,14 +565,17 @@ def _word_like(value: str) -> bool:
 def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
     for pattern in (_PROSE, _USE_AS):
         for match in pattern.finditer(lower):
+            if pattern is _PROSE and _ID_KEY_BEFORE.search(lower, 0, match.start() + 3):
+                continue  # "Idempotency-Key: <uuid>"
             for group in range(1, (pattern.groups or 0) + 1):
                 start, end = match.span(group)
                 value = text[start:end]
                 quoted = group <= 2 and pattern is _PROSE
-                if start < 0 or is_placeholder(value):
+                if start < 0 or is_placeholder(value) or _CONSTANT.fullmatch(value):
                     continue
                 if secret_like(value, True) or (quoted and len(value) >= 6):
                     yield start, end
+    yield from _passphrases(text, lower)
     for match in _FROM_TO.finditer(lower):
         if secret_like(text[match.start(1) : match.end(1)], True):
             yield match.span(1)
@@ -578,6 +628,11 @@ def random_tokens(text: str) -> Iterator[tuple[int, int]]:
         if _SRI.match(match.group()):
             continue
         token = match.group()
+        if text[start - 1 : start] == "." and len(token) >= 32 and _HEX_PART.fullmatch(token):
+            head = _DOTTED_HEAD.search(text, 0, start - 1)
+            if head is not None and looks_random(head.group(), 12):
+                yield head.start(), end  # pat<random>.<64 hex>: a random id dotted to a hex body
+            continue
         if "/" in token and token[0] in "/.":  # a path: its long segments one by one
             at = start
             for segment in token.split("/"):
@@ -609,7 +664,8 @@ def looks_random(token: str, shortest: int = 20) -> bool:
             return False
         core = core.replace("/", "")
     parts = re.split(r"[-_]", core)
-    if sum(len(p) for p in parts if p.isalpha()) * 2 >= len(core) or all(map(_id_part, parts)):
+    wordy = sum(len(p) for p in parts if p.isalpha() and not _random_letters(p))
+    if wordy * 2 >= len(core) or all(map(_id_part, parts)):
         return False  # ContainerManagerImpl, amd64_microsoft-..., none_681aa442f6fed7f0
     if len(parts) >= 3 and max(map(len, parts)) <= 12:
         return False  # payments-api-7d9f8b6c5d-x2klm
@@ -617,10 +673,23 @@ def looks_random(token: str, shortest: int = 20) -> bool:
     return switches >= 0.3 * (len(core) - 1) and shannon_entropy(core) >= 3.0
 
 
+def _random_letters(part: str) -> bool:
+    """hf_GUnGPxDflkaQFcvvGSDB...: letters only, but their case flips at random. Camel case
+    (ContainerManagerImpl, HTTPServerXMLParser) has one capital and then a lower-case word;
+    a random mix has many upper-case pairs and lone lower-case letters."""
+    if len(part) < 20 or part.islower() or part.isupper():
+        return False
+    runs = _RUNS.findall(part)
+    odd = sum(1 for r in runs if (len(r) == 1) == r.islower())
+    return odd >= 5 and odd >= 0.4 * len(runs)
+
+
 def _id_part(part: str) -> bool:
     """A word, a number or a short hex field: the parts of generated identifiers. Key material
     holds a long random part (key-<32 hex>, dop_v1_<64 hex>)."""
-    return part.isalpha() or (len(part) <= 20 and _HEX_PART.fullmatch(part) is not None)
+    if part.isalpha():
+        return not _random_letters(part)
+    return len(part) <= 20 and _HEX_PART.fullmatch(part) is not None
 
 
 def secret_like(value: str, named: bool) -> bool:
@@ -656,6 +725,252 @@ def shannon_entropy(text: str) -> float:
     return -sum(n / total * math.log2(n / total) for n in counts.values())
 
 
+# Go's MySQL driver DSN has no scheme: user:password@tcp(host:port)/db, @unix(/path)/db.
+_SCHEMELESS_DSN = re.compile(r"(?<![\w:/@.-])[\w.-]+:([^\s:@/\"'(]+)@(?:tcp6?|udp|unix)\(")
+# libpq echoes a piece of a malformed conninfo (often the password) in its error message.
+_CONNINFO_ECHO = re.compile(r"\bmissing \"=\" after \"([^\"\n]+)\" in connection info string")
+# A line of nothing but two quoted strings: pgbouncer's userlist.txt ("user" "password").
+_QUOTED_PAIR = re.compile(r"^[ \t]*\"[^\"\s]+\"[ \t]+\"([^\"\n]+)\"[ \t]*$", re.MULTILINE)
+# A numeric PIN or PUK, assigned or quoted after the word (PIN=1234, "pinCode":"1234", PUK: 1234).
+_PIN = re.compile(
+    r"(?<![a-z0-9])(?:pin|puk)(?:[-_ ]?(?:code|number|no))?\\?[\"']?[ \t]*[:=][ \t]*\\?[\"']?"
+    r"(\d{4,12})(?![\w.])"
+)
+# Diceware-like passphrases: four or more plain words (maybe a number), after a secret word and
+# a colon ("passphrase for the vault: a b c d 42") or between "use" and "as the passphrase".
+_WORDS_AFTER = re.compile(
+    rf"(?<![a-z0-9])(?:{_STRONG}|pw|pin)(?![a-z0-9])(?:[ \t]+[\w.-]+){{0,5}}?[ \t]*:[ \t]+"
+    r"((?:[a-z]{3,12}|\d{1,4})(?:[ \t]+(?:[a-z]{3,12}|\d{1,4})){3,9})[ \t]*$"
+)
+_USE_WORDS_AS = re.compile(
+    r"\buse[ \t]+((?:[a-z]{3,12}|\d{1,4})(?:[ \t]+(?:[a-z]{3,12}|\d{1,4})){2,9})[ \t]+as[ \t]+"
+    rf"(?:the[ \t]+|a[ \t]+)?(?:new[ \t]+)?(?:{_STRONG}|pin)\b"
+)
+# Words that make a run of words a sentence rather than a passphrase.
+_SENTENCE_WORDS: Final = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "that",
+        "this",
+        "was",
+        "were",
+        "are",
+        "not",
+        "failed",
+        "error",
+        "for",
+        "user",
+        "you",
+        "your",
+        "have",
+        "has",
+        "been",
+        "will",
+        "can",
+        "cannot",
+        "could",
+        "should",
+        "would",
+        "into",
+        "onto",
+        "over",
+        "then",
+        "than",
+        "when",
+        "where",
+        "which",
+    ]
+)
+# Error codes (ERR_CERT_DATE_INVALID, ORA-12541, SQLSTATE[08006], 0x80070005), not secrets.
+_CONSTANT = re.compile(
+    r"[A-Z]{2,}(?:_[A-Z]{2,})+|[A-Z]{2,}-\d{3,}|[A-Z]{3,}\[[0-9A-Z]{5}\]|0x[0-9A-Fa-f]{8}"
+)
+
+
+# What a line must end with for _WORDS_AFTER to match (a cheap test: it starts at a colon).
+_WORD_RUN_END = re.compile(
+    r":[ \t]+(?:[a-z]{3,12}|\d{1,4})(?:[ \t]+(?:[a-z]{3,12}|\d{1,4})){3,9}[ \t]*$"
+)
+
+
+def _passphrases(text: str, lower: str) -> Iterator[tuple[int, int]]:
+    for pattern in (_WORDS_AFTER, _USE_WORDS_AS):
+        if pattern is _WORDS_AFTER and not _WORD_RUN_END.search(lower):
+            continue
+        if pattern is _USE_WORDS_AS and "use" not in lower:
+            continue
+        for match in pattern.finditer(lower):
+            words = match.group(1).split()
+            if not _SENTENCE_WORDS.intersection(words):
+                yield match.span(1)
+
+
+# "log in with X", "try logging in with ops and X", "login with admin / X": the last is the secret.
+_LOGIN_WITH = re.compile(
+    r"\blog(?:ging|ged)?[ \t]*-?in[ \t]+(?:as[ \t]+\S+[ \t]+)?with[ \t]+"
+    r"(?:[\w.@-]+[ \t]+(?:and|/)[ \t]+)?[\"'`]?([^\s\"'`,;]+)"
+)
+
+
+def login_with(text: str) -> Iterator[tuple[int, int]]:
+    for match in _LOGIN_WITH.finditer(text.translate(_LOWER)):
+        if secret_like(text[match.start(1) : match.end(1)], True):
+            yield match.span(1)
+
+
+def pins(text: str) -> Iterator[tuple[int, int]]:
+    yield from _spans(_PIN, text.translate(_LOWER))
+
+
+def structured(text: str) -> Iterator[tuple[int, int]]:
+    """DSNs without a scheme, libpq's conninfo echo, pgbouncer's userlist."""
+    yield from _spans(_SCHEMELESS_DSN, text)
+    yield from _spans(_CONNINFO_ECHO, text)
+    for match in _QUOTED_PAIR.finditer(text):
+        if secret_like(match.group(1), True):
+            yield match.span(1)
+
+
+# A chat question about a secret ("what's the password for X?", "anyone have the vault token?",
+# "PIN for the HSM?"): the next line is likely its answer.
+_QUESTION = re.compile(rf"(?<![a-z0-9])({KEYWORD}|pin|puk)(?![a-z0-9])[^\n]*\?[ \t]*\Z")
+_FILE_NAME = re.compile(r"[\w.-]+\.[a-z]{1,5}")
+
+
+class Question(enum.Enum):
+    """What a chat question about a secret asks for."""
+
+    NUMBER = "number"
+    OTHER = "other"
+
+
+# The speaker in front of an answer: "<carol> ", "[10:42] <dana> ", "A: ", "carol: ".
+_SPEAKER = re.compile(r"^[ \t]*(?:\[[^\]\n]*\][ \t]*)?(?:<[^>\n]+>|[\w.-]{1,20}:)?[ \t]*")
+_ANSWER_WORD = re.compile(r"[^\s,;]+")
+
+
+def asks_for_secret(line: str) -> Question | None:
+    """What ``line`` (ending in "?") asks for: a PIN or code (a number may be the answer),
+    another secret, or nothing."""
+    match = _QUESTION.search(line.translate(_LOWER))
+    if match is None:
+        return None
+    return Question.NUMBER if match.group(1) in ("pin", "puk") else Question.OTHER
+
+
+def answer_spans(line: str, question: Question) -> Iterator[tuple[int, int]]:
+    """The words of an answer to :func:`asks_for_secret` that may be the secret: a secret-like
+    word that is no path, file name or id, or, after a question for a PIN, a 4-12 digit
+    number."""
+    speaker = _SPEAKER.match(line)
+    for word in _ANSWER_WORD.finditer(line, speaker.end() if speaker else 0):
+        value = word.group().rstrip(".!?)")
+        if value.isdigit():
+            found = question is Question.NUMBER and 4 <= len(value) <= 12
+        else:
+            found = (
+                secret_like(value, True)
+                and "/" not in value
+                and _FILE_NAME.fullmatch(value) is None
+                and not (_structured_id(value) and not looks_random(value, 12))
+            )
+        if found:
+            yield word.start(), word.start() + len(value)
+
+
+# Encoded or framed text the finders cannot read as it is: JSON escaped once or twice
+# (\" \\\" \u0022), an argv array (["mysql", "-pX"]), a RESP frame (*2\r\n$4\r\nAUTH...), an
+# audit record's hex proctitle (NUL-separated argv). Each is decoded into a view whose
+# characters remember where they came from; every finder runs on the view and the spans are
+# mapped back.
+_ESCAPED = re.compile(r"\\u[0-9A-Fa-f]{4}|\\.|.", re.DOTALL)
+_ARGV = re.compile(
+    r"\[[ \t]*\"(?:[^\"\\\n]|\\.)*\"(?:[ \t]*,[ \t]*\"(?:[^\"\\\n]|\\.)*\")+[ \t]*\]"
+)
+_ARGV_ITEM = re.compile(r"\"((?:[^\"\\\n]|\\.)*)\"")
+_RESP = re.compile(r"\*\d+(?:\\r\\n\$\d+\\r\\n((?:(?!\\r\\n).)*))+")
+_RESP_ITEM = re.compile(r"\\r\\n\$\d+\\r\\n((?:(?!\\r\\n).)*)")
+_PROCTITLE = re.compile(r"\bproctitle=((?:[0-9A-Fa-f]{2}){4,})\b")
+_DECODE_TRIGGER = r"\\u00|\\\\\\\"|\[[ \t]*\"[^\"]*\"[ \t]*,|\*\d+\\r\\n\$|proctitle=[0-9a-f]{8}"
+
+View = tuple[str, list[int], list[int]]  # text, where each char starts, where it ends
+
+
+def _unescaped(text: str, starts: list[int], ends: list[int]) -> View:
+    out: list[str] = []
+    new_starts: list[int] = []
+    new_ends: list[int] = []
+    for match in _ESCAPED.finditer(text):
+        piece = match.group()
+        if len(piece) == 1:
+            char = piece
+        elif piece[1] == "u":
+            char = chr(int(piece[2:], 16))
+        else:
+            char = {"n": " ", "t": " ", "r": " "}.get(piece[1], piece[1])
+        out.append(char)
+        new_starts.append(starts[match.start()])
+        new_ends.append(ends[match.end() - 1])
+    return "".join(out), new_starts, new_ends
+
+
+def _joined(text: str, match: re.Match[str], item: re.Pattern[str]) -> View:
+    """The items of an argv array or a RESP frame as a command line, in place of the match."""
+    out, starts, ends = (
+        [text[: match.start()]],
+        list(range(match.start())),
+        list(range(1, match.start() + 1)),
+    )
+    for n, found in enumerate(item.finditer(text, match.start(), match.end())):
+        a, b = found.span(1)
+        word = text[a:b].upper() if n == 0 and item is _RESP_ITEM else text[a:b]
+        out.append(word + " ")  # a RESP command is case-insensitive: auth is AUTH
+        starts += [*range(a, b), b]
+        ends += [*range(a + 1, b + 1), b]
+    out.append(text[match.end() :])
+    starts += range(match.end(), len(text))
+    ends += range(match.end() + 1, len(text) + 1)
+    return "".join(out), starts, ends
+
+
+def _views(text: str) -> Iterator[View]:
+    if "\\" in text:
+        view: View = (text, list(range(len(text))), list(range(1, len(text) + 1)))
+        for _ in range(3):  # escaped JSON inside escaped JSON
+            decoded = _unescaped(*view)
+            if decoded[0] == view[0]:
+                break
+            view = decoded
+            yield view
+    for pattern, item in ((_ARGV, _ARGV_ITEM), (_RESP, _RESP_ITEM)):
+        for match in pattern.finditer(text):
+            if item is _RESP_ITEM or '"-' in match.group():  # an argv array holds a flag
+                yield _joined(text, match, item)
+    for match in _PROCTITLE.finditer(text):
+        raw = bytes.fromhex(match.group(1)).replace(b"\0", b" ").decode("latin-1")
+        at = match.start(1)
+        yield (
+            raw,
+            [at + 2 * i for i in range(len(raw))],
+            [at + 2 * i + 2 for i in range(len(raw))],
+        )
+
+
+def decoded(text: str) -> Iterator[tuple[int, int]]:
+    for view, starts, ends in _views(text):
+        for _, finders in FAMILIES:
+            for finder in finders:
+                if finder is decoded:
+                    continue
+                for start, end in finder(view):
+                    if start < end:
+                        yield starts[start], ends[end - 1]
+
+
 # (Hyperscan trigger, finders): each trigger matches wherever any of its finders can.
 FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (
@@ -688,6 +1003,11 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (r"[a-z_][a-z0-9_$#]*/[^\s/@]+@", (slash_at,)),
     (r":\d+:[^\s:]+:[^\s:]+:|:\*:[^\s:]+:[^\s:]+:", (pgpass,)),
     (r"\$[a-z0-9-]{1,12}\$", (_any_group(_CRYPT),)),
+    (r"@(?:tcp6?|udp|unix)\(|connection info string|^[ \t]*\"[^\"]+\"[ \t]+\"", (structured,)),
+    (r"(?:pin|puk)[\w \"'\\]*[:=]", (pins,)),
+    (r"log(?:ging|ged)?[ \t]*-?in[ \t]+(?:as[ \t]+\S+[ \t]+)?with[ \t]", (login_with,)),
+    # decoded() runs every other family on its views.
+    (_DECODE_TRIGGER, (decoded,)),
     # Once per run of token characters, not at each of its positions (multi-line mode: "^").
     (r"(?:^|[^a-z0-9+/_-])[a-z0-9+/_-]{20}", (random_tokens,)),
 )

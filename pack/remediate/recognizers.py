@@ -141,6 +141,7 @@ _ACL_USERS = re.compile(r"\bacls to: ([\w.,-]+)")
 _URL_HOST = re.compile(
     r"\b[A-Za-z][A-Za-z0-9+.-]*://(?:[^\s/@]*@)?([A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?)(?=[:/\s\]]|$)"
 )
+_HEX_NAME = re.compile(r"[0-9a-fA-F]+")
 _RHOST = re.compile(r"\brhost=([A-Za-z0-9][\w.-]*)")
 _KEYWORD = (
     # A prefix glued to the keyword still names a secret: PGPASSWORD, DB_PASSWORD, aws_secret_...
@@ -293,7 +294,9 @@ def _context_hosts(text: str, ctx: Context) -> Iterator[Span]:
             name = match.group(1)
             lower = name.lower()
             quiet = lower in ctx.allow or lower in PUBLIC_DOC_HOSTS or lower in LOCAL_HOSTS
-            if not (quiet or is_ip_address(name)):
+            # containerd://<64 hex>, docker://<id>: a container or object id, not a host
+            digest = len(name) >= 32 and _HEX_NAME.fullmatch(name) is not None
+            if not (quiet or digest or is_ip_address(name)):
                 yield Span(match.start(1), match.end(1), HOST, 0.7)
 
 

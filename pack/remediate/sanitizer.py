@@ -21,6 +21,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from types import MappingProxyType
 from typing import Any, Final, TypeVar, overload
 
+from remediate import credentials
 from remediate.errors import InventoryError, UsageError
 from remediate.recognizers import (
     CSV_SECRET_HEADER,
@@ -219,9 +220,15 @@ class Sanitizer:
         size = 0
         value_indent: int | None = None  # indent of a dangling secret key, while its value runs
         columns: tuple[str, int, frozenset[int]] | None = None  # a CSV header's secret columns
+        asked: credentials.Question | None = None  # the previous line asked for a secret
         for line in lines:
             if not isinstance(line, str):
                 raise UsageError(f"sanitize_lines() takes str lines, not {type(line).__name__}")
+            if asked is not None and line.strip() and not block:
+                line = self._redact_answer(line, asked)  # this line may be the answer
+                asked = None
+            if line.rstrip()[-1:] == "?" and not block:
+                asked = credentials.asks_for_secret(line.rstrip())
             if value_indent is not None and line.strip() and not block:
                 if len(line) - len(line.lstrip()) > value_indent:
                     yield self._redact_line(line), False
@@ -359,6 +366,15 @@ class Sanitizer:
     def counts(self) -> dict[str, int]:
         """Entity type → number of replacements made so far."""
         return dict(self._counts)
+
+    def _redact_answer(self, line: str, question: credentials.Question) -> str:
+        parts: list[str] = []
+        at = 0
+        for start, end in credentials.answer_spans(line, question):
+            parts += (line[at:start], REDACTED)
+            at = end
+            self._counts[SECRET] = self._counts.get(SECRET, 0) + 1
+        return "".join(parts) + line[at:] if parts else line
 
     def _redact_line(self, line: str) -> str:
         body = line.rstrip("\r\n")
