@@ -31,6 +31,7 @@ every slot whose name is in ``KEEP_SLOTS`` is a token that must survive.
 from __future__ import annotations
 
 import base64
+import functools
 import random
 import re
 import string
@@ -110,6 +111,7 @@ FILL: dict[str, Callable[[random.Random], str]] = {
     "pid": lambda r: str(r.randint(300, 65000)),
     "ip": lambda r: f"10.{r.randint(0, 255)}.{r.randint(0, 255)}.{r.randint(1, 254)}",
     "n": lambda r: str(r.randint(2, 99)),
+    "b64user": lambda r: base64.b64encode(_user(r).encode()).decode(),
 }
 
 # --- planted secret generators -----------------------------------------------------------------
@@ -660,7 +662,7 @@ FAMILIES: dict[str, list[tuple[str, str]]] = {
     "kubernetes": [
         (
             "secret_yaml_data",
-            "apiVersion: v1\nkind: Secret\ndata:\n  password: {B64PW}\n  username: {B64PW2}",
+            "apiVersion: v1\nkind: Secret\ndata:\n  password: {B64PW}\n  username: {b64user}",
         ),
         (
             "create_from_literal",
@@ -785,7 +787,7 @@ FAMILIES: dict[str, list[tuple[str, str]]] = {
         ("wireshark_follow", "USER {user}\r\n331 Password required\r\nPASS {PW}\r\n230 Logged in"),
         (
             "smtp_auth_login",
-            "C: AUTH LOGIN\nS: 334 VXNlcm5hbWU6\nC: {B64PW}\nS: 334 UGFzc3dvcmQ6\nC: {B64PW2}",
+            "C: AUTH LOGIN\nS: 334 VXNlcm5hbWU6\nC: {b64user}\nS: 334 UGFzc3dvcmQ6\nC: {B64PW}",
         ),
         ("sasl_plain", "a1 AUTHENTICATE PLAIN {SASL}"),
         ("imap_login", 'A001 LOGIN {user} "{PW}"'),
@@ -1186,6 +1188,10 @@ KEEPS: list[tuple[str, str]] = [
 ]
 
 
+def _keep_sub(ctx: dict[str, str], m: re.Match[str]) -> str:
+    return ctx[m.group(1)] if m.group(1) else m.group(0)[0]
+
+
 def keep_list(seed: int = 20261204) -> list[Keep]:
     rng = random.Random(seed)
     out: list[Keep] = []
@@ -1195,9 +1201,7 @@ def keep_list(seed: int = 20261204) -> list[Keep]:
             for name in _slots(template):
                 if name not in ctx:
                     ctx[name] = KEEPGEN[name](rng)
-            text = SLOT.sub(
-                lambda m, c=ctx: c[m.group(1)] if m.group(1) else m.group(0)[0], template
-            )
+            text = SLOT.sub(functools.partial(_keep_sub, ctx), template)
             lines = tuple(line + "\n" for line in text.split("\n"))
             tokens = tuple(dict.fromkeys(ctx[name] for name in _slots(template)))
             out.append(Keep(fmt, lines, tokens))
