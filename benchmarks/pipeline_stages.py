@@ -15,13 +15,13 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+
+from stage_timing import summarize, table_rows, timed
 
 from remediate.ansible_executor import AnsibleExecutor
 from remediate.config import load_settings
@@ -38,12 +38,6 @@ NOOP = """- name: No-op baseline
       ansible.builtin.debug:
         msg: baseline
 """
-
-
-def timed(fn):  # type: ignore[no-untyped-def]
-    started = time.perf_counter()
-    result = fn()
-    return result, time.perf_counter() - started
 
 
 def main() -> None:
@@ -103,10 +97,7 @@ def main() -> None:
             "python": sys.version.split()[0],
             "platform": platform.platform(),
         },
-        "seconds": {
-            k: {"median": statistics.median(v), "min": min(v), "max": max(v), "n": len(v)}
-            for k, v in rows.items()
-        },
+        "seconds": summarize(rows),
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "pipeline_stages.json").write_text(json.dumps(report, indent=1) + "\n")
@@ -119,11 +110,7 @@ def main() -> None:
         "| stage | median s | min s | max s | n |",
         "|---|---|---|---|---|",
     ]
-    for name, stats in report["seconds"].items():
-        lines.append(
-            f"| {name} | {stats['median']:.2f} | {stats['min']:.2f} | {stats['max']:.2f} "
-            f"| {stats['n']} |"
-        )
+    lines += table_rows(report["seconds"])
     (RESULTS / "pipeline_stages.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -16,7 +16,6 @@ import argparse
 import hashlib
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ from pathlib import Path
 
 import httpx
 import yaml
+from stage_timing import summarize, table_rows
 
 from remediate.ansible_executor import AnsibleExecutor
 from remediate.inventory import load_inventory
@@ -155,14 +155,14 @@ def main() -> None:
         "| | median s | min s | max s | n |",
         "|---|---:|---:|---:|---:|",
     ]
-    for name, values in (
-        ("POST /api/v1/alerts → pending inquiry (gather, plan, dry run)", ready),
-        ("baseline: one no-op playbook run, same adapter", baseline),
-    ):
-        lines.append(
-            f"| {name} | {statistics.median(values):.2f} | {min(values):.2f} "
-            f"| {max(values):.2f} | {len(values)} |"
+    lines += table_rows(
+        summarize(
+            {
+                "POST /api/v1/alerts → pending inquiry (gather, plan, dry run)": ready,
+                "baseline: one no-op playbook run, same adapter": baseline,
+            }
         )
+    )
     (RESULTS / "serve_e2e.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

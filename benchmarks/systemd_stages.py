@@ -23,13 +23,13 @@ import contextlib
 import json
 import os
 import platform
-import statistics
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+
+from stage_timing import summarize, table_rows, timed
 
 from remediate.ansible_executor import AnsibleExecutor
 from remediate.config import PROJECT_ROOT, load_settings
@@ -57,12 +57,6 @@ STAGES = [
     ("plan (sanitize, retrieve, plan, guard)", "gathered", "proposed"),
     ("dry run (--check --diff over SSH)", "proposed", "inquiry opened"),
 ]
-
-
-def timed(fn):  # type: ignore[no-untyped-def]
-    started = time.perf_counter()
-    result = fn()
-    return result, time.perf_counter() - started
 
 
 def stage_seconds(engine: Engine, incident_id: str) -> dict[str, float]:
@@ -173,10 +167,7 @@ def write_report(
         },
         "target_seconds": TARGET_SECONDS,
         "gather": SHAPES,
-        "seconds": {
-            k: {"median": statistics.median(v), "min": min(v), "max": max(v), "n": len(v)}
-            for k, v in rows.items()
-        },
+        "seconds": summarize(rows),
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "systemd_stages.json").write_text(json.dumps(report, indent=1) + "\n")
@@ -195,11 +186,7 @@ def write_report(
         "| stage | median s | min s | max s | n |",
         "|---|---|---|---|---|",
     ]
-    for name, stats in report["seconds"].items():
-        lines.append(
-            f"| {name} | {stats['median']:.2f} | {stats['min']:.2f} | {stats['max']:.2f} "
-            f"| {stats['n']} |"
-        )
+    lines += table_rows(report["seconds"])
     (RESULTS / "systemd_stages.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import re
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -22,19 +21,13 @@ import yaml
 
 from command import BIN
 from lab_cli import ARTICLE, cli, write_config
+from receivers import free_port
 from remediate.config import PROJECT_ROOT
 from remediate.lab import Lab
 from remediate.server.auth import hash_password
 
 PASSWORDS = {"alice": "alice-pass-1", "bob": "bob-pass-22", "mallory": "mallory-pass-3"}
 """alice and bob may approve (approval.users); mallory may sign in but not approve."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def review_config(

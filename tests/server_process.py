@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import time
@@ -16,19 +15,13 @@ import httpx
 import yaml
 
 from command import BIN
+from receivers import free_port
 from remediate.config import PROJECT_ROOT
 
 DATASET = PROJECT_ROOT.parent / "shared" / "datasets" / "alertmanager"
 if not DATASET.is_dir():
     DATASET = Path("/work/shared/datasets/alertmanager")
 TOKENS = {"alertmanager-token": "alertmanager", "alice-token": "alice", "bob-token": "bob"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class Server:
@@ -38,7 +31,7 @@ class Server:
         self.directory = directory
         self.config = directory / "remediate.yaml"
         self.database = directory / "state" / "remediate.sqlite"
-        self.port = _free_port()
+        self.port = free_port()
         self.config.write_text(
             yaml.safe_dump(
                 {
