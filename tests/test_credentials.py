@@ -1,6 +1,8 @@
 """Secrets found by the structure around them (remediate.credentials), one family per case."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from remediate.recognizers import SECRET, Context, Scanner
 
@@ -163,3 +165,54 @@ def test_a_secret_in_each_family_is_found(text: str, value: str) -> None:
 )
 def test_diagnostic_and_ordinary_text_is_left_alone(text: str) -> None:
     assert secrets(text) == set(), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A bare \u (a Windows path, a truncated escape) inside text that takes the decoded view.
+        '{"detail": "{\\"path\\":\\"C:\\users\\ops\\", \\"password\\":\\"Kx7#pQ2m!zR9\\"}"}',
+        "payload=\\u007B\\u0022pass\\u0022:\\u0022abc\\u00",
+        '["mysql", "-h", "db", "-pS3cr3t!x"] \\u \\uZZZZ \\',
+        "*3\\r\\n$4\\r\\nAUTH\\r\\n$7\\r\\ndefault\\r\\n$",
+        "proctitle=73736870617373002D70",
+    ],
+)
+def test_malformed_escapes_in_decoded_text_never_raise(text: str) -> None:
+    SCANNER.find(text)  # the decoded view of escaped or framed text must not crash on bad input
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "\\u",
+                "\\u00",
+                "\\u0022",
+                '\\"',
+                "\\\\",
+                '"',
+                "[",
+                ",",
+                "*2",
+                "\\r\\n",
+                "$4",
+                "AUTH",
+                "proctitle=",
+                "0A",
+                "password",
+                ":",
+                "=",
+                " ",
+                "x",
+                "é",
+                "\\",
+                "\n",
+            ]
+        ),
+        max_size=40,
+    ).map("".join)
+)
+def test_any_mix_of_escape_fragments_is_scanned_without_error(text: str) -> None:
+    SCANNER.find(text)

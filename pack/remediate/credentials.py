@@ -908,7 +908,7 @@ def _unescaped(text: str, starts: list[int], ends: list[int]) -> View:
         piece = match.group()
         if len(piece) == 1:
             char = piece
-        elif piece[1] == "u":
+        elif len(piece) == 6:  # \uXXXX; a bare \u (as in C:\users) is an ordinary escape
             char = chr(int(piece[2:], 16))
         else:
             char = {"n": " ", "t": " ", "r": " "}.get(piece[1], piece[1])
