@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from stage_timing import summarize, table_rows, timed
+from stage_timing import NOOP, summarize, table_rows, timed
 
 from remediate.ansible_executor import AnsibleExecutor
 from remediate.config import load_settings
@@ -30,14 +30,6 @@ from remediate.lab import Lab
 from remediate.pipeline import Engine
 
 RESULTS = Path(__file__).resolve().parent / "results"
-NOOP = """- name: No-op baseline
-  hosts: "{{ target }}"
-  gather_facts: false
-  tasks:
-    - name: Do nothing
-      ansible.builtin.debug:
-        msg: baseline
-"""
 
 
 def main() -> None:

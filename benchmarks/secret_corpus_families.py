@@ -23,24 +23,12 @@ import string
 import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
-from typing import NamedTuple
+
+from secret_corpus_heldout import Case, Keep
 
 ALNUM = string.ascii_letters + string.digits
 HEX = "0123456789abcdef"
 VARIANTS = 3
-
-
-class Case(NamedTuple):
-    family: str
-    format: str
-    lines: tuple[str, ...]
-    values: tuple[str, ...]
-
-
-class Keep(NamedTuple):
-    format: str
-    lines: tuple[str, ...]
-    tokens: tuple[str, ...]
 
 
 def _pick(rng: random.Random, alphabet: str, n: int) -> str:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import httpx
 import yaml
-from stage_timing import summarize, table_rows
+from stage_timing import NOOP, summarize, table_rows
 
 from remediate.ansible_executor import AnsibleExecutor
 from remediate.inventory import load_inventory
@@ -34,14 +34,6 @@ from remediate.lab import Lab
 RESULTS = Path(__file__).resolve().parent / "results"
 BIN = Path(sys.executable).parent
 TOKEN = "bench-token"
-NOOP = """- name: No-op baseline
-  hosts: "{{ target }}"
-  gather_facts: false
-  tasks:
-    - name: Do nothing
-      ansible.builtin.debug:
-        msg: baseline
-"""
 
 
 def main() -> None:

@@ -13,6 +13,16 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
+NOOP = """- name: No-op baseline
+  hosts: "{{ target }}"
+  gather_facts: false
+  tasks:
+    - name: Do nothing
+      ansible.builtin.debug:
+        msg: baseline
+"""
+"""The baseline of every stage benchmark: one playbook that does nothing, run the same way."""
+
 
 def timed(fn: Callable[[], T]) -> tuple[T, float]:
     """``fn()`` and the seconds it took (wall clock)."""

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from stage_timing import summarize, table_rows, timed
+from stage_timing import NOOP, summarize, table_rows, timed
 
 from remediate.ansible_executor import AnsibleExecutor
 from remediate.config import PROJECT_ROOT, load_settings
@@ -38,14 +38,6 @@ from remediate.pipeline import Engine
 from remediate.systemd_lab import SystemdLab
 
 RESULTS = Path(__file__).resolve().parent / "results"
-NOOP = """- name: No-op baseline
-  hosts: "{{ target }}"
-  gather_facts: false
-  tasks:
-    - name: Do nothing
-      ansible.builtin.debug:
-        msg: baseline
-"""
 TARGET_SECONDS = 5.0
 SHAPES = {
     "new": ["host_facts"],
