@@ -131,6 +131,16 @@ def hidden(text: str, value: str) -> bool:
         ("use walnut quarry ember lotus as the passphrase", "walnut quarry ember lotus"),
         ("passord=Bx7-Kq.2Lm", "Bx7-Kq.2Lm"),
         ("you can log in with deploy and Rw4-Kx.9Qp today", "Rw4-Kx.9Qp"),
+        # a PIN with words between it and its value, or a trailing full stop
+        ("the safe PIN for rack 12 is 40817263, call first", "40817263"),
+        ("Verified by phone; the account PIN: 9021734.", "9021734"),
+        # Korean: the particle glued to the word; a numeric password
+        ("\ubcf4\uc548 \ube44\ubc00\ubc88\ud638\ub294 55019274 \uc785\ub2c8\ub2e4", "55019274"),
+        # mysql.user's mysql_native_password hash
+        (
+            "| app | % | mysql_native_password | *6BB4837EB74329105EE4568DDA7DC67ED2CA2AD9 |",
+            "*6BB4837EB74329105EE4568DDA7DC67ED2CA2AD9",
+        ),
     ],
 )
 def test_a_secret_in_each_family_is_found(text: str, value: str) -> None:

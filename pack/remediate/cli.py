@@ -158,6 +158,19 @@ def cmd_notify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _idle_cores() -> float:
+    """Cores no other process wants now: Linux counts runnable tasks at this instant (the fourth
+    field of /proc/loadavg, this process included); elsewhere the 1-minute load average, which
+    still counts a process that ended seconds ago."""
+    cores = os.cpu_count() or 1
+    try:
+        with open("/proc/loadavg", encoding="ascii") as loadavg:
+            running = int(loadavg.read().split()[3].split("/")[0])
+    except (OSError, IndexError, ValueError):
+        return cores - os.getloadavg()[0]
+    return cores - (running - 1)
+
+
 def cmd_sanitize(args: argparse.Namespace) -> int:
     import io
 
@@ -179,8 +192,7 @@ def cmd_sanitize(args: argparse.Namespace) -> int:
             # A large file is scanned by two forked processes when a core is idle; small inputs
             # and busy machines do not pay for the fork and the copies (same output either way).
             large = args.file != "-" and os.path.getsize(args.file) >= 1_000_000
-            idle = (os.cpu_count() or 1) - os.getloadavg()[0] >= 1
-            workers = 2 if large and idle else 1
+            workers = 2 if large and _idle_cores() >= 1 else 1
             output = sanitizer.sanitize_lines(stream, workers=workers)
             for lines, line in enumerate(output, 1):  # noqa: B007
                 if not args.json:

@@ -21,6 +21,8 @@ import string
 from collections.abc import Callable, Iterator
 from typing import Final
 
+from remediate import secret_shapes
+
 Finder = Callable[[str], Iterator[tuple[int, int]]]
 
 # Names that always carry a secret, even glued to a prefix (PGPASSWORD) and whatever follows;
@@ -193,9 +195,10 @@ _PROSE = re.compile(
 )
 _FROM_TO = re.compile(rf"(?:{KEYWORD})\b[^\n]{{0,40}}?\bfrom[ \t]+(\S+)[ \t]+to[ \t]")
 # 密码是X, パスワードはXです: no space between the word and the value.
+# Korean: 비밀번호는 X 입니다 (the topic or subject particle glued to the word).
 _PROSE_CJK = re.compile(
-    "(?:\u5bc6\u7801|\u53e3\u4ee4|\u30d1\u30b9\u30ef\u30fc\u30c9)"
-    "(?:\u662f|\u4e3a|\u70ba|\u306f|\uff1a|:)?[ \t]*"
+    "(?:\u5bc6\u7801|\u53e3\u4ee4|\u30d1\u30b9\u30ef\u30fc\u30c9|\ube44\ubc00\ubc88\ud638|\uc554\ud638)"
+    "(?:\u662f|\u4e3a|\u70ba|\u306f|\uff1a|\ub294|\uc740|\uc774|\uac00|:)?[ \t]*"
     r"([^\s"
     "\u3002\u3001\uff0c\u3067]+)"
 )
@@ -581,7 +584,8 @@ def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
             yield match.span(1)
     if not text.isascii():
         for match in _PROSE_CJK.finditer(text):
-            if secret_like(match.group(1), True):
+            value = match.group(1)
+            if secret_like(value, True) or (value.isdigit() and len(value) >= 6):
                 yield match.span(1)
 
 
@@ -651,6 +655,33 @@ def random_tokens(text: str) -> Iterator[tuple[int, int]]:
             label = text[max(0, start - 12) : start].translate(_LOWER)
             if not (_DIGEST_PREFIX.search(label) or _ID_LABEL.search(label)):
                 yield start, end
+
+
+# Names glued to the value in front of it (lower-case words, camel-case humps).
+_NAME_PREFIX = re.compile(r"(?:[a-z_][a-z0-9_.-]*(?:[A-Z][a-z0-9]+)*[=:])+")
+
+
+def shaped_tokens(text: str) -> Iterator[tuple[int, int]]:
+    """Short password-shaped tokens anywhere (:mod:`remediate.secret_shapes`), unless labelled
+    as a digest or an id (sha256:..., cluster_id=...)."""
+    mixed = secret_shapes.MIXED.search
+    for match in secret_shapes.CANDIDATE.finditer(text):
+        if len(match.group()) > 80 or not mixed(match.group()):
+            continue  # a password is 40 characters at most, after a name= of 40
+        start = match.start()
+        token = match.group().rstrip(".,:;")
+        named = _NAME_PREFIX.match(token)  # cluster_id=<value>, ops-backup:<value>
+        if named is not None:
+            start, token = start + named.end(), token[named.end() :]
+        if _DIGEST_LABEL.match(token) or _SRI.match(token):
+            continue
+        parts = secret_shapes.password_parts(token)
+        if parts:
+            label = text[max(0, start - 12) : start].translate(_LOWER)
+            if _DIGEST_PREFIX.search(label) or _ID_LABEL.search(label):
+                continue
+        for part_start, part_end in parts:
+            yield start + part_start, start + part_end
 
 
 @functools.lru_cache(maxsize=8192)  # logs repeat their tokens; bounded, so memory stays flat
@@ -733,8 +764,9 @@ _CONNINFO_ECHO = re.compile(r"\bmissing \"=\" after \"([^\"\n]+)\" in connection
 _QUOTED_PAIR = re.compile(r"^[ \t]*\"[^\"\s]+\"[ \t]+\"([^\"\n]+)\"[ \t]*$", re.MULTILINE)
 # A numeric PIN or PUK, assigned or quoted after the word (PIN=1234, "pinCode":"1234", PUK: 1234).
 _PIN = re.compile(
-    r"(?<![a-z0-9])(?:pin|puk)(?:[-_ ]?(?:code|number|no))?\\?[\"']?[ \t]*[:=][ \t]*\\?[\"']?"
-    r"(\d{4,12})(?![\w.])"
+    r"(?<![a-z0-9])(?:pin|puk)(?:[-_ ]?(?:code|number|no))?\\?[\"']?"
+    r"(?:[ \t]*[:=]|(?:[ \t]+[\w/'.-]+){0,6}?[ \t]+(?:is|was|are)|(?:[ \t]+[\w/'.-]+){1,6}?:)"
+    r"[ \t]*\\?[\"']?(\d{4,12})(?!\w|[.,]\d)"
 )
 # Diceware-like passphrases: four or more plain words (maybe a number), after a secret word and
 # a colon ("passphrase for the vault: a b c d 42") or between "use" and "as the passphrase".
@@ -826,8 +858,13 @@ def pins(text: str) -> Iterator[tuple[int, int]]:
     yield from _spans(_PIN, text.translate(_LOWER))
 
 
+# MySQL's mysql_native_password hash as mysql.user stores and prints it: "*" and 40 hex digits.
+_MYSQL_HASH = re.compile(r"(?<![\w*])\*[0-9A-Fa-f]{40}(?![0-9A-Za-z])")
+
+
 def structured(text: str) -> Iterator[tuple[int, int]]:
-    """DSNs without a scheme, libpq's conninfo echo, pgbouncer's userlist."""
+    """DSNs without a scheme, libpq's conninfo echo, pgbouncer's userlist, MySQL hashes."""
+    yield from _spans(_MYSQL_HASH, text)
     yield from _spans(_SCHEMELESS_DSN, text)
     yield from _spans(_CONNINFO_ECHO, text)
     for match in _QUOTED_PAIR.finditer(text):
@@ -1003,11 +1040,15 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (r"[a-z_][a-z0-9_$#]*/[^\s/@]+@", (slash_at,)),
     (r":\d+:[^\s:]+:[^\s:]+:|:\*:[^\s:]+:[^\s:]+:", (pgpass,)),
     (r"\$[a-z0-9-]{1,12}\$", (_any_group(_CRYPT),)),
-    (r"@(?:tcp6?|udp|unix)\(|connection info string|^[ \t]*\"[^\"]+\"[ \t]+\"", (structured,)),
-    (r"(?:pin|puk)[\w \"'\\]*[:=]", (pins,)),
+    (
+        r"@(?:tcp6?|udp|unix)\(|connection info string|^[ \t]*\"[^\"]+\"[ \t]+\"|\*[0-9a-f]{40}",
+        (structured,),
+    ),
+    (r"(?:^|[^a-z0-9])(?:pin|puk)", (pins,)),
     (r"log(?:ging|ged)?[ \t]*-?in[ \t]+(?:as[ \t]+\S+[ \t]+)?with[ \t]", (login_with,)),
     # decoded() runs every other family on its views.
     (_DECODE_TRIGGER, (decoded,)),
     # Once per run of token characters, not at each of its positions (multi-line mode: "^").
     (r"(?:^|[^a-z0-9+/_-])[a-z0-9+/_-]{20}", (random_tokens,)),
+    (secret_shapes.TRIGGER, (shaped_tokens,)),
 )

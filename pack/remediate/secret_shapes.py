@@ -1,0 +1,179 @@
+"""Password-shaped tokens wherever they stand (pure).
+
+The finders in :mod:`remediate.credentials` read a secret from the structure around it (a name,
+a flag, a URL, a protocol). Positional secrets have no such structure: ``radtest user X host``,
+``SQLConnectInfo db user X``, a ``host user:X`` map line, a value on a line of its own. What
+gives them away is their shape: a short string whose character classes (upper, lower, digit,
+symbol) change at random, unlike the words, camel-case names, hex ids, versions and numbered
+names that diagnosis needs. Long random strings (20 characters and more) are the job of
+:func:`remediate.credentials.random_tokens`; this module covers 6-19 characters.
+
+The shape test was tuned on the planted values of the tuned and blind A-C corpora against the
+tokens of the loghub samples, and is reported on corpora written after it (``benchmarks/``).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+from collections.abc import Iterator
+from typing import Final
+
+# A run of characters a password may hold (no space, quote, bracket or separator of lists).
+CANDIDATE: Final = re.compile(r"[^\s\"'`,;()\[\]{}<>|]{6,}")
+# What a password-shaped token holds at least: both cases, a symbol, or a non-ASCII letter
+# (a cheap test that skips the words, numbers and lower-case names of a line).
+MIXED: Final = re.compile(r"[a-z][^\s]*[A-Z]|[A-Z][^\s]*[a-z]|[!#$%^&*+?~]|[^\x00-\x7f]")
+# Separators inside structured names (pod-7d9f, a.b.c, key=value, host:port, Class@1f2e).
+_SPLIT = re.compile(r"[-_.=:~,@]+")
+_RUNS = re.compile(r"[0-9]+|[a-z]+|[A-Z]+|[^0-9A-Za-z]+")
+# A word hump: an optional capital and lower-case letters holding a vowel (Server, with, conn).
+_WORD = re.compile(r"[A-Z]?[a-z]*[aeiou][a-z]*")
+_SYMBOLS: Final = frozenset("!#$%^&*+?~")
+# A chosen password: capitalised words joined by symbols, two or more digits (Harbor2449#,
+# Pewter&dahlia5235, Umber@nutmeg3371); a Java object (FileSnap@83) has no word after the "@".
+_S = "[!#$%^&*+?@~]"
+_CHOSEN = re.compile(
+    rf"[A-Z][a-z]{{2,}}(?:{_S}[A-Za-z]{{3,}})+[0-9]{{2,}}{_S}?|[A-Z][a-z]{{2,}}[0-9]{{2,}}{_S}"
+    rf"|{_S}[A-Z][a-z]{{2,}}[0-9]{{2,}}"
+)
+# Where the letters change case (digits between them do not count): LGOKmhIlURP67 has four.
+_CASE_FLIPS = re.compile(r"(?<=[a-z])[0-9]*[A-Z]|(?<=[A-Z])[0-9]*[a-z]")
+# A quantity and its unit: 8601220kB, 512MiB, 2.5GHz, 10GbE.
+_QUANTITY = re.compile(r"[0-9]+(?:[.,][0-9]+)?[A-Za-z]{1,5}")
+# Sequence numbers end ids (sendmail's jA9J1dQ7016560, tb_c2cMsg_2658655094): not random.
+_TAIL_NUMBER = re.compile(r"[0-9]{5,}\Z")
+# Identifier shapes kept whole: hex ids, UUIDs, numbers, versions, timestamps.
+_HEX = re.compile(r"(?:0x)?[0-9A-Fa-f]+")
+_KEPT = re.compile(
+    r"[0-9A-Fa-f]+(?:[-:][0-9A-Fa-f]+)*|v?\d+(?:\.\d+)+(?:[-+][\w.-]+)?|[0-9][0-9_.:T+-]*Z?"
+)
+# Alphabets whose letters a word never mixes (other scripts, e.g. CJK beside Latin, are left
+# alone: "用户admin1" is a name).
+_SCRIPTS: Final = ((0x250, "latin"), (0x370, ""), (0x400, "greek"), (0x530, "cyrillic"))
+
+
+def password_shaped(token: str) -> bool:
+    """Whether ``token`` (no spaces) reads as a short generated or chosen password."""
+    return bool(password_parts(token))
+
+
+@functools.lru_cache(maxsize=8192)  # logs repeat their tokens; bounded, so memory stays flat
+def password_parts(token: str) -> tuple[tuple[int, int], ...]:
+    """Where in ``token`` (no spaces) a password is: all of it when its characters without
+    separators are random, else each random part (``ops-backup:<password>`` keeps the user)."""
+    return tuple(_password_parts(token))
+
+
+def _password_parts(token: str) -> Iterator[tuple[int, int]]:
+    if not 6 <= len(token) <= 40 or "/" in token or "\\" in token or _KEPT.fullmatch(token):
+        return
+    if "@" in token and "." in token.rsplit("@", 1)[1]:  # an e-mail address
+        return
+    if not token.isascii():
+        if _SCRIPTS_BESIDE.search(token) and _mixed_scripts(token):
+            yield 0, len(token)
+        return
+    if token[-1] in "*?" and token[-2:-1].isalpha():  # a glob or a question: Mgr*, name?
+        token = token[:-1]
+    if _NEAR.search(token) is None:
+        return
+    if _CHOSEN.fullmatch(token):
+        yield 0, len(token)
+        return
+    parts = _SPLIT.split(token)
+    core = "".join(parts)
+    if len(core) <= 19 and not any(map(_named_part, parts)) and _random_part(core, 8):
+        yield 0, len(token)
+        return
+    at = 0
+    for part in parts:
+        at = token.index(part, at)
+        if len(part) <= 19 and _random_part(part, 6):
+            yield at, at + len(part)
+        at += len(part)
+
+
+def _named_part(part: str) -> bool:
+    """A part that makes the whole a structured name: a hex field, a number, a word."""
+    return len(part) >= 4 and (
+        _HEX.fullmatch(part) is not None or part.isdigit() or (part.isalpha() and part.islower())
+    )
+
+
+def _random_part(part: str, shortest: int) -> bool:
+    if len(part) < shortest:
+        return False
+    if _CHOSEN.fullmatch(part):
+        return True
+    if _TAIL_NUMBER.search(part) or _HEX.fullmatch(part) or _QUANTITY.fullmatch(part):
+        return False
+    upper = lower = digit = symbol = False
+    for char in part:
+        if "A" <= char <= "Z":
+            upper = True
+        elif "a" <= char <= "z":
+            lower = True
+        elif "0" <= char <= "9":
+            digit = True
+        elif char in _SYMBOLS:
+            symbol = True
+    if upper + lower + digit + symbol < 3 or not ((upper and lower) or symbol):
+        return False  # one case and digits: hex, pod suffixes, SRV08R2
+    letters = sum(1 for char in part if char.isalpha())
+    wordy = sum(len(w) for w in _WORD.findall(part) if len(w) >= 3)
+    if not symbol:  # few case changes in a short part: a name (Brcm43xx, c2cMsg, Win7Pro)
+        flips = len(_CASE_FLIPS.findall(part))
+        if flips < 2 or (flips == 2 and (len(part) < 10 or wordy)):
+            return False
+    score = (
+        (len(_RUNS.findall(part)) >= 0.5 * len(part))  # classes change often
+        + (wordy < 0.5 * letters)  # few pronounceable humps (not Http2ServerConnection)
+        + (wordy == 0 and letters >= 6)  # none at all: LGOKmhIlURP67
+        + (upper and lower and digit)
+        + symbol
+    )
+    return score >= 3
+
+
+def _mixed_scripts(token: str) -> bool:
+    """Letters of two or more alphabets in one token (łΩфXqu2, äöæsYя): no word mixes them."""
+    scripts = set()
+    for char in token:
+        if char.isalpha():
+            code = ord(char)
+            scripts.add(next((name for limit, name in _SCRIPTS if code < limit), ""))
+    scripts.discard("")
+    digit = any(char.isdigit() for char in token)
+    return len(scripts) >= 3 or (len(scripts) == 2 and digit)
+
+
+# Where a password-shaped token may be, for the case-sensitive Hyperscan prefilter: three of
+# upper-case letter, lower-case letter, digit and symbol, in any order, each within a few
+# characters of the last, or Latin letters beside Greek or Cyrillic ones (UTF-8: two bytes a
+# letter). :func:`password_parts` requires the same, so the prefilter never hides a find.
+_RUN = r"[^\s\"'`,;()\[\]{}<>|]"
+_GAP = 8
+_CLASSES = ("[A-Z]", "[a-z]", "[0-9]", "[!#$%^&*+?~]")
+_NEAR_ALTERNATIVES = [
+    *(
+        f"{_RUN}{{0,{_GAP}}}".join(order)
+        for three in itertools.combinations(_CLASSES, 3)
+        for order in itertools.permutations(three)
+    ),
+]
+_NEAR = re.compile("|".join(_NEAR_ALTERNATIVES))
+_SCRIPTS_NEAR = (
+    rf"[A-Za-z\xc3-\xc9]{_RUN}{{0,{2 * _GAP}}}[\xcd-\xd4]"
+    rf"|[\xcd-\xd4]{_RUN}{{0,{2 * _GAP}}}[A-Za-z\xc3-\xc9]"
+)
+# The same on characters: five of at most three bytes between fit in the bytes' gap.
+_SCRIPTS_BESIDE = re.compile(
+    rf"[A-Za-z\u00c0-\u024f]{_RUN}{{0,5}}[\u0370-\u052f]"
+    rf"|[\u0370-\u052f]{_RUN}{{0,5}}[A-Za-z\u00c0-\u024f]"
+)
+# Each alternative runs on to the end of the run of token characters, so that a long run reports
+# one match rather than one per character (the prefilter's callback costs more than its scan).
+_END = r"(?:[\s\"'`,;()\[\]{}<>|]|$)"
+TRIGGER: Final = f"(?-i)(?:{'|'.join(_NEAR_ALTERNATIVES)}|{_SCRIPTS_NEAR}){_RUN}*{_END}"
