@@ -134,6 +134,7 @@ def hidden(text: str, value: str) -> bool:
         # a PIN with words between it and its value, or a trailing full stop
         ("the safe PIN for rack 12 is 40817263, call first", "40817263"),
         ("Verified by phone; the account PIN: 9021734.", "9021734"),
+        ("El PIN de la tarjeta es 77120934.", "77120934"),
         # Korean: the particle glued to the word; a numeric password
         ("\ubcf4\uc548 \ube44\ubc00\ubc88\ud638\ub294 55019274 \uc785\ub2c8\ub2e4", "55019274"),
         # mysql.user's mysql_native_password hash
@@ -171,6 +172,8 @@ def test_a_secret_in_each_family_is_found(text: str, value: str) -> None:
         "gpio pin 17 set high, pin=4 low",
         "the token cache: hit ratio was fine for the user",
         "please log in with your SSO account, then retry",
+        "< x-amz-id-2: Qm4e9R2vXk8LpZt6Wn3Yh7Jd5Fs1Gc0Bv9Nx2Mq4Kz8Lw6Pr3Ty5Ua7Ie1Oo",
+        "El PIN de la tarjeta es nuevo desde 2024",
     ],
 )
 def test_diagnostic_and_ordinary_text_is_left_alone(text: str) -> None:

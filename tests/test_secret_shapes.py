@@ -25,6 +25,9 @@ EXHAUSTIVE = Scanner(CTX, prefilter=False)
         "Lantern4418!",  # chosen: a word, digits, a symbol
         "Copper&meadow219",  # chosen: words joined by a symbol
         "zßΔк7Lmw",  # Latin, Greek and Cyrillic letters in one token
+        "Ñandú#QwXz8",  # Latin letters beyond ASCII take the ASCII test
+        "Cedar-Harbor-Quill-27",  # a generated passphrase
+        "Cedar_Harbor_Quill_27",
     ],
 )
 def test_password_shaped_tokens(token: str) -> None:
@@ -50,6 +53,9 @@ def test_password_shaped_tokens(token: str) -> None:
         "OAuth2Client",
         "8601220kB",  # quantities with units
         "2.5GHz",
+        "München2024",  # a word and a year, with a letter beyond ASCII
+        "Straße12",
+        "Microsoft-Windows-Kernel-Power",  # capitalised words without a number
     ],
 )
 def test_identifiers_are_not_password_shaped(token: str) -> None:

@@ -316,8 +316,8 @@ _DIGEST_LABEL = re.compile(r"(?:sha\d*|md5|blake2\w*):", re.IGNORECASE)  # MD5:a
 _DIGEST_PREFIX = re.compile(r"(?:sha\d*|md5|blake2\w*|crc32|h1|zh)[:=]\Z")
 # cluster_id=<random>, "requestId": "<random>": labelled identifiers, not keys.
 _ID_LABEL = re.compile(
-    r"(?<![a-z_-])(?!(?:key|token|secret|access|api|auth)[_-])(?:[a-z]+[_-])?(?:id|uid|guid)"
-    r"[\"']?[ \t]*[:=][ \t]*[\"']?\Z"
+    r"(?<![a-z_-])(?!(?:key|token|secret|access|api|auth)[_-])(?:[a-z]+[_-]){0,3}(?:id|uid|guid)"
+    r"(?:[_-]\d)?[\"']?[ \t]*[:=][ \t]*[\"']?\Z"
 )
 _DOTTED_HEAD = re.compile(r"(?<![\w.-])[A-Za-z0-9]{12,40}\Z")
 _SRI = re.compile(r"(?:sha\d+|md5)-", re.IGNORECASE)  # Subresource Integrity: sha512-<base64>
@@ -765,7 +765,8 @@ _QUOTED_PAIR = re.compile(r"^[ \t]*\"[^\"\s]+\"[ \t]+\"([^\"\n]+)\"[ \t]*$", re.
 # A numeric PIN or PUK, assigned or quoted after the word (PIN=1234, "pinCode":"1234", PUK: 1234).
 _PIN = re.compile(
     r"(?<![a-z0-9])(?:pin|puk)(?:[-_ ]?(?:code|number|no))?\\?[\"']?"
-    r"(?:[ \t]*[:=]|(?:[ \t]+[\w/'.-]+){0,6}?[ \t]+(?:is|was|are)|(?:[ \t]+[\w/'.-]+){1,6}?:)"
+    r"(?:[ \t]*[:=]|(?:[ \t]+[\w/'.-]+){0,6}?[ \t]+(?:is|was|are|ist|lautet|es|est|\u00e9|era"
+    r"|jest|\u00e4r|er|on)|(?:[ \t]+[\w/'.-]+){1,6}?:)"
     r"[ \t]*\\?[\"']?(\d{4,12})(?!\w|[.,]\d)"
 )
 # Diceware-like passphrases: four or more plain words (maybe a number), after a secret word and
@@ -1036,7 +1037,7 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         r"|catch)/",
         (path_keys,),
     ),
-    (r"(?:^|[ \t])-[pwakn]|[ \t]-[ax][ \t]*[^\s-]", (short_flags,)),
+    (r"(?:^|[ \t])-[pwakn]|(?:^|[ \t])-[ax][ \t]*[^\s-]", (short_flags,)),
     (r"[a-z_][a-z0-9_$#]*/[^\s/@]+@", (slash_at,)),
     (r":\d+:[^\s:]+:[^\s:]+:|:\*:[^\s:]+:[^\s:]+:", (pgpass,)),
     (r"\$[a-z0-9-]{1,12}\$", (_any_group(_CRYPT),)),

@@ -34,9 +34,12 @@ _SYMBOLS: Final = frozenset("!#$%^&*+?~")
 # A chosen password: capitalised words joined by symbols, two or more digits (Harbor2449#,
 # Pewter&dahlia5235, Umber@nutmeg3371); a Java object (FileSnap@83) has no word after the "@".
 _S = "[!#$%^&*+?@~]"
+# Also a generated passphrase: three or more capitalised words and a number, one separator
+# between each (Maple-Otter-Quartz-42, Maple_Otter_Quartz_42, Maple.Otter.Quartz.42).
 _CHOSEN = re.compile(
     rf"[A-Z][a-z]{{2,}}(?:{_S}[A-Za-z]{{3,}})+[0-9]{{2,}}{_S}?|[A-Z][a-z]{{2,}}[0-9]{{2,}}{_S}"
     rf"|{_S}[A-Z][a-z]{{2,}}[0-9]{{2,}}"
+    r"|[A-Z][a-z]{2,}([-_.])[A-Z][a-z]{2,}(?:\1[A-Z][a-z]{2,})+\1[0-9]{1,4}"
 )
 # Where the letters change case (digits between them do not count): LGOKmhIlURP67 has four.
 _CASE_FLIPS = re.compile(r"(?<=[a-z])[0-9]*[A-Z]|(?<=[A-Z])[0-9]*[a-z]")
@@ -74,7 +77,12 @@ def _password_parts(token: str) -> Iterator[tuple[int, int]]:
     if not token.isascii():
         if _SCRIPTS_BESIDE.search(token) and _mixed_scripts(token):
             yield 0, len(token)
-        return
+            return
+        # Latin letters beyond ASCII (Höhle!mMwpvi, Çay#LDKfKo) take the ASCII test as their
+        # case; the classes must sit closer, since the prefilter counts bytes, not characters.
+        if any(c.isalpha() and ord(c) >= 0x250 for c in token) or not _NEAR_BYTES.search(token):
+            return
+        token = "".join(c if c.isascii() else _ascii_stand_in(c) for c in token)
     if token[-1] in "*?" and token[-2:-1].isalpha():  # a glob or a question: Mgr*, name?
         token = token[:-1]
     if _NEAR.search(token) is None:
@@ -93,6 +101,11 @@ def _password_parts(token: str) -> Iterator[tuple[int, int]]:
         if len(part) <= 19 and _random_part(part, 6):
             yield at, at + len(part)
         at += len(part)
+
+
+def _ascii_stand_in(char: str) -> str:
+    """The ASCII character of the same class: a letter of the same case, else a symbol."""
+    return "A" if char.isupper() else "a" if char.isalpha() else "~"
 
 
 def _named_part(part: str) -> bool:
@@ -164,6 +177,14 @@ _NEAR_ALTERNATIVES = [
     ),
 ]
 _NEAR = re.compile("|".join(_NEAR_ALTERNATIVES))
+# The same with gaps of at most two characters: eight bytes at most, whatever their encoding.
+_NEAR_BYTES = re.compile(
+    "|".join(
+        f"{_RUN}{{0,2}}".join(order)
+        for three in itertools.combinations(_CLASSES, 3)
+        for order in itertools.permutations(three)
+    )
+)
 _SCRIPTS_NEAR = (
     rf"[A-Za-z\xc3-\xc9]{_RUN}{{0,{2 * _GAP}}}[\xcd-\xd4]"
     rf"|[\xcd-\xd4]{_RUN}{{0,{2 * _GAP}}}[A-Za-z\xc3-\xc9]"
