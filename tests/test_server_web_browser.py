@@ -16,6 +16,9 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 from lab_cli import index, lab  # noqa: F401 - fixtures
 from receivers import MailServer
@@ -63,6 +66,17 @@ def mails(mail: MailServer, count: int, server: ReviewServer) -> list[EmailMessa
     return mail.messages[:count]
 
 
+def submit(browser: WebDriver, button: str) -> None:
+    """Click a form's button and wait for the page it leads to: a click returns once the
+    event is dispatched, not when the navigation it started is done (CI once read the
+    login page's URL right after signing in)."""
+    page = browser.find_element(By.TAG_NAME, "html")
+    browser.find_element(By.ID, button).click()
+    wait = WebDriverWait(browser, 300)
+    wait.until(expected_conditions.staleness_of(page))
+    wait.until(lambda b: b.execute_script("return document.readyState") == "complete")
+
+
 def incident_link(message: EmailMessage) -> str:
     """The link to the incident page, as the reader of the e-mail finds it."""
     found = re.search(r"^Incident page: (\S+)\s*$", message.get_content(), re.MULTILINE)
@@ -96,7 +110,7 @@ def test_open_the_link_of_the_mail_sign_in_read_the_diff_approve_and_see_verifie
             assert "/login" in browser.current_url, "the link asks for a sign-in first"
             browser.find_element(By.ID, "login-user").send_keys("alice")
             browser.find_element(By.ID, "login-password").send_keys(PASSWORDS["alice"])
-            browser.find_element(By.ID, "login-submit").click()
+            submit(browser, "login-submit")
             assert browser.current_url == link, "back on the incident after signing in"
             diff = browser.find_element(By.ID, "diff").text
             assert "restart" in diff.lower() or "changed" in diff.lower(), diff
@@ -105,7 +119,7 @@ def test_open_the_link_of_the_mail_sign_in_read_the_diff_approve_and_see_verifie
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             browser.save_screenshot(str(SCREENSHOT))
             browser.find_element(By.ID, "comment").send_keys("diff reviewed")
-            browser.find_element(By.ID, "approve").click()
+            submit(browser, "approve")
             assert browser.find_element(By.ID, "status").text == "verified"
             assert not browser.find_elements(By.ID, "approve"), "answered: no buttons"
             assert "approved by alice (web)" in browser.find_element(By.ID, "decide").text
