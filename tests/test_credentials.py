@@ -142,6 +142,42 @@ def hidden(text: str, value: str) -> bool:
             "| app | % | mysql_native_password | *6BB4837EB74329105EE4568DDA7DC67ED2CA2AD9 |",
             "*6BB4837EB74329105EE4568DDA7DC67ED2CA2AD9",
         ),
+        # an INSERT whose values hold a call: the column still maps to its value
+        (
+            "INSERT INTO webhooks (id, url, signing_secret, created) VALUES (3, 'https://x.test/h',"
+            " '9f2c4e6a8b0d1f3e5a7c9e1b3d5f7a9c', NOW());",
+            "9f2c4e6a8b0d1f3e5a7c9e1b3d5f7a9c",
+        ),
+        # a builder method named for the secret, an @ inside the value (not an e-mail)
+        ('val c = Client.builder().user("svc").password("t7Q!mZ@2wq").build()', "t7Q!mZ@2wq"),
+        # prose: an adverb after the copula; a definite (inflected) form of the word
+        ("the root password is now Vr8#kq2LmZ, please rotate it", "Vr8#kq2LmZ"),
+        (
+            "Passordet til db02 er 71f0c2a9e4b86d3a5c7e9f1b2d4a6c80.",
+            "71f0c2a9e4b86d3a5c7e9f1b2d4a6c80",
+        ),
+        # user@domain:password (postfix sasl_passwd, credential lists)
+        (
+            "[relay.example.net]:2525 alerts@example.net:Harbor-Violet-Quartz-31",
+            "Harbor-Violet-Quartz-31",
+        ),
+        # a CLI's login/auth subcommand given the token itself
+        (
+            "$ mytool login 0f8e1d2c-3b4a-4596-8a7b-6c5d4e3f2a1b",
+            "0f8e1d2c-3b4a-4596-8a7b-6c5d4e3f2a1b",
+        ),
+        (
+            "npx snyk auth 7d1e6c2b-9a4f-4e3d-8c2b-1a0f9e8d7c6b",
+            "7d1e6c2b-9a4f-4e3d-8c2b-1a0f9e8d7c6b",
+        ),
+        # tools whose flag is a password whatever its shape; known webhook paths
+        (
+            "ldapmodify -x -D cn=admin,dc=x -w 0c7e2f9a41b38d56e1f0a2b4c6d8e0f1 -f change.ldif",
+            "0c7e2f9a41b38d56e1f0a2b4c6d8e0f1",
+        ),
+        ("POST https://hooks.zapier.com/hooks/catch/1234567/ab3kq9z/ 200", "ab3kq9z"),
+        # Python smtplib's debug output: AUTH LOGIN's answer on a client line of its own
+        ("send: 'SDR2eSNxMm1aOHdL\\r\\n'", "SDR2eSNxMm1aOHdL"),
     ],
 )
 def test_a_secret_in_each_family_is_found(text: str, value: str) -> None:
@@ -174,6 +210,19 @@ def test_a_secret_in_each_family_is_found(text: str, value: str) -> None:
         "please log in with your SSO account, then retry",
         "< x-amz-id-2: Qm4e9R2vXk8LpZt6Wn3Yh7Jd5Fs1Gc0Bv9Nx2Mq4Kz8Lw6Pr3Ty5Ua7Ie1Oo",
         "El PIN de la tarjeta es nuevo desde 2024",
+        # request ids labelled by the word before them or by their own prefix
+        "upstream returned 429 (request req_8HnKq2LpX4vZ7m, retry after 2s)",
+        "Stripe::InvalidRequestError (Request req_Zb7Qn2WcX9LmKd): No such customer",
+        # an assignment of another field after a secret word, an address after "token ... to"
+        "secret rotation check: next_rotation=1767225600 (in 30d)",
+        # scp and git targets are not user@domain:password
+        "scp build.tar deploy@web01.example.com:releases-v2",
+        "git@github.com:acme/payments.git",
+        "the password is now expired for user bob",
+        "request 0f8e1d2c-3b4a-4596-8a7b-6c5d4e3f2a1b auth ok",
+        "secret scan of layer 9c0b1a2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b:"
+        " 0 findings",
+        "contact the owner at ops@example.net (reply with the ticket number)",
     ],
 )
 def test_diagnostic_and_ordinary_text_is_left_alone(text: str) -> None:

@@ -320,6 +320,80 @@ def test_streaming_redacts_a_multi_line_private_key() -> None:
     assert sanitizer.counts() == {"IP_ADDRESS": 3, "SECRET_TOKEN": 1}
 
 
+@pytest.mark.parametrize(
+    ("lines", "secret"),
+    [
+        # a prompt for a secret, then what an expect script typed into it
+        (["root@db03's password: \n", 'send: sending "Qz8!mw3Lp\\r" to { exp6 }\n'], "Qz8!mw3Lp"),
+        (["Enter passphrase for key '/home/ops/.ssh/id_ed25519':\n", "hunter2-Zq\n"], "hunter2-Zq"),
+        # a command that prints a secret, then its output alone on a line
+        (
+            [
+                "$ kubectl -n vault get secret root-creds"
+                " -o jsonpath='{.data.password}' | base64 -d\n",
+                "4b1e9c7d2a6f8e0b3c5d7f9a1e3b5c7d\n",
+            ],
+            "4b1e9c7d2a6f8e0b3c5d7f9a1e3b5c7d",
+        ),
+        # a name/value pair split over two lines (Hadoop XML, an ECS or Kubernetes env entry)
+        (
+            [
+                "<property>\n",
+                "  <name>javax.jdo.option.ConnectionPassword</name>\n",
+                "  <value>hive-Pass-2026</value>\n",
+            ],
+            "hive-Pass-2026",
+        ),
+        (
+            ['      "name": "DB_PASSWORD",\n', '      "value": "correct-horse-battery"\n'],
+            "correct-horse-battery",
+        ),
+        # a block named for secrets: every value inside it
+        (
+            [
+                "acl {\n",
+                "  tokens {\n",
+                '    initial_management = "2d6f1b8e-4c3a-4e5f-9a7b-0c1d2e3f4a5b"\n',
+                "  }\n",
+                "}\n",
+            ],
+            "2d6f1b8e-4c3a-4e5f-9a7b-0c1d2e3f4a5b",
+        ),
+    ],
+)
+def test_a_secret_that_an_earlier_line_announces_is_redacted(lines: list[str], secret: str) -> None:
+    out = "".join(Sanitizer().sanitize_lines(lines))
+
+    assert secret not in out, out
+    assert "[SECRET_TOKEN]" in out
+
+
+def test_the_line_after_a_prompt_keeps_what_is_not_typed_in() -> None:
+    lines = [
+        "ops@web01's password: \n",
+        "Welcome to Ubuntu 22.04.3 LTS (GNU/Linux 5.15.0-91-generic x86_64)\n",
+        "acl {\n",
+        "  tokens {\n",
+        '    default = "6f0e5d4c-3b2a-4918-8776-655443322110"\n',
+        "  }\n",
+        "  enabled = true\n",
+        "}\n",
+    ]
+
+    out = list(Sanitizer().sanitize_lines(lines))
+
+    assert out[1] == lines[1]
+    assert out[2:4] == lines[2:4] and out[5:] == lines[5:]
+
+
+def test_an_address_after_a_secret_word_is_an_address() -> None:
+    sanitizer = Sanitizer()
+
+    out = sanitizer.sanitize("token endpoint resolved to 10.20.30.40, connect timeout")
+
+    assert out == "token endpoint resolved to [IP_ADDRESS_1], connect timeout"
+
+
 def test_streaming_cuts_an_unterminated_key_at_the_cap_and_resumes() -> None:
     sanitizer = Sanitizer()
     body = ["QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=\n"] * (PEM_MAX_LINES - 1)

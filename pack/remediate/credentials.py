@@ -13,6 +13,7 @@ alone the identifier shapes diagnosis needs (UUIDs, hex trace ids and digests, U
 
 from __future__ import annotations
 
+import base64
 import enum
 import functools
 import math
@@ -187,9 +188,9 @@ _ASSIGNMENT = re.compile(
 _NAME_CHARS: Final = frozenset(string.ascii_letters + string.digits + "._-")
 # "the admin password is X", "password set to X", "new API token generated: X"
 _PROSE = re.compile(
-    rf"(?<![A-Za-z0-9])(?:{KEYWORD})(?![A-Za-z0-9])[;,]?(?:[ \t]+[\w@.'-]+){{0,5}}?"
+    rf"(?<![A-Za-z0-9])(?:{KEYWORD})(?:e[nt]|s)?(?![A-Za-z0-9])[;,]?(?:[ \t]+[\w@.'-]+){{0,5}}?"
     r"(?:[ \t]+(?:is|was|to|now|of|are|ist|lautet|es|est|\u00e9|\u00e8|era|sind|jest|\u00e4r"
-    r"|will be)|[ \t]*[:=-])[ \t]+"
+    r"|er|je|will be)|[ \t]*[:=-])[ \t]+"
     r"(?:\"([^\"\n]+)\"|'([^'\n]+)'|[`]?(?:[\w.@-]+[ \t]*/[ \t]*)?([^\s\"'`,;)]+))"
     r"(?:[ \t]+to[ \t]+[\"'`]?([^\s\"'`,;)]+))?"
 )
@@ -218,6 +219,7 @@ _CLI = re.compile(
     r"|\b(?:docker|podman|buildah|skopeo|helm(?:[ \t]+registry)?)[ \t]+login\b"
     r"[^\n]*?[ \t]-p[ \t]+(\S+)"
     r"|\bredis-cli\b[^\n]*?[ \t]-a[ \t]+(\S+)"
+    r"|\bldap\w+\b[^\n]*?[ \t]-w[ \t]*[\"']?([^\s\"'-][^\s\"']*)"
     r"|(?:^|[ \t])(?:-u|-U|--user|--username)[ \t=]+[\"']?[^\s:%,\"']+[:%,]([^\s\"']+)"
     r"|\bsnmp\w*\b[^\n]*?[ \t]-c[ \t]*([^\s-]\S*)"
     r"|\b(?:add_user|change_password|set_password)[ \t]+\S+[ \t]+[\"']?([^\s\"']+)"
@@ -255,6 +257,7 @@ _CALL = re.compile(
     r"|token|auth)"
     r"\w*[ \t]*=?[ \t]*\(([^()\n]*)\)?"
 )
+_AT_DOMAIN = re.compile(r"@[\w-]+\.[\w.-]+")  # an e-mail address or user@host
 _QUOTED = re.compile(r"\"((?:[^\"\\\n]|\\.)*)\"|'([^'\n]*)'")
 # Protocol exchanges: Redis AUTH [user] password (also inside a client's error message and
 # MONITOR's quoted form), SMTP AUTH PLAIN <base64>, IMAP LOGIN user password, an SMTP client
@@ -269,6 +272,10 @@ _PROTOCOL = re.compile(
     r"|^[ \t]*(?:C:[ \t]*)?[A-Za-z]?\d+[ \t]+LOGIN[ \t]+\S+[ \t]+(\"[^\"]*\"|\S+)"
 )
 _CLIENT_LINE = re.compile(r"^[ \t]*(?:C:|>>>?)[ \t]*([A-Za-z0-9+/]{8,}={0,2})[ \t]*$")
+# Python smtplib's debug output of a client line: send: 'dXNlcg==\r\n' (AUTH LOGIN's answers).
+_SEND_LINE = re.compile(
+    r"^[ \t]*send:[ \t]*b?(['\"])([A-Za-z0-9+/]{8,}={0,2})(?:\\r)?(?:\\n)?\1[ \t]*$"
+)
 _AUTHORIZATION = re.compile(
     r"\b(?:proxy-)?authorization\\?[\"']?[ \t]*[:=,][ \t]*\\?[\"']?"
     r"(?:[A-Za-z][\w-]*[ \t]+)?(?:([a-z][\w-]*=[^\n]*?)(?=\\r|\\n|[\"']?[,}\])]?$)"
@@ -286,7 +293,7 @@ _URL_CREDENTIALS = re.compile(
 )
 _WEBHOOK = re.compile(
     r"/bot(\d{6,}:[\w-]{30,})|/api/webhooks/\d+/([\w-]{20,})|/IncomingWebhook/(\w{16,})"
-    r"|hooks\.slack\.com/(?:services|workflows)/([\w/-]+)",
+    r"|hooks\.slack\.com/(?:services|workflows)/([\w/-]+)|/hooks/catch/\d+/([a-z0-9]{6,})",
     re.IGNORECASE,
 )
 # A path segment after a word that says it is a key (/hooks/<key>, /with/key/<key>,
@@ -319,6 +326,12 @@ _ID_LABEL = re.compile(
     r"(?<![a-z_-])(?!(?:key|token|secret|access|api|auth)[_-])(?:[a-z]+[_-]){0,3}(?:id|uid|guid)"
     r"(?:[_-]\d)?[\"']?[ \t]*[:=][ \t]*[\"']?\Z"
 )
+# "(Request req_8HnKq2LpX4vZ7m)", "trace abc...": a request, trace or event id, by the word
+# before it or by its own prefix.
+_ID_WORD_BEFORE = re.compile(
+    r"(?:request|trace|span|correlation|transaction|event|ray)[ \t]*[:#]?[ \t]*[(\[]?\Z"
+)
+_ID_PREFIX = re.compile(r"(?:req|request|trace|span|evt|event|txn|corr|ray)[_-]", re.IGNORECASE)
 _DOTTED_HEAD = re.compile(r"(?<![\w.-])[A-Za-z0-9]{12,40}\Z")
 _SRI = re.compile(r"(?:sha\d+|md5)-", re.IGNORECASE)  # Subresource Integrity: sha512-<base64>
 _GLUED: Final = re.compile(r"[\w+/-]").match
@@ -476,8 +489,8 @@ _XML_ELEMENT = re.compile(
     rf"<([\w.:-]*(?:{KEYWORD})[\w.:-]*)(?:[ \t][^<>\n]*)?>[ \t]*"
     r"(?:<!\[cdata\[(.*?)\]\]>|([^<\n]+))</"
 )
-_INSERT = re.compile(r"\(([^()\n]*)\)[ \t]*values[ \t]*\(([^()\n]*)\)")
-_SQL_ITEM = re.compile(r"'(?:[^'\n]|'')*'|\"[^\"\n]*\"|[^,]+")
+_INSERT = re.compile(r"\(([^()\n]*)\)[ \t]*values[ \t]*\(((?:[^()\n]|\([^()\n]*\))*)\)?")
+_SQL_ITEM = re.compile(r"'(?:[^'\n]|'')*'|\"[^\"\n]*\"|(?:[^,()]|\([^()\n]*\))+")
 _KEYWORD_NAME = re.compile(rf"[\w.-]*(?:{KEYWORD})[\w.-]*\Z")
 # SASL PLAIN written out: \x00user\x00password, \0user\0password, \u0000user\u0000password
 _SASL_NUL = re.compile(r"(?:\\x00|\\0|\\u0000|\^@)[^\s\\]+(?:\\x00|\\0|\\u0000|\^@)([^\s\\'\"]+)")
@@ -521,7 +534,7 @@ def calls(text: str, lower: str) -> Iterator[tuple[int, int]]:
         for arg in _QUOTED.finditer(text, call.start(1), call.end(1)):
             group = arg.lastindex or 0
             value = arg.group(group)
-            if "://" not in value and "@" not in value and secret_like(value, True):
+            if "://" not in value and not _AT_DOMAIN.search(value) and secret_like(value, True):
                 yield arg.span(group)
 
 
@@ -565,6 +578,13 @@ def _word_like(value: str) -> bool:
     return _WORDS.fullmatch(value) is not None
 
 
+_COPULA_BEFORE = re.compile(
+    r"[ \t](?:is|was|are|ist|lautet|es|est|\u00e9|\u00e8|era|sind|jest|\u00e4r|er|je)[ \t]+\Z"
+)
+_FIELD = re.compile(r"[a-z_][\w.-]*=")
+_NEXT_WORD = re.compile(r"[ \t]+([^\s\"'`,;)]+)")
+
+
 def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
     for pattern in (_PROSE, _USE_AS):
         for match in pattern.finditer(lower):
@@ -576,8 +596,22 @@ def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
                 quoted = group <= 2 and pattern is _PROSE
                 if start < 0 or is_placeholder(value) or _CONSTANT.fullmatch(value):
                     continue
+                if _FIELD.match(value):
+                    continue  # "password expiry check: expires_at=<epoch>": another field
                 if secret_like(value, True) or (quoted and len(value) >= 6):
                     yield start, end
+                elif (
+                    group == 3
+                    and value.isalpha()
+                    and value.islower()
+                    and len(value) <= 12
+                    and _COPULA_BEFORE.search(lower, match.start(), start)
+                ):
+                    # "est désormais X", "is currently X": one plain word, then a value
+                    # that is a secret by its shape alone
+                    after = _NEXT_WORD.match(text, end)
+                    if after is not None and shaped(after.group(1).rstrip(".")):
+                        yield after.start(1), after.start(1) + len(after.group(1).rstrip("."))
     yield from _passphrases(text, lower)
     for match in _FROM_TO.finditer(lower):
         if secret_like(text[match.start(1) : match.end(1)], True):
@@ -651,10 +685,8 @@ def random_tokens(text: str) -> Iterator[tuple[int, int]]:
                     yield at, at + len(segment)
                 at += len(segment) + 1
             continue
-        if looks_random(token):
-            label = text[max(0, start - 12) : start].translate(_LOWER)
-            if not (_DIGEST_PREFIX.search(label) or _ID_LABEL.search(label)):
-                yield start, end
+        if looks_random(token) and not _labelled_id(text, start, token):
+            yield start, end
 
 
 # Names glued to the value in front of it (lower-case words, camel-case humps).
@@ -676,12 +708,28 @@ def shaped_tokens(text: str) -> Iterator[tuple[int, int]]:
         if _DIGEST_LABEL.match(token) or _SRI.match(token):
             continue
         parts = secret_shapes.password_parts(token)
-        if parts:
-            label = text[max(0, start - 12) : start].translate(_LOWER)
-            if _DIGEST_PREFIX.search(label) or _ID_LABEL.search(label):
-                continue
+        if parts and _labelled_id(text, start, token):
+            continue
         for part_start, part_end in parts:
             yield start + part_start, start + part_end
+
+
+def _labelled_id(text: str, start: int, token: str) -> bool:
+    """Whether the token at ``start`` is labelled as a digest or an id (sha256:..., cluster_id=,
+    "Request req_...")."""
+    if _ID_PREFIX.match(token):
+        return True
+    label = text[max(0, start - 14) : start].translate(_LOWER)
+    return bool(
+        _DIGEST_PREFIX.search(label) or _ID_LABEL.search(label) or _ID_WORD_BEFORE.search(label)
+    )
+
+
+def shaped(value: str) -> bool:
+    """A value by its shape alone a secret: password-shaped as a whole, random, or long hex."""
+    if looks_random(value, 12) or (len(value) >= 16 and _HEX_PART.fullmatch(value)):
+        return True
+    return secret_shapes.password_parts(value) == ((0, len(value)),)
 
 
 @functools.lru_cache(maxsize=8192)  # logs repeat their tokens; bounded, so memory stays flat
@@ -732,6 +780,8 @@ def secret_like(value: str, named: bool) -> bool:
     value = value.strip(".,;:()[]")
     if len(value) < 6 or is_placeholder(value) or _DIGEST_LABEL.match(value):
         return False
+    if _IPV4.fullmatch(value):
+        return False  # "token endpoint resolved to 10.2.3.4": an address
     if (not named and DIAGNOSTIC.fullmatch(value)) or value.isdigit():
         return False
     if value[0] in "/~" or value.startswith("./") or (value.isalpha() and value.islower()):
@@ -741,6 +791,9 @@ def secret_like(value: str, named: bool) -> bool:
         or not value.isalnum()
         or (any(c.isupper() for c in value) and any(c.islower() for c in value))
     )
+
+
+_IPV4 = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?")
 
 
 def is_placeholder(value: str) -> bool:
@@ -863,6 +916,42 @@ def pins(text: str) -> Iterator[tuple[int, int]]:
 _MYSQL_HASH = re.compile(r"(?<![\w*])\*[0-9A-Fa-f]{40}(?![0-9A-Za-z])")
 
 
+# user@example.net:password (postfix sasl_passwd, credential lists), not a port or a path.
+_EMAIL_PASSWORD = re.compile(
+    r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+:([^\s:/\\\"'<>@]+)"
+)
+# A command's login/auth subcommand given the token itself: snyk auth <token>, x login <token>.
+_LOGIN_ARG = re.compile(
+    r"^[ \t]*(?:[\w@.:~/-]*[$#%>][ \t]+)?(?:sudo[ \t]+|npx[ \t]+)?[a-z][\w.-]*"
+    r"(?:[ \t]+[a-z][\w-]*)?[ \t]+(?:auth|login|authtoken|add-authtoken)"
+    r"(?:[ \t]+-{1,2}[\w-]+)*[ \t]+[\"']?([^\s\"'-][^\s\"']*)[\"']?[ \t]*$",
+    re.MULTILINE,
+)
+
+
+def user_passwords(text: str) -> Iterator[tuple[int, int]]:
+    for match in _EMAIL_PASSWORD.finditer(text):
+        value = match.group(1).rstrip(".,;)")
+        if not value.isdigit() and shaped(value):
+            yield match.start(1), match.start(1) + len(value)
+    for match in _LOGIN_ARG.finditer(text):
+        value = match.group(1)
+        if re.fullmatch(_UUID, value) or shaped(value):
+            yield match.span(1)
+
+
+def client_lines(text: str) -> Iterator[tuple[int, int]]:
+    """AUTH LOGIN's answers: a client line of nothing but base64 that decodes to text."""
+    yield from _spans(_CLIENT_LINE, text)
+    for match in _SEND_LINE.finditer(text):
+        try:
+            plain = base64.b64decode(match.group(2), validate=True).decode()
+        except (ValueError, UnicodeDecodeError):
+            continue  # 'STARTTLS' is a command, not base64 of text
+        if plain.isprintable():
+            yield match.span(2)
+
+
 def structured(text: str) -> Iterator[tuple[int, int]]:
     """DSNs without a scheme, libpq's conninfo echo, pgbouncer's userlist, MySQL hashes."""
     yield from _spans(_MYSQL_HASH, text)
@@ -880,10 +969,67 @@ _FILE_NAME = re.compile(r"[\w.-]+\.[a-z]{1,5}")
 
 
 class Question(enum.Enum):
-    """What a chat question about a secret asks for."""
+    """What a line before asks for: a chat question about a secret (a number or another
+    secret), or a prompt or command after which the next line is the secret as typed or
+    printed."""
 
     NUMBER = "number"
     OTHER = "other"
+    TYPED = "typed"
+    VALUE = "value"  # a name/value pair split over two lines: the value of the named secret
+
+
+# A prompt for a secret: "admin@db's password: ", "Enter passphrase for key '/x/id_rsa':".
+_PROMPT = re.compile(
+    rf"(?<![a-z0-9])(?:{_STRONG}|pass[ \t]phrase|pin|otp|token)(?![a-z0-9])[^\n]{{0,60}}:[ \t]*\Z"
+)
+# A shell command that prints or types a secret: "$ kubectl get secret ... {.data.password}".
+_SECRET_COMMAND = re.compile(
+    rf"[ \t]*[\w@.:~/-]*[$#%>][ \t]+\S[^\n]*?(?<![a-z0-9])(?:{_STRONG}|token)"
+)
+# What was typed or printed: the line alone, or expect's "send: sending "X\r" to { exp6 }".
+_TYPED = re.compile(
+    r"[ \t]*(?:send:[ \t]*sending[ \t]+|send:[ \t]*b?|send[ \t]+)?([\"']?)([^\s\"']+?)"
+    r"(?:\\r|\\n)*\1(?:[ \t]+to[ \t]+\{[^}\n]*\})?[ \t]*\Z"
+)
+# The name of a name/value pair on a line of its own: Hadoop's <name>x.password</name>, an ECS
+# or Kubernetes JSON env entry "name": "DB_PASSWORD",
+_NAME_LINE = re.compile(
+    rf"[ \t]*(?:<name>([\w.:-]*(?:{KEYWORD})[\w.:-]*)</name>"
+    rf"|[\"']?(?:name|key)[\"']?[ \t]*:[ \t]*[\"']([\w.-]*(?:{KEYWORD})[\w.-]*)[\"']"
+    r"[ \t]*,?)[ \t]*\Z"
+)
+_VALUE_LINE = re.compile(
+    r"[ \t]*(?:<value>([^<\n]*)</value>|[\"']?value[\"']?[ \t]*:[ \t]*[\"']([^\"'\n]*)[\"'])",
+    re.IGNORECASE,
+)
+
+
+def prompts_for_secret(line: str) -> Question | None:
+    """Whether the next line of a transcript may be a secret typed or printed on its own:
+    after a prompt for one, or after a shell command that names one; or the value of a
+    name/value pair whose name this line gives. Cheap tests first: it runs on every line."""
+    if len(line) > 300:
+        return None
+    body = line.rstrip()
+    prompt = body[-1:] == ":"
+    head = body[:80]
+    command = "$ " in head or "# " in head or "> " in head or "% " in head
+    pair = "<name>" in body or 'ame"' in body or "ame'" in body or 'ey"' in body or "ey'" in body
+    if not (prompt or command or pair):
+        return None
+    lower = body.translate(_LOWER)
+    if prompt and _PROMPT.search(lower):
+        return Question.TYPED
+    if command and _SECRET_COMMAND.match(lower):
+        return Question.TYPED
+    named = _NAME_LINE.match(lower) if pair else None
+    if named is not None:
+        name = named.group(named.lastindex or 0)
+        last = _tail_words("", name.replace(".", "_"))[-1:]
+        if not (last and last[0] in _METADATA_TAILS):
+            return Question.VALUE
+    return None
 
 
 # The speaker in front of an answer: "<carol> ", "[10:42] <dana> ", "A: ", "carol: ".
@@ -900,10 +1046,33 @@ def asks_for_secret(line: str) -> Question | None:
     return Question.NUMBER if match.group(1) in ("pin", "puk") else Question.OTHER
 
 
+def _typed_secret(value: str) -> bool:
+    if value.isdigit():
+        return 4 <= len(value) <= 12
+    return (
+        secret_like(value, True)
+        and not (value.isalpha() and value.istitle())  # "Authenticated."
+        and "/" not in value
+        and _FILE_NAME.fullmatch(value) is None
+    )
+
+
 def answer_spans(line: str, question: Question) -> Iterator[tuple[int, int]]:
     """The words of an answer to :func:`asks_for_secret` that may be the secret: a secret-like
     word that is no path, file name or id, or, after a question for a PIN, a 4-12 digit
     number."""
+    if question is Question.VALUE:
+        pair = _VALUE_LINE.match(line)
+        if pair is not None:
+            start, end = pair.span(pair.lastindex or 0)
+            if not is_placeholder(line[start:end]):
+                yield start, end
+        return
+    if question is Question.TYPED:
+        typed = _TYPED.match(line.rstrip("\r\n"))
+        if typed is not None and _typed_secret(typed.group(2)):
+            yield typed.span(2)
+        return
     speaker = _SPEAKER.match(line)
     for word in _ANSWER_WORD.finditer(line, speaker.end() if speaker else 0):
         value = word.group().rstrip(".!?)")
@@ -1023,15 +1192,25 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         (lambda text: calls(text, text.translate(_LOWER)),),
     ),
     (r"\\x00|\\0|\\u0000|\^@", (sasl_nul,)),
-    (r"c:[ \t]*[a-z0-9+/]{8}|>>>?[ \t]*[a-z0-9+/]{8}", (_any_group(_CLIENT_LINE),)),
     (
-        r"mysql|mariadb|sshpass|login|redis-cli|-u[ \t=]|--user|snmp|add_user|change_password"
+        r"c:[ \t]*[a-z0-9+/]{8}|>>>?[ \t]*[a-z0-9+/]{8}|send:[ \t]*b?['\"][a-z0-9+/]{8}",
+        (client_lines,),
+    ),
+    (
+        r"@[a-z0-9-]+(?:\.[a-z0-9-]+)+:[^\s:/]|(?:auth|login|authtoken)[ \t]+[^\s]",
+        (user_passwords,),
+    ),
+    (
+        r"mysql|mariadb|sshpass|login|redis-cli|ldap|-u[ \t=]|--user|snmp|add_user|change_password"
         r"|set_password|passwd[ \t]+-|chpasswd|net[ \t]+use|net[ \t]+user|echo|printf"
         r"|(?:password|secret|key|key-string)[ \t]+[0-9][ \t]",
         (_any_group(_CLI),),
     ),
     (r"://[^\s/@]*@|%3a%2f%2f[^\s%/&]*%3a", (_any_group(_URL_CREDENTIALS), url_keys)),
-    (r"/bot\d|/api/webhooks/|/incomingwebhook/|hooks\.slack\.com/", (_any_group(_WEBHOOK),)),
+    (
+        r"/bot\d|/api/webhooks/|/incomingwebhook/|hooks\.slack\.com/|/hooks/catch/",
+        (_any_group(_WEBHOOK),),
+    ),
     (
         r"/(?:hooks?|webhooks?|keys?|tokens?|secrets?|apikey|api[-_]key|access[-_]token|trigger"
         r"|catch)/",

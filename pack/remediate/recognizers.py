@@ -160,7 +160,10 @@ DANGLING_SECRET_KEY: Final = re.compile(
     # An HCL/Terraform block labelled with a secret name; an XML element opened on its own line.
     rf"|^([ \t]*)[\w-]+(?:[ \t]+\"[\w.-]*\")*[ \t]+\"[\w.-]*{credentials.KEYWORD}[\w.-]*\""
     r"[ \t]*\{[ \t]*$"
-    rf"|^([ \t]*)<[\w.:-]*{credentials.KEYWORD}[\w.:-]*>[ \t]*$",
+    rf"|^([ \t]*)<[\w.:-]*{credentials.KEYWORD}[\w.:-]*>[ \t]*$"
+    # A block of secrets: HCL "tokens {", JSON "credentials": {, "db_secrets = {"
+    r"|^([ \t]*)[\"']?(?:[\w-]*[-_])?(?:secrets?|tokens|credentials?|passwords?)[\"']?[ \t]*[:=]?"
+    r"[ \t]*\{[ \t]*$",
     re.IGNORECASE,
 )
 # A delimited header naming a secret column (username,password,role): its field in the rows

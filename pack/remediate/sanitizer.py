@@ -236,6 +236,8 @@ class Sanitizer:
                 asked = None
             if line.rstrip()[-1:] == "?" and not block:
                 asked = credentials.asks_for_secret(line.rstrip())
+            elif not block:
+                asked = credentials.prompts_for_secret(line)
             if value_indent is not None and line.strip() and not block:
                 if len(line) - len(line.lstrip()) > value_indent:
                     yield self._redact_line(line), False
