@@ -176,6 +176,41 @@ def hidden(text: str, value: str) -> bool:
             "0c7e2f9a41b38d56e1f0a2b4c6d8e0f1",
         ),
         ("POST https://hooks.zapier.com/hooks/catch/1234567/ab3kq9z/ 200", "ab3kq9z"),
+        # PINs, door codes and recovery codes in prose and notes
+        ("gate PIN 77314 works until Friday", "77314"),
+        ("Il PIN del badge \u00e8 55120.", "55120"),
+        ("Alarm code for the office: 602117#", "602117"),
+        ("Backup codes for the break-glass account: k3v9q-2mz8x 7hq2n-p4w6t", "7hq2n-p4w6t"),
+        ('verified with memorable word "juniper" and the date of birth', "juniper"),
+        # capitalized words beyond ASCII; Greek copula
+        (
+            "\u041f\u0430\u0440\u043e\u043b\u044c \u043e\u0442"
+            " \u0441\u0435\u0440\u0432\u0435\u0440\u0430: Qm7vTz2pLx",
+            "Qm7vTz2pLx",
+        ),
+        (
+            "\u039f \u03ba\u03c9\u03b4\u03b9\u03ba\u03cc\u03c2 \u03b3\u03b9\u03b1 \u03c4\u03bf wifi"
+            " \u03b5\u03af\u03bd\u03b1\u03b9 Kf8mQz2xLw",
+            "Kf8mQz2xLw",
+        ),
+        # files whose layout says where the secret is
+        ("2001 => 48213,Ops Desk,desk@example.net", "48213"),
+        ("CLIENT_RANDOM " + "ab" * 32 + " " + "c7" * 48, "c7" * 48),
+        (
+            "[email-smtp.example.com]:587 AKIDEXAMPLE:Bq9+Zt3/Kx8vLm2Np4Rs6Tu",
+            "Bq9+Zt3/Kx8vLm2Np4Rs6Tu",
+        ),
+        ("    DefaultPassword    REG_SZ    Winter2026!x", "Winter2026!x"),
+        (":ops PRIVMSG NickServ :IDENTIFY opsbot Larch.9931", "Larch.9931"),
+        ("  *2..$4..AUTH..$12..Zq8!mWp2Lx7v..", "Zq8!mWp2Lx7v"),
+        # flags: quoted argv, sqlcmd's -P, Windows /RP
+        ("Running '/usr/lib/check_snmp' '-x' 'AES' '-X' 'Rk3mQz8vT2'", "Rk3mQz8vT2"),
+        ('sqlcmd -S db01 -U sa -P 4f1c9e2a7b3d5f60a8c1 -Q "select 1"', "4f1c9e2a7b3d5f60a8c1"),
+        ("schtasks /Create /TN nightly /RU svc /RP Gq7#mZ2pW9 /SC DAILY", "Gq7#mZ2pW9"),
+        # names: pre-shared keys, a misspelt password, digits after a password name
+        ("add name=guest wpa2-pre-shared-key=orbit_candle_maple_drum", "orbit_candle_maple_drum"),
+        ("Data Source=db;User ID=app;Pasword=7c1e9a3f5b2d4e6f;", "7c1e9a3f5b2d4e6f"),
+        ("    auth_pass 55120987", "55120987"),
         # Python smtplib's debug output: AUTH LOGIN's answer on a client line of its own
         ("send: 'SDR2eSNxMm1aOHdL\\r\\n'", "SDR2eSNxMm1aOHdL"),
     ],
@@ -223,6 +258,21 @@ def test_a_secret_in_each_family_is_found(text: str, value: str) -> None:
         "secret scan of layer 9c0b1a2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b:"
         " 0 findings",
         "contact the owner at ops@example.net (reply with the ticket number)",
+        # metrics, versions, HMACs, thumbprints, public ids, ARNs and URLs near secret words
+        "auth p99=812.3ms p50=4.7ms sessions=1452",
+        "Tagging token-service v3.2.0-rc.1 (auth changes)",
+        '{"client_token":"hmac-sha256:9f1c2b3a4d5e6f708192a3b4c5d6e7f8","accessor":"x"}',
+        '{"alg":"RS256","kid":"4f36","x5t#S256":"vhBJZDfR2YWMkLBawIl6ej7Nh2IEJceVH7RpkqgHiq8"}',
+        '{"authentication.type":"API_KEY","api_key.id":"VuaCfGcBCdbkQm-e5aOx","api_key.name":"w"}',
+        "signer: using key https://kv.example.net/keys/token-signing/3f1a9c0e2b4d6f8a1c3e5a7b9d0f2e4c",
+        "decrypted using key arn:aws:kms:eu-west-1:123456789012:key/51f4788e-c5a8-4be6-8984",
+        "jwks refreshed kids=[vhBJZDfR2YWMkLBawIl6ej7Nh2IEJceVH7RpkqgHiq8 x]",
+        "Fingerprint: 28a0e2552daf9efc69ee6fecc845db332cab2e40:config/app.py:generic-api-key:108",
+        "key type could lead to legacy keys usage - https://github.com/advisories/GHSA-8cf7-32gw",
+        "callback for SM255a39d74f63ec95385f69479bb9a2c4 rejected (auth token changed?)",
+        "secret x; X-Cloud-Trace-Context: 8472fb2ef6df1124d383b6b7d264a27c/4011175570691462306;o=1",
+        '<add key="ApiBaseUrl" value="https://api.example.com/v2/" />',
+        "xcopy C:\\src D:\\dst /P /Y",
     ],
 )
 def test_diagnostic_and_ordinary_text_is_left_alone(text: str) -> None:

@@ -348,6 +348,35 @@ def test_streaming_redacts_a_multi_line_private_key() -> None:
             ['      "name": "DB_PASSWORD",\n', '      "value": "correct-horse-battery"\n'],
             "correct-horse-battery",
         ),
+        # SMTP's AUTH LOGIN: the answer after the challenge for a password
+        (
+            [
+                "AUTH LOGIN\n",
+                "334 VXNlcm5hbWU6\n",
+                "b3Bz\n",
+                "334 UGFzc3dvcmQ6\n",
+                "Wm9vS2VlcGVyOTk=\n",
+            ],
+            "Wm9vS2VlcGVyOTk=",
+        ),
+        # expect -d: the prompt matched, then what was sent
+        (
+            [
+                'expect: does "\\r\\nPassword: " (spawn_id exp4)'
+                ' match glob pattern "Password:"? yes\n',
+                'send: sending "Harbor7Lantern\\r" to { exp4 }\n',
+            ],
+            "Harbor7Lantern",
+        ),
+        # Azure Pipelines' variable evaluation; PHP's var_dump
+        (
+            [
+                "2026-12-01T10:43:06Z ##[debug]Evaluating: variables['dbPassword']\n",
+                "2026-12-01T10:43:06Z ##[debug]Result: 'quartzPepper81'\n",
+            ],
+            "quartzPepper81",
+        ),
+        (['  ["db_password"]=>\n', '  string(12) "Tq8mZ2vLx9Wp"\n'], "Tq8mZ2vLx9Wp"),
         # a block named for secrets: every value inside it
         (
             [
@@ -384,6 +413,12 @@ def test_the_line_after_a_prompt_keeps_what_is_not_typed_in() -> None:
 
     assert out[1] == lines[1]
     assert out[2:4] == lines[2:4] and out[5:] == lines[5:]
+
+
+def test_an_erlang_timestamp_is_not_an_ipv6_address() -> None:
+    line = "=INFO REPORT==== 29-Nov-2026::08:56:28 === connection <0.9120.0> closed"
+
+    assert Sanitizer().sanitize(line) == line
 
 
 def test_an_address_after_a_secret_word_is_an_address() -> None:

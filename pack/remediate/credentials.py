@@ -29,7 +29,8 @@ Finder = Callable[[str], Iterator[tuple[int, int]]]
 # Names that always carry a secret, even glued to a prefix (PGPASSWORD) and whatever follows;
 # also their common spellings in other languages (Passwort, contraseña, mot de passe, 密码).
 _STRONG = (
-    r"passw(?:or)?d|pwd|passphrase|passcode|passkey|secret|credentials?|api[-_.]?key|apikey"
+    r"passw(?:or)?d|pasw(?:or)?d|pwd|passphrase|pre[-_.]?shared[-_.]?key"
+    r"|passcode|passkey|secret|credentials?|api[-_.]?key|apikey"
     r"|private[-_.]?key|access[-_.]?key|account[-_.]?key|shared[-_.]?access[-_.]?key|psk|bindpw"
     r"|passwort|kennwort|contrase(?:n|"
     "\u00f1"
@@ -59,6 +60,8 @@ _STRONG = (
     "|\u0e23\u0e2b\u0e31\u0e2a\u0e1c\u0e48\u0e32\u0e19|\u4ee4\u724c|\u30c8\u30fc\u30af\u30f3"
     "|\u0442\u043e\u043a\u0435\u043d|\ud1a0\ud070"
     r"|session[-_]?(?:token|key|secret)"
+    # last, spelt out: a group in front of the others slows the whole alternation threefold
+    r"|security[-_ ]?(?:word|answer)|memorable[-_ ]?word"
 )
 # Names that carry a secret only as a whole word or camel-case part (not "bypass", "monkey").
 _WEAK = r"pass|token|key|auth|signature|sig|cookie|creds|pw|community"
@@ -190,7 +193,7 @@ _NAME_CHARS: Final = frozenset(string.ascii_letters + string.digits + "._-")
 _PROSE = re.compile(
     rf"(?<![A-Za-z0-9])(?:{KEYWORD})(?:e[nt]|s)?(?![A-Za-z0-9])[;,]?(?:[ \t]+[\w@.'-]+){{0,5}}?"
     r"(?:[ \t]+(?:is|was|to|now|of|are|ist|lautet|es|est|\u00e9|\u00e8|era|sind|jest|\u00e4r"
-    r"|er|je|will be)|[ \t]*[:=-])[ \t]+"
+    r"|er|je|l\u00e0|\u03b5\u03af\u03bd\u03b1\u03b9|will be)|[ \t]*[:=-])[ \t]+"
     r"(?:\"([^\"\n]+)\"|'([^'\n]+)'|[`]?(?:[\w.@-]+[ \t]*/[ \t]*)?([^\s\"'`,;)]+))"
     r"(?:[ \t]+to[ \t]+[\"'`]?([^\s\"'`,;)]+))?"
 )
@@ -220,6 +223,7 @@ _CLI = re.compile(
     r"[^\n]*?[ \t]-p[ \t]+(\S+)"
     r"|\bredis-cli\b[^\n]*?[ \t]-a[ \t]+(\S+)"
     r"|\bldap\w+\b[^\n]*?[ \t]-w[ \t]*[\"']?([^\s\"'-][^\s\"']*)"
+    r"|\b(?i:sqlcmd|bcp|osql)(?:\.exe)?\b[^\n]*?[ \t]-P[ \t]*[\"']?([^\s\"'-][^\s\"']*)"
     r"|(?:^|[ \t])(?:-u|-U|--user|--username)[ \t=]+[\"']?[^\s:%,\"']+[:%,]([^\s\"']+)"
     r"|\bsnmp\w*\b[^\n]*?[ \t]-c[ \t]*([^\s-]\S*)"
     r"|\b(?:add_user|change_password|set_password)[ \t]+\S+[ \t]+[\"']?([^\s\"']+)"
@@ -238,7 +242,9 @@ _CLI = re.compile(
 )
 # A short flag that many tools give a password or key (-p, -P, -w, -a, -k): only a value that
 # looks like one (not a port, a path, a word or another flag).
-_SHORT_FLAG = re.compile(r"(?:^|[ \t])-[pPwWakNAX][ \t]*[\"']?([^\s\"'-][^\s\"']*)")
+_SHORT_FLAG = re.compile(
+    r"(?:^|[ \t])([\"']?)-[pPwWakNAX]\1(?:[ \t]*|,[ \t]*)[\"']?([^\s\"'-][^\s\"']*)"
+)
 # Oracle's user/password@service (sqlplus, expdp, rman), also inside a connect string.
 _SLASH_AT = re.compile(
     r"(?<![\w/.@-])[A-Za-z_][\w$#.]*/([^\s/@\"']+)@(?://)?[A-Za-z_(][\w.:/()=-]*"
@@ -247,7 +253,7 @@ _SLASH_AT = re.compile(
 # Spring <property>, Java XML properties, JSON and YAML name/value environment entries.
 _INDIRECT = re.compile(
     r"(?:name|key|id|param\w*|var\w*|setting|field|property|attr\w*|env)[\"']?[ \t]*[:=][ \t]*"
-    rf"[\"']?[\w.-]*(?:{KEYWORD})[\w.-]*[\"']?"
+    rf"[\"']?[\w.:-]*(?:{KEYWORD})[\w.:-]*[\"']?"
     r"(?:[ \t]*[,;]?[ \t]*[\"']?(?:value|val|default|content|data|secret)[\"']?[ \t]*[:=]"
     r"|[ \t]*>)[ \t]*" + _VALUE
 )
@@ -299,8 +305,8 @@ _WEBHOOK = re.compile(
 # A path segment after a word that says it is a key (/hooks/<key>, /with/key/<key>,
 # /hooks/catch/123/<key>/, /token/<t>): key material unless an id shape.
 _PATH_KEY = re.compile(
-    r"/(?:hooks?|webhooks?|key|keys|token|tokens|secret|secrets|apikey|api[-_]key|access[-_]token"
-    r"|trigger|catch)(?:/\d+)?/([A-Za-z0-9_-]{16,})(?![A-Za-z0-9_-])",
+    r"/(hooks?|webhooks?|key|keys|token|tokens|secret|secrets|apikey|api[-_]key|access[-_]token"
+    r"|trigger|catch|inputs)(?:/\d+)?/([A-Za-z0-9_-]{16,})(?![A-Za-z0-9_-])",
     re.IGNORECASE,
 )
 _PGPASS = re.compile(r"^[\w.*-]+:(?:\d{1,5}|\*):[\w.*-]+:[\w.*-]+:(\S+)$")
@@ -317,14 +323,19 @@ _UUID = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f
 # ULIDs, versions.
 DIAGNOSTIC: Final = re.compile(
     rf"{_HEX_ID}|0x[0-9A-Fa-f]+|(?:[A-Za-z]{{1,12}}[-_])?{_UUID}|[0-9][0-9_.:-]*|[0-9A-HJKMNP-TV-Z]{{26}}"
+    # a typed id: two capitals and 32 hex digits (Twilio's AC..., SM... SIDs)
+    r"|[A-Z]{2}[0-9a-f]{32}"
     r"|v?\d+(?:\.\d+)+(?:[-+][\w.-]+)?"
 )
-_DIGEST_LABEL = re.compile(r"(?:sha\d*|md5|blake2\w*):", re.IGNORECASE)  # MD5:aa:bb:.. prints
+_DIGEST_LABEL = re.compile(
+    r"(?:hmac-)?(?:sha\d*|md5|blake2\w*):", re.IGNORECASE
+)  # MD5:aa:bb:.. prints
 _DIGEST_PREFIX = re.compile(r"(?:sha\d*|md5|blake2\w*|crc32|h1|zh)[:=]\Z")
 # cluster_id=<random>, "requestId": "<random>": labelled identifiers, not keys.
 _ID_LABEL = re.compile(
-    r"(?<![a-z_-])(?!(?:key|token|secret|access|api|auth)[_-])(?:[a-z]+[_-]){0,3}(?:id|uid|guid)"
-    r"(?:[_-]\d)?[\"']?[ \t]*[:=][ \t]*[\"']?\Z"
+    r"(?<![a-z_-])(?!(?:key|token|secret|access|api|auth)[_-])(?:[a-z]+[_-]){0,3}"
+    r"(?:id|ids|uid|guid|kids?|x5t(?:#s256)?|thumbprint)"
+    r"(?:[_-]\d)?[\"']?[ \t]*[:=][ \t]*[\"'\[(]?\Z"
 )
 # "(Request req_8HnKq2LpX4vZ7m)", "trace abc...": a request, trace or event id, by the word
 # before it or by its own prefix.
@@ -336,6 +347,23 @@ _DOTTED_HEAD = re.compile(r"(?<![\w.-])[A-Za-z0-9]{12,40}\Z")
 _SRI = re.compile(r"(?:sha\d+|md5)-", re.IGNORECASE)  # Subresource Integrity: sha512-<base64>
 _GLUED: Final = re.compile(r"[\w+/-]").match
 _LOWER: Final = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+# Capitals beyond ASCII whose lower case is one character (Пароль, Κωδικός, ÅTKOMST): the
+# patterns read an offset-preserving lower-cased copy of lines that are not ASCII.
+_LOWER_WIDE: Final = str.maketrans(
+    {
+        chr(c): chr(c).lower()
+        for c in (*range(0xC0, 0x250), *range(0x370, 0x530))
+        if chr(c).isupper() and len(chr(c).lower()) == 1
+    }
+    | {chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)}
+)
+
+
+def lowered(text: str) -> str:
+    """``text`` lower-cased character for character (offsets stay valid)."""
+    return text.translate(_LOWER if text.isascii() else _LOWER_WIDE)
+
+
 _WORDS = re.compile(r"[a-z]+(?:[._-][a-z]+)*")
 _PLACEHOLDER = re.compile(
     r"\[[A-Za-z][A-Za-z0-9_]*\]|\$\{?[\w.-]+\}?|\{\{.*\}\}|%\(?\w*\)?s|<[^>]*>|[*x.#?-]+|"
@@ -346,7 +374,7 @@ _PLACEHOLDER = re.compile(
 def keyword_secrets(text: str) -> Iterator[tuple[int, int]]:
     """Everything introduced by a secret-bearing word. The patterns run on an ASCII-lowered copy
     (same offsets): a case-insensitive alternation scans ten times slower in ``re``."""
-    lower = text.translate(_LOWER)
+    lower = lowered(text)
     yield from assignments(text, lower)
     yield from prose(text, lower)
     if "identified" in lower or "password" in lower:
@@ -397,7 +425,11 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
             return None
     tail = text[match.start(2) : match.end(2)]
     last = _tail_words(word, tail)[-1:] if tail else []
-    if last and last[0] in _METADATA_TAILS and not (strong and last[0] in ("id", "ids")):
+    # SecretID, private_key_id are secrets; an API key's or access key's id is an identifier
+    secret_id = (
+        strong and last[:1] in (["id"], ["ids"]) and not lower_word.startswith(("api", "access"))
+    )
+    if last and last[0] in _METADATA_TAILS and not secret_id:
         return None  # token_type, key_id; but SecretID, private_key_id are secrets
     prior = _tail_words("", prefix.rstrip("._-"))[-1:] if prefix else []
     if prior and (prior[0] == "max" or (lower_word == "key" and prior[0] in _ID_KEYS)):
@@ -416,15 +448,40 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     value = text[match.start(group) : match.end(group)]
     if value.isdigit() and not strong and (tail.lower() == "s" or "." in tail):
         keep = True  # tokens=1523: a count; AppWindowToken.destroySurfaces:374: a line number
+    elif value.startswith("hmac-"):
+        keep = True  # Vault's audit log: "client_token":"hmac-sha256:..." (HMAC'd, not the token)
+    elif separator == "," and _DOTTED_NAME.fullmatch(value):
+        keep = True  # "API_KEY","api_key.id": a list of names, not a name and its value
+    elif (
+        separator == ":" and value.isdigit() and len(value) <= 6 and text[start - 1 : start] == ":"
+    ):
+        keep = True  # <sha>:config/settings.py:generic-api-key:108: a colon-joined id
+    elif (
+        separator in (" ", "\t")
+        and value.isdigit()
+        and len(value) >= 6
+        and _PASSWORD_NAME.search(lower_word + tail.lower())
+    ):
+        keep = False  # "auth_pass 74670150": digits after a password's name are the password
     elif separator in (" ", "\t"):
-        # "token traceparent=00-..": the next word starts an assignment of its own
-        keep = _NEXT_ASSIGNMENT.match(value) is not None or not secret_like(value, named)
+        # "token traceparent=00-..": the next word starts an assignment of its own; "token-broker
+        # v2.14.0": a version
+        # password "hunter22", security word "pollen": quoted after a strong name
+        opening = text[match.start(group) - 1 : match.start(group)]
+        quoted = strong and len(value) >= 4 and opening != "" and opening in "\"'`"
+        keep = not quoted and (
+            _NEXT_ASSIGNMENT.match(value) is not None
+            or _METRIC.fullmatch(value) is not None
+            or not secret_like(value, named)
+            or _VERSION.fullmatch(value) is not None
+        )
     elif strong or lower_word in _ASSIGNED_SECRET:
         keep = is_placeholder(value)
     elif named:
         keep = is_placeholder(value) or _word_like(value) or _VERSION.fullmatch(value) is not None
     else:
-        keep = not secret_like(value, False) or _structured_id(value)
+        # key="ApiBaseUrl" (web.config appSettings): a bare key's value may be a name
+        keep = not secret_like(value, False) or _structured_id(value) or _camel_name(value)
     if keep:
         return None
     end = match.end(group)
@@ -435,6 +492,9 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
 
 
 _NEXT_ASSIGNMENT = re.compile(r"[a-z][a-z_.-]{2,}(?:[A-Z][a-z]+)*=")
+_METRIC = re.compile(r"[a-z][a-z0-9_]*=\d+(?:\.\d+)?(?:[a-z%]{1,4})?")  # p99=812.3ms
+_DOTTED_NAME = re.compile(r"[a-z]+(?:[._][a-z]+)+")
+_PASSWORD_NAME = re.compile(r"pass|pwd|secret")
 # The word before a weak "key" that makes it a lookup key or an id: Idempotency-Key, cache_key.
 _ID_KEYS: Final = frozenset(
     [
@@ -465,6 +525,14 @@ _VERSION = re.compile(r"v?\d+(?:\.\d+)+(?:[-+][\w.-]+)?|latest|stable|main|maste
 _HUMPS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 _STRUCTURED_ID = re.compile(r"-?[A-Za-z0-9]+(?:(?:[:./#|@]|-(?=[A-Za-z0-9]))+-?[A-Za-z0-9]+)+")
 _ID_PART = re.compile(r"[A-Za-z]+|[0-9]+|[a-z]+[0-9]+")
+
+
+_CAMEL_NAME = re.compile(r"[A-Za-z][a-z]+(?:[.:_-]?[A-Z][a-z]+)+|[a-z]+(?:[.:_-]?[A-Z][a-z]+)+")
+
+
+def _camel_name(value: str) -> bool:
+    """ApiBaseUrl, Stripe:SecretKey, webpages.Enabled: words in camel case, no digits."""
+    return _CAMEL_NAME.fullmatch(value) is not None
 
 
 def _tail_words(word: str, tail: str) -> list[str]:
@@ -538,13 +606,20 @@ def calls(text: str, lower: str) -> Iterator[tuple[int, int]]:
                 yield arg.span(group)
 
 
+# Windows flags: schtasks /RP X, /P X; wmic /password:X
+_WINDOWS_FLAG = re.compile(r"[ \t]/(?i:rp|p|password|passwd|pwd|pw)(?:[ \t]+|:)([^\s\"/]\S*)")
+
+
 def short_flags(text: str) -> Iterator[tuple[int, int]]:
+    for match in _WINDOWS_FLAG.finditer(text):
+        if secret_like(match.group(1), False) and not _structured_id(match.group(1)):
+            yield match.span(1)
     for match in _SHORT_FLAG.finditer(text):
-        value = match.group(1)
+        value = match.group(2)
         if "://" in value or "=" in value or _structured_id(value) or DIAGNOSTIC.fullmatch(value):
             continue
         if secret_like(value, False):
-            yield match.span(1)
+            yield match.span(2)
 
 
 def slash_at(text: str) -> Iterator[tuple[int, int]]:
@@ -561,16 +636,22 @@ _HOOK_QUERY = re.compile(
 )
 
 
+_HOOK_WORDS: Final = frozenset(
+    ("hook", "hooks", "webhook", "webhooks", "inputs", "catch", "trigger")
+)
+
+
 def path_keys(text: str) -> Iterator[tuple[int, int]]:
     for match in _HOOK_QUERY.finditer(text):
         if not is_placeholder(match.group(1)):
             yield match.span(1)
     for match in _PATH_KEY.finditer(text):
-        key = match.group(1)
-        if not re.fullmatch(_UUID, key) and (
-            looks_random(key, 16) or any(c.isdigit() for c in key)
-        ):
-            yield match.span(1)
+        word, key = match.group(1).lower(), match.group(2)
+        if re.fullmatch(_UUID, key):
+            if word in _HOOK_WORDS:  # /open-apis/bot/v2/hook/<uuid>, /inputs/<uuid>/tag/http
+                yield match.span(2)
+        elif looks_random(key, 16) or any(c.isdigit() for c in key):
+            yield match.span(2)
 
 
 def _word_like(value: str) -> bool:
@@ -581,6 +662,7 @@ def _word_like(value: str) -> bool:
 _COPULA_BEFORE = re.compile(
     r"[ \t](?:is|was|are|ist|lautet|es|est|\u00e9|\u00e8|era|sind|jest|\u00e4r|er|je)[ \t]+\Z"
 )
+_ANOTHER_CLAUSE = re.compile(rf"(?:{KEYWORD})(?:e[nt]|s)?;[ \t]+[\w-]+[ \t]*:")
 _FIELD = re.compile(r"[a-z_][\w.-]*=")
 _NEXT_WORD = re.compile(r"[ \t]+([^\s\"'`,;)]+)")
 
@@ -590,6 +672,8 @@ def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
         for match in pattern.finditer(lower):
             if pattern is _PROSE and _ID_KEY_BEFORE.search(lower, 0, match.start() + 3):
                 continue  # "Idempotency-Key: <uuid>"
+            if pattern is _PROSE and _ANOTHER_CLAUSE.match(lower, match.start()):
+                continue  # "secrets/api-key; X-Cloud-Trace-Context: <v>": another name's value
             for group in range(1, (pattern.groups or 0) + 1):
                 start, end = match.span(group)
                 value = text[start:end]
@@ -678,7 +762,8 @@ def random_tokens(text: str) -> Iterator[tuple[int, int]]:
                     yield at, at + len(segment)
                 at += len(segment) + 1
             continue
-        if not looks_random(token) and "/" in token:  # a path or URL: long segments alone
+        in_url = "/" in token and "://" in text[text.rfind(" ", 0, start) + 1 : start + 3]
+        if "/" in token and (in_url or not looks_random(token)):  # a path: long segments alone
             at = start
             for segment in token.split("/"):
                 if looks_random(segment):
@@ -707,11 +792,18 @@ def shaped_tokens(text: str) -> Iterator[tuple[int, int]]:
             start, token = start + named.end(), token[named.end() :]
         if _DIGEST_LABEL.match(token) or _SRI.match(token):
             continue
+        if text[match.end() : match.end() + 2] in ('":', "':"):
+            continue  # a quoted key: "x5t#S256": ...
         parts = secret_shapes.password_parts(token)
         if parts and _labelled_id(text, start, token):
             continue
         for part_start, part_end in parts:
             yield start + part_start, start + part_end
+
+
+_LABEL = re.compile(  # one search instead of three
+    "|".join(f"(?:{p.pattern})" for p in (_DIGEST_PREFIX, _ID_LABEL, _ID_WORD_BEFORE))
+)
 
 
 def _labelled_id(text: str, start: int, token: str) -> bool:
@@ -720,9 +812,7 @@ def _labelled_id(text: str, start: int, token: str) -> bool:
     if _ID_PREFIX.match(token):
         return True
     label = text[max(0, start - 14) : start].translate(_LOWER)
-    return bool(
-        _DIGEST_PREFIX.search(label) or _ID_LABEL.search(label) or _ID_WORD_BEFORE.search(label)
-    )
+    return _LABEL.search(label) is not None
 
 
 def shaped(value: str) -> bool:
@@ -741,6 +831,8 @@ def looks_random(token: str, shortest: int = 20) -> bool:
     if "/" in core:  # a path, unless a segment is long (base64 holds "/" too)
         if core[0] in "/." or max(map(len, core.split("/"))) <= 16:
             return False
+        if all(DIAGNOSTIC.fullmatch(part) for part in core.split("/") if part):
+            return False  # X-Cloud-Trace-Context: <hex trace id>/<decimal span id>
         core = core.replace("/", "")
     parts = re.split(r"[-_]", core)
     wordy = sum(len(p) for p in parts if p.isalpha() and not _random_letters(p))
@@ -777,9 +869,11 @@ def secret_like(value: str, named: bool) -> bool:
     ``named``: the word surely names a secret (password, signing_key), so a hex string or a
     UUID after it is the secret; after a bare "key" or "token" it may be an id.
     """
-    value = value.strip(".,;:()[]")
+    value = value.strip(".,;:()[]?!")
     if len(value) < 6 or is_placeholder(value) or _DIGEST_LABEL.match(value):
         return False
+    if value.startswith("arn:") or "://" in value:
+        return False  # an ARN names a resource; credentials in a URL have rules of their own
     if _IPV4.fullmatch(value):
         return False  # "token endpoint resolved to 10.2.3.4": an address
     if (not named and DIAGNOSTIC.fullmatch(value)) or value.isdigit():
@@ -817,9 +911,10 @@ _CONNINFO_ECHO = re.compile(r"\bmissing \"=\" after \"([^\"\n]+)\" in connection
 _QUOTED_PAIR = re.compile(r"^[ \t]*\"[^\"\s]+\"[ \t]+\"([^\"\n]+)\"[ \t]*$", re.MULTILINE)
 # A numeric PIN or PUK, assigned or quoted after the word (PIN=1234, "pinCode":"1234", PUK: 1234).
 _PIN = re.compile(
-    r"(?<![a-z0-9])(?:pin|puk)(?:[-_ ]?(?:code|number|no))?\\?[\"']?"
-    r"(?:[ \t]*[:=]|(?:[ \t]+[\w/'.-]+){0,6}?[ \t]+(?:is|was|are|ist|lautet|es|est|\u00e9|era"
-    r"|jest|\u00e4r|er|on)|(?:[ \t]+[\w/'.-]+){1,6}?:)"
+    r"(?<![a-z0-9])(?:pin|puk|(?:door|gate|alarm|entry|access|keypad|lock|safe|cage)[ -]?code)"
+    r"(?:[-_ ]?(?:code|number|no))?\\?[\"']?"
+    r"(?:[ \t]*[:=]|[ \t]+(?=\d)|(?:[ \t]+[\w/'.-]+){0,6}?[ \t]+(?:is|was|are|ist|lautet|es|est"
+    r"|\u00e9|\u00e8|l\u00e0|era|jest|\u00e4r|er|on)|(?:[ \t]+[\w/'.-]+){1,6}?:)"
     r"[ \t]*\\?[\"']?(\d{4,12})(?!\w|[.,]\d)"
 )
 # Diceware-like passphrases: four or more plain words (maybe a number), after a secret word and
@@ -908,8 +1003,20 @@ def login_with(text: str) -> Iterator[tuple[int, int]]:
             yield match.span(1)
 
 
+# Two-factor recovery codes listed after their name: "Recovery codes (two left): efrrz-i26sy ...".
+_RECOVERY_CODES = re.compile(
+    r"(?:recovery|backup|scratch|emergency)[ \t-]codes?\b[^:\n]{0,60}:[ \t]*([^\n]+)"
+)
+_CODE = re.compile(r"(?<![\w-])[a-z0-9]{4,6}(?:-[a-z0-9]{4,6})*(?![\w-])", re.IGNORECASE)
+
+
 def pins(text: str) -> Iterator[tuple[int, int]]:
-    yield from _spans(_PIN, text.translate(_LOWER))
+    yield from _spans(_PIN, lowered(text))
+    if "code" in text or "CODE" in text or "Code" in text:
+        for match in _RECOVERY_CODES.finditer(lowered(text)):
+            for code in _CODE.finditer(text, match.start(1), match.end(1)):
+                if any(c.isdigit() for c in code.group()):
+                    yield code.span()
 
 
 # MySQL's mysql_native_password hash as mysql.user stores and prints it: "*" and 40 hex digits.
@@ -952,9 +1059,42 @@ def client_lines(text: str) -> Iterator[tuple[int, int]]:
             yield match.span(2)
 
 
+# NSS key log (SSLKEYLOGFILE): LABEL <client random> <secret>.
+_KEYLOG = re.compile(
+    r"^[ \t]*(?:CLIENT_RANDOM|[A-Z_]*TRAFFIC_SECRET_?\d*|(?:EARLY_)?EXPORTER_SECRET)[ \t]+"
+    r"[0-9A-Fa-f]{32,}[ \t]+([0-9A-Fa-f]{32,})",
+    re.MULTILINE,
+)
+# Asterisk voicemail.conf: mailbox => PIN,Full Name,e-mail
+_VOICEMAIL = re.compile(r"^[ \t]*\d{2,12}[ \t]*=>[ \t]*(\d{4,12}),[^,\n]+", re.MULTILINE)
+# postfix sasl_passwd: [relay]:port user:password
+_SASL_PASSWD = re.compile(
+    r"^[ \t]*(?:\[[^\]\s]+\]|[A-Za-z0-9_.-]+):\d{1,5}[ \t]+[^\s:]+:(\S+)[ \t]*$", re.MULTILINE
+)
+# reg query output: <name>    REG_<type>    <data>
+_REG_VALUE = re.compile(
+    rf"^[ \t]+[\w .-]*(?:{KEYWORD})[\w .-]*?[ \t]+REG_[A-Z_]+[ \t]+(\S[^\n]*?)[ \t]*$",
+    re.MULTILINE | re.IGNORECASE,
+)
+# IRC: PRIVMSG NickServ :IDENTIFY [account] password; Redis AUTH in ngrep's dotted RESP.
+_IDENTIFY = re.compile(r"\bNickServ[ \t]+:?IDENTIFY[ \t]+(?:\S+[ \t]+)?(\S+)[ \t]*$", re.I | re.M)
+_RESP_DOTS = re.compile(r"\bAUTH\.\.(?:\$\d+\.\.[^.\s]+\.\.)?\$\d+\.\.(\S+?)\.\.")
+
+
 def structured(text: str) -> Iterator[tuple[int, int]]:
-    """DSNs without a scheme, libpq's conninfo echo, pgbouncer's userlist, MySQL hashes."""
+    """DSNs without a scheme, libpq's conninfo echo, pgbouncer's userlist, MySQL hashes, NSS key
+    logs, voicemail PINs, postfix sasl_passwd lines, registry values, IRC and RESP AUTH."""
     yield from _spans(_MYSQL_HASH, text)
+    yield from _spans(_KEYLOG, text)
+    yield from _spans(_VOICEMAIL, text)
+    yield from _spans(_RESP_DOTS, text)
+    for pattern in (_SASL_PASSWD, _REG_VALUE, _IDENTIFY):
+        for match in pattern.finditer(text):
+            value = match.group(1)
+            if not is_placeholder(value) and (
+                secret_like(value, True) or (value.isdigit() and len(value) >= 4)
+            ):
+                yield match.span(1)
     yield from _spans(_SCHEMELESS_DSN, text)
     yield from _spans(_CONNINFO_ECHO, text)
     for match in _QUOTED_PAIR.finditer(text):
@@ -996,31 +1136,57 @@ _TYPED = re.compile(
 # or Kubernetes JSON env entry "name": "DB_PASSWORD",
 _NAME_LINE = re.compile(
     rf"[ \t]*(?:<name>([\w.:-]*(?:{KEYWORD})[\w.:-]*)</name>"
+    rf"|\[[\"']([\w.-]*(?:{KEYWORD})[\w.-]*)[\"']\][ \t]*=>"
     rf"|[\"']?(?:name|key)[\"']?[ \t]*:[ \t]*[\"']([\w.-]*(?:{KEYWORD})[\w.-]*)[\"']"
     r"[ \t]*,?)[ \t]*\Z"
 )
 _VALUE_LINE = re.compile(
-    r"[ \t]*(?:<value>([^<\n]*)</value>|[\"']?value[\"']?[ \t]*:[ \t]*[\"']([^\"'\n]*)[\"'])",
+    r"[ \t]*(?:<value>([^<\n]*)</value>|[\"']?value[\"']?[ \t]*:[ \t]*[\"']([^\"'\n]*)[\"']"
+    r"|string\(\d+\)[ \t]*\"([^\"\n]*)\")"
+    # Azure Pipelines' debug output: "##[debug]Result: 'X'"
+    r"|[^\n]*##\[debug\]result:[ \t]*'([^'\n]*)'",
     re.IGNORECASE,
 )
+_EVALUATING = re.compile(
+    rf"##\[debug\]evaluating:[ \t]*variables\[[\"']([\w.-]*(?:{KEYWORD})[\w.-]*)[\"']\][ \t]*\Z"
+)
+# SMTP's AUTH LOGIN challenge "334 UGFzc3dvcmQ6" (base64 of "Password:"); expect's debug line
+# "... match glob pattern "Password:"? yes"
+_CHALLENGE = re.compile(r"^[ \t]*(?:S:[ \t]*)?334[ \t]+([A-Za-z0-9+/]{8,}={0,2})[ \t]*$")
+_EXPECT_MATCHED = re.compile(rf"pattern[ \t]+\"[^\"\n]*(?:{KEYWORD}|pin)[^\"\n]*\"\?[ \t]+yes\Z")
 
 
-def prompts_for_secret(line: str) -> Question | None:
-    """Whether the next line of a transcript may be a secret typed or printed on its own:
-    after a prompt for one, or after a shell command that names one; or the value of a
-    name/value pair whose name this line gives. Cheap tests first: it runs on every line."""
-    if len(line) > 300:
+def prompts_for_secret(body: str) -> Question | None:
+    """Whether the line after ``body`` (a line without its trailing blanks) may be a secret typed
+    or printed on its own: after a prompt for one, or after a shell command that names one; or
+    the value of a name/value pair whose name this line gives. Cheap tests first: it runs on
+    every line."""
+    if len(body) > 300:
         return None
-    body = line.rstrip()
     prompt = body[-1:] == ":"
     head = body[:80]
     command = "$ " in head or "# " in head or "> " in head or "% " in head
-    pair = "<name>" in body or 'ame"' in body or "ame'" in body or 'ey"' in body or "ey'" in body
-    if not (prompt or command or pair):
+    pair = (
+        "<name>" in body
+        or 'ame"' in body
+        or "ame'" in body
+        or 'ey"' in body
+        or "ey'" in body
+        or "=>" in body
+    )
+    if not (prompt or command or pair or body.endswith("yes") or "334" in head or "debug]" in body):
         return None
     lower = body.translate(_LOWER)
     if prompt and _PROMPT.search(lower):
         return Question.TYPED
+    if body.endswith("yes") and _EXPECT_MATCHED.search(lower):
+        return Question.TYPED
+    if "334" in head:
+        challenge = _CHALLENGE.match(body)
+        if challenge is not None and _decodes_to_prompt(challenge.group(1)):
+            return Question.TYPED
+    if "debug]" in body and _EVALUATING.search(lower):
+        return Question.VALUE
     if command and _SECRET_COMMAND.match(lower):
         return Question.TYPED
     named = _NAME_LINE.match(lower) if pair else None
@@ -1044,6 +1210,14 @@ def asks_for_secret(line: str) -> Question | None:
     if match is None:
         return None
     return Question.NUMBER if match.group(1) in ("pin", "puk") else Question.OTHER
+
+
+def _decodes_to_prompt(encoded: str) -> bool:
+    try:
+        plain = base64.b64decode(encoded, validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return _PROMPT.search(lowered(plain.rstrip())) is not None
 
 
 def _typed_secret(value: str) -> bool:
@@ -1181,7 +1355,10 @@ def decoded(text: str) -> Iterator[tuple[int, int]]:
 # (Hyperscan trigger, finders): each trigger matches wherever any of its finders can.
 FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (
-        KEYWORD + "|login|authorization|identified",
+        # Hyperscan folds ASCII case only: the capitalized Cyrillic and Greek words spelt out
+        KEYWORD + "|login|authorization|identified"
+        "|\u041f\u0430\u0440\u043e\u043b\u044c|\u0422\u043e\u043a\u0435\u043d"
+        "|\u039a\u03c9\u03b4\u03b9\u03ba\u03cc\u03c2",
         (keyword_secrets,),
     ),
     (r"bearer[ \t]|basic[ \t]", (_any_group(_BEARER),)),
@@ -1201,7 +1378,8 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         (user_passwords,),
     ),
     (
-        r"mysql|mariadb|sshpass|login|redis-cli|ldap|-u[ \t=]|--user|snmp|add_user|change_password"
+        r"mysql|mariadb|sshpass|login|redis-cli|ldap|sqlcmd|bcp|osql"
+        r"|-u[ \t=]|--user|snmp|add_user|change_password"
         r"|set_password|passwd[ \t]+-|chpasswd|net[ \t]+use|net[ \t]+user|echo|printf"
         r"|(?:password|secret|key|key-string)[ \t]+[0-9][ \t]",
         (_any_group(_CLI),),
@@ -1213,18 +1391,30 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     ),
     (
         r"/(?:hooks?|webhooks?|keys?|tokens?|secrets?|apikey|api[-_]key|access[-_]token|trigger"
-        r"|catch)/",
+        r"|catch|inputs)/",
         (path_keys,),
     ),
-    (r"(?:^|[ \t])-[pwakn]|(?:^|[ \t])-[ax][ \t]*[^\s-]", (short_flags,)),
+    (
+        r"(?:^|[ \t])[\"']?-[pwakn]|(?:^|[ \t])[\"']?-[ax][\"']?,?[ \t]*[^\s-]"
+        r"|[ \t]/(?:rp|p|password|passwd|pwd|pw)[ \t:]",
+        (short_flags,),
+    ),
     (r"[a-z_][a-z0-9_$#]*/[^\s/@]+@", (slash_at,)),
     (r":\d+:[^\s:]+:[^\s:]+:|:\*:[^\s:]+:[^\s:]+:", (pgpass,)),
     (r"\$[a-z0-9-]{1,12}\$", (_any_group(_CRYPT),)),
     (
-        r"@(?:tcp6?|udp|unix)\(|connection info string|^[ \t]*\"[^\"]+\"[ \t]+\"|\*[0-9a-f]{40}",
+        r"@(?:tcp6?|udp|unix)\(|connection info string|^[ \t]*\"[^\"]+\"[ \t]+\"|\*[0-9a-f]{40}"
+        r"|_secret|client_random|^[ \t]*\d{2,12}[ \t]*=>"
+        r"|^[ \t]*(?:\[[^\]\s]+\]|[\w.-]+):\d{1,5}[ \t]"
+        r"|[ \t]reg_[a-z]|nickserv|auth\.\.",
         (structured,),
     ),
-    (r"(?:^|[^a-z0-9])(?:pin|puk)", (pins,)),
+    (
+        r"(?:^|[^a-z0-9])(?:pin|puk)"
+        r"|(?:door|gate|alarm|entry|access|keypad|lock|safe|cage)[ -]?code"
+        r"|(?:recovery|backup|scratch|emergency)[ \t-]code",
+        (pins,),
+    ),
     (r"log(?:ging|ged)?[ \t]*-?in[ \t]+(?:as[ \t]+\S+[ \t]+)?with[ \t]", (login_with,)),
     # decoded() runs every other family on its views.
     (_DECODE_TRIGGER, (decoded,)),

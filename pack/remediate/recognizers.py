@@ -92,6 +92,7 @@ _IPV6 = re.compile(
     r"(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?)(?![\w:]|\.\d)",
     re.ASCII,
 )
+_ERLANG_TIME = re.compile(r"\d{4}::\d{2}:\d{2}:\d{2}")
 _MAC = re.compile(
     r"(?<![\w:.-])(?:[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}"
     r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![\w:.-])",
@@ -226,6 +227,8 @@ def _silent_ipv4(text: str) -> bool:
 
 def _ipv6(text: str, ctx: Context) -> Iterator[Span]:
     for match in _IPV6.finditer(text):
+        if _ERLANG_TIME.fullmatch(match.group(1)):
+            continue  # Erlang's 29-Nov-2026::10:11:12, not 2026::10:11:12
         try:
             ipv6 = ipaddress.IPv6Address(match.group(1))
         except ValueError:

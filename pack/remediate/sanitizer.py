@@ -234,10 +234,12 @@ class Sanitizer:
             if asked is not None and line.strip() and not block:
                 line = self._redact_answer(line, asked)  # this line may be the answer
                 asked = None
-            if line.rstrip()[-1:] == "?" and not block:
-                asked = credentials.asks_for_secret(line.rstrip())
-            elif not block:
-                asked = credentials.prompts_for_secret(line)
+            if not block:
+                stripped = line.rstrip()
+                if stripped[-1:] == "?":
+                    asked = credentials.asks_for_secret(stripped)
+                else:
+                    asked = credentials.prompts_for_secret(stripped)
             if value_indent is not None and line.strip() and not block:
                 if len(line) - len(line.lstrip()) > value_indent:
                     yield self._redact_line(line), False
