@@ -211,6 +211,41 @@ def hidden(text: str, value: str) -> bool:
         ("add name=guest wpa2-pre-shared-key=orbit_candle_maple_drum", "orbit_candle_maple_drum"),
         ("Data Source=db;User ID=app;Pasword=7c1e9a3f5b2d4e6f;", "7c1e9a3f5b2d4e6f"),
         ("    auth_pass 55120987", "55120987"),
+        # more PINs and codes: Cyrillic, a door code after the word, an OTP, a combination
+        (
+            "\u041f\u0418\u041d-\u043a\u043e\u0434 \u043e\u0442"
+            " \u043a\u0430\u0440\u0442\u044b: 440918",
+            "440918",
+        ),
+        ("Code de la porte : 7731", "7731"),
+        ("the code they just sent me is 448120, quick", "448120"),
+        ("Vault combo (rack 4): 12-40-33", "12-40-33"),
+        # user / password after "login is"; guillemets; passphrases; random lower-case letters
+        ("ipmi login is admin / Zq81mK", "Zq81mK"),
+        ("Le mot de passe du wiki est \u00ab Pluie-Nuage-42 \u00bb.", "Pluie-Nuage-42"),
+        (
+            "The disk passphrase is: amber river candle frost (lower case)",
+            "amber river candle frost",
+        ),
+        ("temp password for jdoe is xkqzvtmw, change it", "xkqzvtmw"),
+        ("Veritaban\u0131 \u015fifresi Qx7pLm2z, kullan\u0131c\u0131 ad\u0131 app", "Qx7pLm2z"),
+        # a nested value; here-strings, cryptsetup, ssh-keygen, curl -u with an empty user
+        ('"db_password": {"sensitive": true, "type": "string", "value": "Tq9#mL2x"}', "Tq9#mL2x"),
+        ("$ sudo -S -k apt-get update <<< 'Plum!tree!22'", "Plum!tree!22"),
+        (
+            "$ echo -n 'Cedar-Lake-Forest-19' | cryptsetup luksOpen /dev/sdc1 data -d -",
+            "Cedar-Lake-Forest-19",
+        ),
+        ("ssh-keygen -t rsa -f k -N 'amberriverfrost' -C x", "amberriverfrost"),
+        ("curl -u :q7k2mz9xw4 https://dev.example.com/_apis", "q7k2mz9xw4"),
+        # NUL-separated argv (cat -v), auditd's hex-encoded argument, age and TOTP secrets
+        ("/usr/bin/app^@--db-pass^@Lq8!zT2mW^@--batch^@10", "Lq8!zT2mW"),
+        (
+            'a0="curl" a2=' + b"Authorization: Bearer Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5".hex().upper(),
+            b"Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5".hex().upper(),
+        ),
+        ("AGE-SECRET-KEY-1" + "QZ7" * 19 + "Q", "AGE-SECRET-KEY-1" + "QZ7" * 19 + "Q"),
+        ("login_totp=JBSWY3DPEHPK3PXP", "JBSWY3DPEHPK3PXP"),
         # Python smtplib's debug output: AUTH LOGIN's answer on a client line of its own
         ("send: 'SDR2eSNxMm1aOHdL\\r\\n'", "SDR2eSNxMm1aOHdL"),
     ],
@@ -273,6 +308,12 @@ def test_a_secret_in_each_family_is_found(text: str, value: str) -> None:
         "secret x; X-Cloud-Trace-Context: 8472fb2ef6df1124d383b6b7d264a27c/4011175570691462306;o=1",
         '<add key="ApiBaseUrl" value="https://api.example.com/v2/" />',
         "xcopy C:\\src D:\\dst /P /Y",
+        # public keys and hashes by their label; words no password is made of
+        "peer: xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=",
+        "sops: encrypting with age recipient age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5",
+        "x-goog-hash: crc32c=n0Z3xA==",
+        "the password is incorrect for user bob",
+        "exit code is 137, status code: 500 for the token refresh",
     ],
 )
 def test_diagnostic_and_ordinary_text_is_left_alone(text: str) -> None:

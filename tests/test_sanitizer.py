@@ -377,6 +377,38 @@ def test_streaming_redacts_a_multi_line_private_key() -> None:
             "quartzPepper81",
         ),
         (['  ["db_password"]=>\n', '  string(12) "Tq8mZ2vLx9Wp"\n'], "Tq8mZ2vLx9Wp"),
+        # a key block beside PEM; what a command naming a secret file prints, line by line
+        (
+            [
+                "-----BEGIN OpenVPN Static key V1-----\n",
+                "e3b0c44298fc1c149afbf4c8996fb924\n",
+                "-----END OpenVPN Static key V1-----\n",
+            ],
+            "e3b0c44298fc1c149afbf4c8996fb924",
+        ),
+        (
+            ["$ cat ~/.vault_pass.txt\n", "amber river candle frost maple\n"],
+            "amber river candle frost",
+        ),
+        (["$ cat recovery-codes.txt\n", "a1b2c-3d4e5\n", "f6a7b-8c9d0\n"], "f6a7b-8c9d0"),
+        (["recovery phrase for the wallet:\n", "amber river candle frost maple stone\n"], "frost"),
+        # a library's debug line of what it wrote; an asciinema cast's input after a prompt
+        (
+            [
+                "DEBUG:netmiko:read_channel: Password:\n",
+                "DEBUG:netmiko:write_channel: b'Xk2!pq9Z\\n'\n",
+            ],
+            "Xk2!pq9Z",
+        ),
+        (['[3.2, "o", "Vault password: "]\n', '[4.9, "i", "Tz8#mQ2w\\r"]\n'], "Tz8#mQ2w"),
+        # a delimited header naming a TOTP column
+        (
+            [
+                "name,login_username,login_password,login_totp\n",
+                "PD,me,Pw1!aaaa,JBSWY3DPEHPK3PXP\n",
+            ],
+            "JBSWY3DPEHPK3PXP",
+        ),
         # a block named for secrets: every value inside it
         (
             [

@@ -30,7 +30,7 @@ Finder = Callable[[str], Iterator[tuple[int, int]]]
 # also their common spellings in other languages (Passwort, contraseña, mot de passe, 密码).
 _STRONG = (
     r"passw(?:or)?d|pasw(?:or)?d|pwd|passphrase|pre[-_.]?shared[-_.]?key"
-    r"|passcode|passkey|secret|credentials?|api[-_.]?key|apikey"
+    r"|passcode|passkey|secret|credentials?|api[-_.]?key|apikey|totp"
     r"|private[-_.]?key|access[-_.]?key|account[-_.]?key|shared[-_.]?access[-_.]?key|psk|bindpw"
     r"|passwort|kennwort|contrase(?:n|"
     "\u00f1"
@@ -57,11 +57,12 @@ _STRONG = (
     "|\u0643\u0644\u0645\u0629[_ ]\u0627\u0644\u0645\u0631\u0648\u0631"
     "|\u0631\u0645\u0632[_ ]\u0627\u0644\u0639\u0628\u0648\u0631"
     "|\u092a\u093e\u0938\u0935\u0930\u094d\u0921"
-    "|\u0e23\u0e2b\u0e31\u0e2a\u0e1c\u0e48\u0e32\u0e19|\u4ee4\u724c|\u30c8\u30fc\u30af\u30f3"
+    "|\u0e23\u0e2b\u0e31\u0e2a\u0e1c\u0e48\u0e32\u0e19|\u4ee4\u724c|\u30c8\u30fc\u30af\u30f3|\u6697\u8a3c\u756a\u53f7"
     "|\u0442\u043e\u043a\u0435\u043d|\ud1a0\ud070"
     r"|session[-_]?(?:token|key|secret)"
     # last, spelt out: a group in front of the others slows the whole alternation threefold
-    r"|security[-_ ]?(?:word|answer)|memorable[-_ ]?word"
+    r"|security[-_ ]?(?:word|answer)|memorable[-_ ]?word|phrase[-_ ]secr"
+    "\u00e8te"
 )
 # Names that carry a secret only as a whole word or camel-case part (not "bypass", "monkey").
 _WEAK = r"pass|token|key|auth|signature|sig|cookie|creds|pw|community"
@@ -191,20 +192,26 @@ _ASSIGNMENT = re.compile(
 _NAME_CHARS: Final = frozenset(string.ascii_letters + string.digits + "._-")
 # "the admin password is X", "password set to X", "new API token generated: X"
 _PROSE = re.compile(
-    rf"(?<![A-Za-z0-9])(?:{KEYWORD})(?:e[nt]|s)?(?![A-Za-z0-9])[;,]?(?:[ \t]+[\w@.'-]+){{0,5}}?"
+    rf"(?<![A-Za-z0-9])(?:{KEYWORD})(?:e[nt]|s|si)?(?![A-Za-z0-9])[;,]?(?:[ \t]+[\w@.'-]+){{0,5}}?"
     r"(?:[ \t]+(?:is|was|to|now|of|are|ist|lautet|es|est|\u00e9|\u00e8|era|sind|jest|\u00e4r"
     r"|er|je|l\u00e0|\u03b5\u03af\u03bd\u03b1\u03b9|will be)|[ \t]*[:=-])[ \t]+"
-    r"(?:\"([^\"\n]+)\"|'([^'\n]+)'|[`]?(?:[\w.@-]+[ \t]*/[ \t]*)?([^\s\"'`,;)]+))"
+    r"(?:\"([^\"\n]+)\"|'([^'\n]+)'|\u00ab[ \t\u00a0]*([^\u00bb\n]+?)[ \t\u00a0]*\u00bb"
+    r"|[`]?(?:[\w.@-]+[ \t]*/[ \t]*)?([^\s\"'`,;)\u00ab]+))"
     r"(?:[ \t]+to[ \t]+[\"'`]?([^\s\"'`,;)]+))?"
 )
 _FROM_TO = re.compile(rf"(?:{KEYWORD})\b[^\n]{{0,40}}?\bfrom[ \t]+(\S+)[ \t]+to[ \t]")
 # 密码是X, パスワードはXです: no space between the word and the value.
 # Korean: 비밀번호는 X 입니다 (the topic or subject particle glued to the word).
 _PROSE_CJK = re.compile(
-    "(?:\u5bc6\u7801|\u53e3\u4ee4|\u30d1\u30b9\u30ef\u30fc\u30c9|\ube44\ubc00\ubc88\ud638|\uc554\ud638)"
+    "(?:\u5bc6\u7801|\u53e3\u4ee4|\u30d1\u30b9\u30ef\u30fc\u30c9|\ube44\ubc00\ubc88\ud638|\uc554\ud638"
+    "|\u6697\u8a3c\u756a\u53f7)"  # ... and the Japanese PIN (暗証番号)
     "(?:\u662f|\u4e3a|\u70ba|\u306f|\uff1a|\ub294|\uc740|\uc774|\uac00|:)?[ \t]*"
     r"([^\s"
     "\u3002\u3001\uff0c\u3067]+)"
+)
+# Thai writes no blanks between words: รหัสผ่าน...คือ X ("the password ... is X")
+_PROSE_THAI = re.compile(
+    "\u0e23\u0e2b\u0e31\u0e2a\u0e1c\u0e48\u0e32\u0e19\\S{0,30}?\u0e04\u0e37\u0e2d[ \t]*(\\S+)"
 )
 _USE_AS = re.compile(
     rf"\buse[ \t]+[\"'`]?([^\s\"'`]+?)[\"'`]?[ \t]+as[ \t]+(?:the[ \t]+|a[ \t]+)?(?:[\w-]+[ \t]+)?"
@@ -224,7 +231,7 @@ _CLI = re.compile(
     r"|\bredis-cli\b[^\n]*?[ \t]-a[ \t]+(\S+)"
     r"|\bldap\w+\b[^\n]*?[ \t]-w[ \t]*[\"']?([^\s\"'-][^\s\"']*)"
     r"|\b(?i:sqlcmd|bcp|osql)(?:\.exe)?\b[^\n]*?[ \t]-P[ \t]*[\"']?([^\s\"'-][^\s\"']*)"
-    r"|(?:^|[ \t])(?:-u|-U|--user|--username)[ \t=]+[\"']?[^\s:%,\"']+[:%,]([^\s\"']+)"
+    r"|(?:^|[ \t])(?:-u|-U|--user|--username)[ \t=]+[\"']?[^\s:%,\"']*[:%,]([^\s\"']+)"
     r"|\bsnmp\w*\b[^\n]*?[ \t]-c[ \t]*([^\s-]\S*)"
     r"|\b(?:add_user|change_password|set_password)[ \t]+\S+[ \t]+[\"']?([^\s\"']+)"
     r"|\b\w*passwd[ \t]+-\w*b\w*[ \t]+(?:-\w+[ \t]+)*(?:\S+[ \t]+)?\S+[ \t]+[\"']?([^\s\"']+)"
@@ -235,7 +242,11 @@ _CLI = re.compile(
     # a value piped into a login: echo 'X' | docker login --password-stdin, | passwd --stdin
     r"|\b(?:echo|printf)[ \t]+(?:-n[ \t]+|'%s(?:\\n)?'[ \t]+|\"%s(?:\\n)?\"[ \t]+)?"
     r"[\"']?([^\s\"'|$]+)[\"']?[ \t]*\|"
-    r"(?=[^\n]*(?:password|passwd|login|kinit|passphrase|--stdin|\bsudo[ \t]+-\w*S))"
+    r"(?=[^\n]*(?:password|passwd|login|kinit|passphrase|--stdin|cryptsetup|\bsudo[ \t]+-\w*S))"
+    # a here-string into the same: sudo -S ... <<< 'X'
+    r"|(?:password|passwd|login|kinit|passphrase|--stdin|cryptsetup|\bsudo[ \t]+-\w*S)[^\n]*"
+    r"<<<[ \t]*[\"']?([^\s\"']+)"
+    r"|\bssh-keygen\b[^\n]*?[ \t]-[NP][ \t]*[\"']?([^\s\"'-][^\s\"']*)"
     # network devices: password 0 X, secret 5 $1$..., key 7 X, snmp-server community X
     r"|\b(?:password|secret|key|key-string)[ \t]+[0-9][ \t]+(\S+)"
     r"|\bsnmp-server[ \t]+community[ \t]+(\S+)"
@@ -330,17 +341,18 @@ DIAGNOSTIC: Final = re.compile(
 _DIGEST_LABEL = re.compile(
     r"(?:hmac-)?(?:sha\d*|md5|blake2\w*):", re.IGNORECASE
 )  # MD5:aa:bb:.. prints
-_DIGEST_PREFIX = re.compile(r"(?:sha\d*|md5|blake2\w*|crc32|h1|zh)[:=]\Z")
+_DIGEST_PREFIX = re.compile(r"(?:sha\d*|md5|blake2\w*|crc32c?|h1|zh)[:=]\Z")
 # cluster_id=<random>, "requestId": "<random>": labelled identifiers, not keys.
 _ID_LABEL = re.compile(
     r"(?<![a-z_-])(?!(?:key|token|secret|access|api|auth)[_-])(?:[a-z]+[_-]){0,3}"
-    r"(?:id|ids|uid|guid|kids?|x5t(?:#s256)?|thumbprint)"
+    r"(?:id|ids|uid|guid|kids?|x5t(?:#s256)?|thumbprint|peer|recipient|public[ _-]key)"
     r"(?:[_-]\d)?[\"']?[ \t]*[:=][ \t]*[\"'\[(]?\Z"
 )
 # "(Request req_8HnKq2LpX4vZ7m)", "trace abc...": a request, trace or event id, by the word
 # before it or by its own prefix.
 _ID_WORD_BEFORE = re.compile(
-    r"(?:request|trace|span|correlation|transaction|event|ray)[ \t]*[:#]?[ \t]*[(\[]?\Z"
+    r"(?:request|trace|span|correlation|transaction|event|ray|recipient|peer)"
+    r"[ \t]*[:#]?[ \t]*[(\[]?\Z"
 )
 _ID_PREFIX = re.compile(r"(?:req|request|trace|span|evt|event|txn|corr|ray)[_-]", re.IGNORECASE)
 _DOTTED_HEAD = re.compile(r"(?<![\w.-])[A-Za-z0-9]{12,40}\Z")
@@ -366,7 +378,7 @@ def lowered(text: str) -> str:
 
 _WORDS = re.compile(r"[a-z]+(?:[._-][a-z]+)*")
 _PLACEHOLDER = re.compile(
-    r"\[[A-Za-z][A-Za-z0-9_]*\]|\$\{?[\w.-]+\}?|\{\{.*\}\}|%\(?\w*\)?s|<[^>]*>|[*x.#?-]+|"
+    r"\[[A-Za-z][A-Za-z0-9_]*\]|\$\{?[\w.-]+\}?|\{\{.*\}\}|%\(?\w*\)?s|<[^>]*>|[*x.#?-]+|[{\[]|"
     r"(?i:none|null|nil|true|false|yes|no|n/a|undefined|empty|redacted|masked|hidden|required)"
 )
 
@@ -434,7 +446,9 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     prior = _tail_words("", prefix.rstrip("._-"))[-1:] if prefix else []
     if prior and (prior[0] == "max" or (lower_word == "key" and prior[0] in _ID_KEYS)):
         return None  # max_tokens; Idempotency-Key, cache_key, sort-key: an id, not a key
+    # "şifresi": a Turkish possessive ending, not another word
     going_on = tail[:1].isalpha() and tail[0].islower() and tail.lower() != "s"
+    going_on = going_on and not (tail == "si" and not word.isascii())
     if going_on and not (lower_word == "pass" and tail in ("in", "out")):
         return None  # "tokenizer", "keyboard", "signal": the word goes on (-passin is a flag)
     if separator == ",":
@@ -590,7 +604,17 @@ def sasl_nul(text: str) -> Iterator[tuple[int, int]]:
         yield match.span(1)
 
 
+# terraform output -json: "admin_password": {"sensitive": true, "type": "string", "value": "X"}
+_NESTED_VALUE = re.compile(
+    rf"[\"']([\w.-]*(?:{KEYWORD})[\w.-]*)[\"'][ \t]*:[ \t]*\{{[^{{}}\n]*?[\"']value[\"'][ \t]*:"
+    r"[ \t]*[\"']([^\"'\n]*)[\"']"
+)
+
+
 def indirect(text: str, lower: str) -> Iterator[tuple[int, int]]:
+    for match in _NESTED_VALUE.finditer(lower):
+        if not is_placeholder(match.group(2)):
+            yield match.span(2)
     for match in _INDIRECT.finditer(lower):
         group = match.lastindex or 0
         if not is_placeholder(text[match.start(group) : match.end(group)]):
@@ -663,6 +687,18 @@ _COPULA_BEFORE = re.compile(
     r"[ \t](?:is|was|are|ist|lautet|es|est|\u00e9|\u00e8|era|sind|jest|\u00e4r|er|je)[ \t]+\Z"
 )
 _ANOTHER_CLAUSE = re.compile(rf"(?:{KEYWORD})(?:e[nt]|s)?;[ \t]+[\w-]+[ \t]*:")
+_VOWELS = re.compile(r"[aeiouy]")
+_CONSONANT_RUN = re.compile(r"[b-df-hj-np-tv-xz]{4,}")
+
+
+def _unpronounceable(value: str) -> bool:
+    """Lower-case letters no word is made of: few vowels and a run of four consonants."""
+    if not (8 <= len(value) <= 24 and value.isascii() and value.isalpha() and value.islower()):
+        return False
+    vowels = len(_VOWELS.findall(value))
+    return vowels <= len(value) // 4 and _CONSONANT_RUN.search(value) is not None
+
+
 _FIELD = re.compile(r"[a-z_][\w.-]*=")
 _NEXT_WORD = re.compile(r"[ \t]+([^\s\"'`,;)]+)")
 
@@ -677,15 +713,17 @@ def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
             for group in range(1, (pattern.groups or 0) + 1):
                 start, end = match.span(group)
                 value = text[start:end]
-                quoted = group <= 2 and pattern is _PROSE
+                quoted = group <= 3 and pattern is _PROSE
                 if start < 0 or is_placeholder(value) or _CONSTANT.fullmatch(value):
                     continue
                 if _FIELD.match(value):
                     continue  # "password expiry check: expires_at=<epoch>": another field
                 if secret_like(value, True) or (quoted and len(value) >= 6):
                     yield start, end
+                elif group == 4 and _unpronounceable(value):
+                    yield start, end  # "the temp password is sgdulffk"
                 elif (
-                    group == 3
+                    group == 4
                     and value.isalpha()
                     and value.islower()
                     and len(value) <= 12
@@ -701,7 +739,7 @@ def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
         if secret_like(text[match.start(1) : match.end(1)], True):
             yield match.span(1)
     if not text.isascii():
-        for match in _PROSE_CJK.finditer(text):
+        for match in (*_PROSE_CJK.finditer(text), *_PROSE_THAI.finditer(text)):
             value = match.group(1)
             if secret_like(value, True) or (value.isdigit() and len(value) >= 6):
                 yield match.span(1)
@@ -911,8 +949,11 @@ _CONNINFO_ECHO = re.compile(r"\bmissing \"=\" after \"([^\"\n]+)\" in connection
 _QUOTED_PAIR = re.compile(r"^[ \t]*\"[^\"\s]+\"[ \t]+\"([^\"\n]+)\"[ \t]*$", re.MULTILINE)
 # A numeric PIN or PUK, assigned or quoted after the word (PIN=1234, "pinCode":"1234", PUK: 1234).
 _PIN = re.compile(
-    r"(?<![a-z0-9])(?:pin|puk|(?:door|gate|alarm|entry|access|keypad|lock|safe|cage)[ -]?code)"
-    r"(?:[-_ ]?(?:code|number|no))?\\?[\"']?"
+    r"(?<![a-z0-9])(?:pin|puk|\u043f\u0438\u043d|(?:door|gate|alarm|entry|access|keypad|lock|safe|cage)"
+    r"[ -]?code|otp|one-time[ -](?:code|password|pin)|verification[ -]code|(?:2fa|mfa|sms)[ -]code"
+    r"|code[ \t]+(?:[\w']+[ \t]+|\w'){0,4}?(?:alarm\w*|door|t\u00fcr|porte|puerta|safe|gate|cage)"
+    r"|code[ \t]+(?:they|i|we|you)[ \t]+(?:just[ \t]+)?(?:texted|sent|got))"
+    r"(?:[-_ ]?(?:code|number|no|\u043a\u043e\u0434))?\\?[\"']?"
     r"(?:[ \t]*[:=]|[ \t]+(?=\d)|(?:[ \t]+[\w/'.-]+){0,6}?[ \t]+(?:is|was|are|ist|lautet|es|est"
     r"|\u00e9|\u00e8|l\u00e0|era|jest|\u00e4r|er|on)|(?:[ \t]+[\w/'.-]+){1,6}?:)"
     r"[ \t]*\\?[\"']?(\d{4,12})(?!\w|[.,]\d)"
@@ -921,7 +962,7 @@ _PIN = re.compile(
 # a colon ("passphrase for the vault: a b c d 42") or between "use" and "as the passphrase".
 _WORDS_AFTER = re.compile(
     rf"(?<![a-z0-9])(?:{_STRONG}|pw|pin)(?![a-z0-9])(?:[ \t]+[\w.-]+){{0,5}}?[ \t]*:[ \t]+"
-    r"((?:[a-z]{3,12}|\d{1,4})(?:[ \t]+(?:[a-z]{3,12}|\d{1,4})){3,9})[ \t]*$"
+    r"((?:[a-z]{3,12}|\d{1,4})(?:[ \t]+(?:[a-z]{3,12}|\d{1,4})){3,9})[ \t]*(?:\([^)\n]*\)[ \t]*)?$"
 )
 _USE_WORDS_AS = re.compile(
     r"\buse[ \t]+((?:[a-z]{3,12}|\d{1,4})(?:[ \t]+(?:[a-z]{3,12}|\d{1,4})){2,9})[ \t]+as[ \t]+"
@@ -974,7 +1015,8 @@ _CONSTANT = re.compile(
 
 # What a line must end with for _WORDS_AFTER to match (a cheap test: it starts at a colon).
 _WORD_RUN_END = re.compile(
-    r":[ \t]+(?:[a-z]{3,12}|\d{1,4})(?:[ \t]+(?:[a-z]{3,12}|\d{1,4})){3,9}[ \t]*$"
+    r":[ \t]+(?:[a-z]{3,12}|\d{1,4})(?:[ \t]+(?:[a-z]{3,12}|\d{1,4})){3,9}[ \t]*"
+    r"(?:\([^)\n]*\)[ \t]*)?$"
 )
 
 
@@ -994,13 +1036,16 @@ def _passphrases(text: str, lower: str) -> Iterator[tuple[int, int]]:
 _LOGIN_WITH = re.compile(
     r"\blog(?:ging|ged)?[ \t]*-?in[ \t]+(?:as[ \t]+\S+[ \t]+)?with[ \t]+"
     r"(?:[\w.@-]+[ \t]+(?:and|/)[ \t]+)?[\"'`]?([^\s\"'`,;]+)"
+    # "bmc login is root / X", "login: admin / X"
+    r"|\blogin[ \t]+(?:is[ \t]+|:[ \t]*)[\w.@-]+[ \t]*/[ \t]*([^\s\"'`,;]+)"
 )
 
 
 def login_with(text: str) -> Iterator[tuple[int, int]]:
     for match in _LOGIN_WITH.finditer(text.translate(_LOWER)):
-        if secret_like(text[match.start(1) : match.end(1)], True):
-            yield match.span(1)
+        group = match.lastindex or 1
+        if secret_like(text[match.start(group) : match.end(group)], True):
+            yield match.span(group)
 
 
 # Two-factor recovery codes listed after their name: "Recovery codes (two left): efrrz-i26sy ...".
@@ -1010,8 +1055,16 @@ _RECOVERY_CODES = re.compile(
 _CODE = re.compile(r"(?<![\w-])[a-z0-9]{4,6}(?:-[a-z0-9]{4,6})*(?![\w-])", re.IGNORECASE)
 
 
+_COMBINATION = re.compile(
+    r"(?<![a-z0-9])(?:safe|lock|vault|cage)[ \t]+combo(?:nation)?\b[^:\n]{0,40}:[ \t]*"
+    r"(\d{1,3}(?:-\d{1,3}){2,})"
+)
+
+
 def pins(text: str) -> Iterator[tuple[int, int]]:
     yield from _spans(_PIN, lowered(text))
+    if "ombo" in text:
+        yield from _spans(_COMBINATION, lowered(text))
     if "code" in text or "CODE" in text or "Code" in text:
         for match in _RECOVERY_CODES.finditer(lowered(text)):
             for code in _CODE.finditer(text, match.start(1), match.end(1)):
@@ -1121,17 +1174,23 @@ class Question(enum.Enum):
 
 # A prompt for a secret: "admin@db's password: ", "Enter passphrase for key '/x/id_rsa':".
 _PROMPT = re.compile(
-    rf"(?<![a-z0-9])(?:{_STRONG}|pass[ \t]phrase|pin|otp|token)(?![a-z0-9])[^\n]{{0,60}}:[ \t]*\Z"
+    rf"(?<![a-z0-9])(?:{_STRONG}|pass[ \t]phrase|pin|otp|token"
+    r"|(?:recovery|seed|mnemonic)[ \t]phrase)(?![a-z0-9])[^\n]{0,90}:[ \t]*\Z"
 )
 # A shell command that prints or types a secret: "$ kubectl get secret ... {.data.password}".
 _SECRET_COMMAND = re.compile(
-    rf"[ \t]*[\w@.:~/-]*[$#%>][ \t]+\S[^\n]*?(?<![a-z0-9])(?:{_STRONG}|token)"
+    rf"[ \t]*[\w@.:~/-]*[$#%>][ \t]+\S[^\n]*?(?:(?<![a-z0-9])(?:{_STRONG}|token|vault_pass"
+    r"|creds?\b|recovery|backup[-_]codes|authenticator|otp\b|mfa)|\.pass\b)"
 )
 # What was typed or printed: the line alone, or expect's "send: sending "X\r" to { exp6 }".
+# Also a library's debug line of what it wrote (netmiko's write_channel: b'X\n', pexpect's
+# sendline('X')) and an asciinema cast's input event ([12.1, "i", "X\r"]).
 _TYPED = re.compile(
-    r"[ \t]*(?:send:[ \t]*sending[ \t]+|send:[ \t]*b?|send[ \t]+)?([\"']?)([^\s\"']+?)"
-    r"(?:\\r|\\n)*\1(?:[ \t]+to[ \t]+\{[^}\n]*\})?[ \t]*\Z"
+    r"[ \t]*(?:send:[ \t]*sending[ \t]+|send:[ \t]*b?|send[ \t]+"
+    r"|[^\n]*?(?:write_channel|sendline|send|write)[:(][ \t]*b?|\[[\d.]+,[ \t]*\"i\",[ \t]*)?"
+    r"([\"']?)([^\s\"']+?)(?:\\r|\\n)*\1\)?\]?(?:[ \t]+to[ \t]+\{[^}\n]*\})?[ \t]*\Z"
 )
+_TYPED_WORDS = re.compile(r"[ \t]*((?:[a-z]{3,12}[ \t]+){3,23}[a-z]{3,12})[ \t]*$")
 # The name of a name/value pair on a line of its own: Hadoop's <name>x.password</name>, an ECS
 # or Kubernetes JSON env entry "name": "DB_PASSWORD",
 _NAME_LINE = re.compile(
@@ -1163,6 +1222,8 @@ def prompts_for_secret(body: str) -> Question | None:
     every line."""
     if len(body) > 300:
         return None
+    if body.endswith('"]') and '"o"' in body:  # an asciinema cast's output event
+        body = body[:-2].rstrip()
     prompt = body[-1:] == ":"
     head = body[:80]
     command = "$ " in head or "# " in head or "> " in head or "% " in head
@@ -1243,6 +1304,10 @@ def answer_spans(line: str, question: Question) -> Iterator[tuple[int, int]]:
                 yield start, end
         return
     if question is Question.TYPED:
+        words = _TYPED_WORDS.match(line)
+        if words is not None and not _SENTENCE_WORDS.intersection(words.group(1).split()):
+            yield words.span(1)  # a passphrase or recovery phrase of plain words
+            return
         typed = _TYPED.match(line.rstrip("\r\n"))
         if typed is not None and _typed_secret(typed.group(2)):
             yield typed.span(2)
@@ -1275,8 +1340,14 @@ _ARGV = re.compile(
 _ARGV_ITEM = re.compile(r"\"((?:[^\"\\\n]|\\.)*)\"")
 _RESP = re.compile(r"\*\d+(?:\\r\\n\$\d+\\r\\n((?:(?!\\r\\n).)*))+")
 _RESP_ITEM = re.compile(r"\\r\\n\$\d+\\r\\n((?:(?!\\r\\n).)*)")
-_PROCTITLE = re.compile(r"\bproctitle=((?:[0-9A-Fa-f]{2}){4,})\b")
-_DECODE_TRIGGER = r"\\u00|\\\\\\\"|\[[ \t]*\"[^\"]*\"[ \t]*,|\*\d+\\r\\n\$|proctitle=[0-9a-f]{8}"
+# auditd hex-encodes a proctitle, and an EXECVE argument or a USER_CMD with blanks or quotes
+_PROCTITLE = re.compile(
+    r"\bproctitle=((?:[0-9A-Fa-f]{2}){4,})\b|\b(?:a\d+|cmd)=((?:[0-9A-Fa-f]{2}){8,})\b"
+)
+_DECODE_TRIGGER = (
+    r"\\u00|\\\\\\\"|\[[ \t]*\"[^\"]*\"[ \t]*,|\*\d+\\r\\n\$|proctitle=[0-9a-f]{8}"
+    r"|\^@|\b(?:a\d+|cmd)=[0-9a-f]{16}"
+)
 
 View = tuple[str, list[int], list[int]]  # text, where each char starts, where it ends
 
@@ -1331,9 +1402,12 @@ def _views(text: str) -> Iterator[View]:
         for match in pattern.finditer(text):
             if item is _RESP_ITEM or '"-' in match.group():  # an argv array holds a flag
                 yield _joined(text, match, item)
+    if "^@" in text:  # cat -v of /proc/<pid>/cmdline: NULs between the arguments
+        yield text.replace("^@", "  "), list(range(len(text))), list(range(1, len(text) + 1))
     for match in _PROCTITLE.finditer(text):
-        raw = bytes.fromhex(match.group(1)).replace(b"\0", b" ").decode("latin-1")
-        at = match.start(1)
+        group = match.lastindex or 1
+        raw = bytes.fromhex(match.group(group)).replace(b"\0", b" ").decode("latin-1")
+        at = match.start(group)
         yield (
             raw,
             [at + 2 * i for i in range(len(raw))],
@@ -1378,7 +1452,7 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         (user_passwords,),
     ),
     (
-        r"mysql|mariadb|sshpass|login|redis-cli|ldap|sqlcmd|bcp|osql"
+        r"mysql|mariadb|sshpass|login|redis-cli|ldap|sqlcmd|bcp|osql|<<<|ssh-keygen|cryptsetup"
         r"|-u[ \t=]|--user|snmp|add_user|change_password"
         r"|set_password|passwd[ \t]+-|chpasswd|net[ \t]+use|net[ \t]+user|echo|printf"
         r"|(?:password|secret|key|key-string)[ \t]+[0-9][ \t]",
@@ -1412,10 +1486,17 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (
         r"(?:^|[^a-z0-9])(?:pin|puk)"
         r"|(?:door|gate|alarm|entry|access|keypad|lock|safe|cage)[ -]?code"
-        r"|(?:recovery|backup|scratch|emergency)[ \t-]code",
+        r"|(?:^|[^a-z0-9])otp|one-time"
+        r"|verification[ -]code|(?:2fa|mfa|sms)[ -]code|code[ \t]+(?:they|i|we|you)[ \t]"
+        r"|code[ \t]+(?:\S+[ \t]+|\w'){0,4}(?:alarm|door|t\xc3\xbcr|porte|puerta|safe|gate|cage)"
+        r"|\xd0\x9f\xd0\x98\xd0\x9d|\xd0\xbf\xd0\xb8\xd0\xbd"
+        r"|(?:recovery|backup|scratch|emergency)[ \t-]code|(?:safe|lock|vault|cage)[ \t]+combo",
         (pins,),
     ),
-    (r"log(?:ging|ged)?[ \t]*-?in[ \t]+(?:as[ \t]+\S+[ \t]+)?with[ \t]", (login_with,)),
+    (
+        r"log(?:ging|ged)?[ \t]*-?in[ \t]+(?:as[ \t]+\S+[ \t]+)?with[ \t]|login[ \t]+(?:is[ \t]|:)",
+        (login_with,),
+    ),
     # decoded() runs every other family on its views.
     (_DECODE_TRIGGER, (decoded,)),
     # Once per run of token characters, not at each of its positions (multi-line mode: "^").

@@ -150,8 +150,12 @@ _KEYWORD = (
     r"|access[-_]?key|private[-_]?key|account[-_]?key|shared[-_]?access[-_]?key|credentials?"
     r"|client[-_]?secret|auth|sig|signature)(?:[-_][A-Za-z0-9]+)*"
 )
-_PEM_BEGIN = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
-_PEM_END = re.compile(r"-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
+PEM_BEGIN: Final = re.compile(
+    r"-----BEGIN(?:[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?| OpenVPN Static key V\d)-----"
+)
+PEM_END: Final = re.compile(
+    r"-----END(?:[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?| OpenVPN Static key V\d)-----"
+)
 # "password:" with nothing after it: the value is on the next, more indented, lines (YAML).
 # A Kubernetes env entry naming a secret ("- name: DB_PASSWORD"): its value is on the next line.
 DANGLING_SECRET_KEY: Final = re.compile(
@@ -175,9 +179,10 @@ CSV_SECRET_HEADER: Final = re.compile(
     re.IGNORECASE,
 )
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
-_PRIVATE_KEY = re.compile(rf"{_PEM_BEGIN.pattern}(?:.*?{_PEM_END.pattern}|.*?(?=\n?\Z))", re.S)
+_PRIVATE_KEY = re.compile(rf"{PEM_BEGIN.pattern}(?:.*?{PEM_END.pattern}|.*?(?=\n?\Z))", re.S)
 _VENDOR_KEYS = re.compile(
-    r"(?<![A-Za-z0-9_-])(?:(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)[A-Z0-9]{16}"  # AWS
+    r"(?<![A-Za-z0-9_-])(?:AGE-SECRET-KEY-1[0-9A-Z]{58}"  # age
+    r"|(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)[A-Z0-9]{16}"  # AWS
     r"|AIza[0-9A-Za-z_-]{35}|ya29\.[0-9A-Za-z_-]{20,}"  # Google API key, OAuth token
     r"|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}"  # GitHub
     r"|gl(?:pat|dt|rt|ptt|soat|cbt)-[A-Za-z0-9_-]{20,}"  # GitLab
@@ -409,7 +414,7 @@ FAMILIES: Final = (
     *(Family(trigger, tuple(map(_secrets, finders))) for trigger, finders in credentials.FAMILIES),
     Family(r"eyJ", (_groups(_JWT),)),
     Family(
-        r"akia|asia|agpa|aida|aroa|aipa|anpa|anva|aiza|ya29\.|gh[pousr]_|github_pat_|gl[a-z]+-"
+        r"age-secret-key-|akia|asia|agpa|aida|aroa|aipa|anpa|anva|aiza|ya29\.|gh[pousr]_|github_pat_|gl[a-z]+-"
         r"|npm_|xox|xapp-|[sr]k_|whsec_|sg\.|sk-|hv[sbr]\.|s\.[a-z0-9]{24}",
         (_groups(_VENDOR_KEYS),),
     ),

@@ -32,6 +32,8 @@ from remediate.recognizers import (
     IPV6,
     IRREVERSIBLE_TYPES,
     MAC,
+    PEM_BEGIN,
+    PEM_END,
     PHONE,
     PSEUDONYM_TYPES,
     SECRET,
@@ -80,8 +82,6 @@ _NO_HOSTS: Final[Mapping[str, Sequence[str]]] = MappingProxyType({})
 _WORD = re.compile(r"[\w$][\w$-]*")
 _PSEUDONYM = re.compile(r"\[([A-Z][A-Z0-9_]*)_(\d+)\]")
 _KEY_ENDS: Final = frozenset(":|>-+{")  # last characters of a "password:" line (cheap test first)
-_PEM_BEGIN = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
-_PEM_END = re.compile(r"-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
 
 _Value = TypeVar("_Value")
 
@@ -231,15 +231,18 @@ class Sanitizer:
         for line in lines:
             if not isinstance(line, str):
                 raise UsageError(f"sanitize_lines() takes str lines, not {type(line).__name__}")
+            carried: credentials.Question | None = None
             if asked is not None and line.strip() and not block:
-                line = self._redact_answer(line, asked)  # this line may be the answer
-                asked = None
+                answered = self._redact_answer(line, asked)  # this line may be the answer
+                if answered is not line and asked is credentials.Question.TYPED:
+                    carried = asked  # a list printed one per line: recovery codes, a seed, ...
+                line, asked = answered, None
             if not block:
                 stripped = line.rstrip()
                 if stripped[-1:] == "?":
                     asked = credentials.asks_for_secret(stripped)
                 else:
-                    asked = credentials.prompts_for_secret(stripped)
+                    asked = credentials.prompts_for_secret(stripped) or carried
             if value_indent is not None and line.strip() and not block:
                 if len(line) - len(line.lstrip()) > value_indent:
                     yield self._redact_line(line), False
@@ -261,7 +264,7 @@ class Sanitizer:
             if block:
                 block.append(line)
                 size += len(line)
-                if _PEM_END.search(line) or len(block) >= PEM_MAX_LINES or size >= PEM_MAX_CHARS:
+                if PEM_END.search(line) or len(block) >= PEM_MAX_LINES or size >= PEM_MAX_CHARS:
                     yield _joined_block(block), True
                     block, size = [], 0
             elif _opens_pem_block(line):
@@ -545,8 +548,8 @@ def _joined_block(lines: list[str]) -> str:
 def _opens_pem_block(line: str) -> bool:
     if "-----BEGIN" not in line:
         return False
-    begins = list(_PEM_BEGIN.finditer(line))
-    return bool(begins) and _PEM_END.search(line, begins[-1].end()) is None
+    begins = list(PEM_BEGIN.finditer(line))
+    return bool(begins) and PEM_END.search(line, begins[-1].end()) is None
 
 
 def _text(value: object, what: str) -> str:
