@@ -57,7 +57,8 @@ _STRONG = (
     "|\u0643\u0644\u0645\u0629[_ ]\u0627\u0644\u0645\u0631\u0648\u0631"
     "|\u0631\u0645\u0632[_ ]\u0627\u0644\u0639\u0628\u0648\u0631"
     "|\u092a\u093e\u0938\u0935\u0930\u094d\u0921"
-    "|\u0e23\u0e2b\u0e31\u0e2a\u0e1c\u0e48\u0e32\u0e19|\u4ee4\u724c|\u30c8\u30fc\u30af\u30f3|\u6697\u8a3c\u756a\u53f7"
+    "|\u0e23\u0e2b\u0e31\u0e2a\u0e1c\u0e48\u0e32\u0e19|\u4ee4\u724c|\u30c8\u30fc\u30af\u30f3"
+    "|\u6697\u8a3c\u756a\u53f7"
     "|\u0442\u043e\u043a\u0435\u043d|\ud1a0\ud070"
     r"|session[-_]?(?:token|key|secret)"
     # last, spelt out: a group in front of the others slows the whole alternation threefold
@@ -190,11 +191,18 @@ _ASSIGNMENT = re.compile(
     r"(?:\(|some\(|ok\(|n(?=')|=[ \t]*n?(?='))?[ \t]*" + _VALUE
 )
 _NAME_CHARS: Final = frozenset(string.ascii_letters + string.digits + "._-")
+# "is" in the languages prose about a secret was seen in (est, ist, är, là, είναι, ...)
+_COPULAS = (
+    r"is|was|are|ist|lautet|es|est|\u00e9|\u00e8|era|sind|jest|\u00e4r|er|je|l\u00e0"
+    r"|\u03b5\u03af\u03bd\u03b1\u03b9"
+)
+# Endings a secret word takes in prose: passwords, Lösenordet, tokenen, şifresi.
+_INFLECTION = r"(?:e[nt]|s|si)?"
 # "the admin password is X", "password set to X", "new API token generated: X"
 _PROSE = re.compile(
-    rf"(?<![A-Za-z0-9])(?:{KEYWORD})(?:e[nt]|s|si)?(?![A-Za-z0-9])[;,]?(?:[ \t]+[\w@.'-]+){{0,5}}?"
-    r"(?:[ \t]+(?:is|was|to|now|of|are|ist|lautet|es|est|\u00e9|\u00e8|era|sind|jest|\u00e4r"
-    r"|er|je|l\u00e0|\u03b5\u03af\u03bd\u03b1\u03b9|will be)|[ \t]*[:=-])[ \t]+"
+    rf"(?<![A-Za-z0-9])(?:{KEYWORD}){_INFLECTION}(?![A-Za-z0-9])[;,]?"
+    r"(?:[ \t]+[\w@.'-]+){0,5}?"
+    rf"(?:[ \t]+(?:{_COPULAS}|to|now|of|will be)|[ \t]*[:=-])[ \t]+"
     r"(?:\"([^\"\n]+)\"|'([^'\n]+)'|\u00ab[ \t\u00a0]*([^\u00bb\n]+?)[ \t\u00a0]*\u00bb"
     r"|[`]?(?:[\w.@-]+[ \t]*/[ \t]*)?([^\s\"'`,;)\u00ab]+))"
     r"(?:[ \t]+to[ \t]+[\"'`]?([^\s\"'`,;)]+))?"
@@ -338,9 +346,8 @@ DIAGNOSTIC: Final = re.compile(
     r"|[A-Z]{2}[0-9a-f]{32}"
     r"|v?\d+(?:\.\d+)+(?:[-+][\w.-]+)?"
 )
-_DIGEST_LABEL = re.compile(
-    r"(?:hmac-)?(?:sha\d*|md5|blake2\w*):", re.IGNORECASE
-)  # MD5:aa:bb:.. prints
+# MD5:aa:bb:.. prints; Vault's audit log HMACs values (hmac-sha256:...)
+_DIGEST_LABEL = re.compile(r"(?:hmac-)?(?:sha\d*|md5|blake2\w*):", re.IGNORECASE)
 _DIGEST_PREFIX = re.compile(r"(?:sha\d*|md5|blake2\w*|crc32c?|h1|zh)[:=]\Z")
 # cluster_id=<random>, "requestId": "<random>": labelled identifiers, not keys.
 _ID_LABEL = re.compile(
@@ -478,9 +485,9 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     ):
         keep = False  # "auth_pass 74670150": digits after a password's name are the password
     elif separator in (" ", "\t"):
-        # "token traceparent=00-..": the next word starts an assignment of its own; "token-broker
-        # v2.14.0": a version
-        # password "hunter22", security word "pollen": quoted after a strong name
+        # password "hunter22", security word "pollen": quoted after a strong name, a secret;
+        # else "token traceparent=00-..", "auth p99=812ms": the next word is an assignment of
+        # its own, and "token-broker v2.14.0": a version
         opening = text[match.start(group) - 1 : match.start(group)]
         quoted = strong and len(value) >= 4 and opening != "" and opening in "\"'`"
         keep = not quoted and (
@@ -683,10 +690,8 @@ def _word_like(value: str) -> bool:
     return _WORDS.fullmatch(value) is not None
 
 
-_COPULA_BEFORE = re.compile(
-    r"[ \t](?:is|was|are|ist|lautet|es|est|\u00e9|\u00e8|era|sind|jest|\u00e4r|er|je)[ \t]+\Z"
-)
-_ANOTHER_CLAUSE = re.compile(rf"(?:{KEYWORD})(?:e[nt]|s)?;[ \t]+[\w-]+[ \t]*:")
+_COPULA_BEFORE = re.compile(rf"[ \t](?:{_COPULAS})[ \t]+\Z")
+_ANOTHER_CLAUSE = re.compile(rf"(?:{KEYWORD}){_INFLECTION};[ \t]+[\w-]+[ \t]*:")
 _VOWELS = re.compile(r"[aeiouy]")
 _CONSONANT_RUN = re.compile(r"[b-df-hj-np-tv-xz]{4,}")
 
@@ -949,8 +954,9 @@ _CONNINFO_ECHO = re.compile(r"\bmissing \"=\" after \"([^\"\n]+)\" in connection
 _QUOTED_PAIR = re.compile(r"^[ \t]*\"[^\"\s]+\"[ \t]+\"([^\"\n]+)\"[ \t]*$", re.MULTILINE)
 # A numeric PIN or PUK, assigned or quoted after the word (PIN=1234, "pinCode":"1234", PUK: 1234).
 _PIN = re.compile(
-    r"(?<![a-z0-9])(?:pin|puk|\u043f\u0438\u043d|(?:door|gate|alarm|entry|access|keypad|lock|safe|cage)"
-    r"[ -]?code|otp|one-time[ -](?:code|password|pin)|verification[ -]code|(?:2fa|mfa|sms)[ -]code"
+    r"(?<![a-z0-9])(?:pin|puk|\u043f\u0438\u043d"
+    r"|(?:door|gate|alarm|entry|access|keypad|lock|safe|cage)[ -]?code|otp"
+    r"|one-time[ -](?:code|password|pin)|verification[ -]code|(?:2fa|mfa|sms)[ -]code"
     r"|code[ \t]+(?:[\w']+[ \t]+|\w'){0,4}?(?:alarm\w*|door|t\u00fcr|porte|puerta|safe|gate|cage)"
     r"|code[ \t]+(?:they|i|we|you)[ \t]+(?:just[ \t]+)?(?:texted|sent|got))"
     r"(?:[-_ ]?(?:code|number|no|\u043a\u043e\u0434))?\\?[\"']?"
@@ -1062,11 +1068,12 @@ _COMBINATION = re.compile(
 
 
 def pins(text: str) -> Iterator[tuple[int, int]]:
-    yield from _spans(_PIN, lowered(text))
-    if "ombo" in text:
-        yield from _spans(_COMBINATION, lowered(text))
-    if "code" in text or "CODE" in text or "Code" in text:
-        for match in _RECOVERY_CODES.finditer(lowered(text)):
+    lower = lowered(text)
+    yield from _spans(_PIN, lower)
+    if "combo" in lower:
+        yield from _spans(_COMBINATION, lower)
+    if "code" in lower:
+        for match in _RECOVERY_CODES.finditer(lower):
             for code in _CODE.finditer(text, match.start(1), match.end(1)):
                 if any(c.isdigit() for c in code.group()):
                     yield code.span()
@@ -1224,8 +1231,11 @@ def prompts_for_secret(body: str) -> Question | None:
         return None
     if body.endswith('"]') and '"o"' in body:  # an asciinema cast's output event
         body = body[:-2].rstrip()
-    prompt = body[-1:] == ":"
     head = body[:80]
+    prompt = body[-1:] == ":"
+    expect = body.endswith("yes")
+    smtp = "334" in head
+    debug = "debug]" in body
     command = "$ " in head or "# " in head or "> " in head or "% " in head
     pair = (
         "<name>" in body
@@ -1235,18 +1245,15 @@ def prompts_for_secret(body: str) -> Question | None:
         or "ey'" in body
         or "=>" in body
     )
-    if not (prompt or command or pair or body.endswith("yes") or "334" in head or "debug]" in body):
+    if not (prompt or expect or smtp or debug or command or pair):
         return None
     lower = body.translate(_LOWER)
-    if prompt and _PROMPT.search(lower):
+    if (prompt and _PROMPT.search(lower)) or (expect and _EXPECT_MATCHED.search(lower)):
         return Question.TYPED
-    if body.endswith("yes") and _EXPECT_MATCHED.search(lower):
+    challenge = _CHALLENGE.match(body) if smtp else None
+    if challenge is not None and _decodes_to_prompt(challenge.group(1)):
         return Question.TYPED
-    if "334" in head:
-        challenge = _CHALLENGE.match(body)
-        if challenge is not None and _decodes_to_prompt(challenge.group(1)):
-            return Question.TYPED
-    if "debug]" in body and _EVALUATING.search(lower):
+    if debug and _EVALUATING.search(lower):
         return Question.VALUE
     if command and _SECRET_COMMAND.match(lower):
         return Question.TYPED

@@ -414,7 +414,8 @@ FAMILIES: Final = (
     *(Family(trigger, tuple(map(_secrets, finders))) for trigger, finders in credentials.FAMILIES),
     Family(r"eyJ", (_groups(_JWT),)),
     Family(
-        r"age-secret-key-|akia|asia|agpa|aida|aroa|aipa|anpa|anva|aiza|ya29\.|gh[pousr]_|github_pat_|gl[a-z]+-"
+        r"age-secret-key-|akia|asia|agpa|aida|aroa|aipa|anpa|anva|aiza|ya29\.|gh[pousr]_"
+        r"|github_pat_|gl[a-z]+-"
         r"|npm_|xox|xapp-|[sr]k_|whsec_|sg\.|sk-|hv[sbr]\.|s\.[a-z0-9]{24}",
         (_groups(_VENDOR_KEYS),),
     ),
