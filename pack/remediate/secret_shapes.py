@@ -22,9 +22,18 @@ from typing import Final
 
 # A run of characters a password may hold (no space, quote, bracket or separator of lists).
 CANDIDATE: Final = re.compile(r"[^\s\"'`,;()\[\]{}<>|]{6,}")
-# What a password-shaped token holds at least: both cases, a symbol, or a non-ASCII letter
-# (a cheap test that skips the words, numbers and lower-case names of a line).
-MIXED: Final = re.compile(r"[a-z][^\s]*[A-Z]|[A-Z][^\s]*[a-z]|[!#$%^&*+?~]|[^\x00-\x7f]")
+_SYMBOL = re.compile(r"[!#$%^&*+?~]")
+
+
+def mixed(token: str) -> bool:
+    """What a password-shaped token holds at least: both ASCII cases, a symbol, or a non-ASCII
+    character (a cheap test that skips the words, numbers and lower-case names of a line; string
+    methods, since a regex with two unbounded runs took most of the finder's time)."""
+    if not token.isascii():
+        return True
+    return (token.lower() != token and token.upper() != token) or _SYMBOL.search(token) is not None
+
+
 # Separators inside structured names (pod-7d9f, a.b.c, key=value, host:port, Class@1f2e).
 _SPLIT = re.compile(r"[-_.=:~,@]+")
 _RUNS = re.compile(r"[0-9]+|[a-z]+|[A-Z]+|[^0-9A-Za-z]+")
