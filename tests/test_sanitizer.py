@@ -720,3 +720,144 @@ def test_an_answer_naming_a_file_or_a_ticket_is_left_readable() -> None:
     out = "".join(Sanitizer().sanitize_lines(lines))
 
     assert out == "".join(lines)
+
+
+# Blind corpus G's first run showed these families missing; each case is our own wording.
+@pytest.mark.parametrize(
+    ("lines", "secrets"),
+    [
+        # a prompt, a blank line, then the value
+        (
+            [
+                "A one-time recovery password was generated; copy it now:\n",
+                "\n",
+                "9c1e7a3b5d2f4e6a8b0c1d3e5f7a9b2c\n",
+            ],
+            ["9c1e7a3b5d2f4e6a8b0c1d3e5f7a9b2c"],
+        ),
+        # an expect script: the pattern asks for a secret, the next send types it
+        (['expect -re "(P|p)assword: ?$"\n', 'send -- "Mq7#vLp2zR\\r"\n'], ["Mq7#vLp2zR"]),
+        (
+            ['  expect "Enter passphrase for key"\n', '  send "tidal-Kestrel-19\\n"\n'],
+            ["tidal-Kestrel-19"],
+        ),
+        # Oracle's unquoted IDENTIFIED BY
+        (["ALTER USER reporting IDENTIFIED BY lantern77 ACCOUNT UNLOCK;\n"], ["lantern77"]),
+        (['create user etl identified by "Qw3rty-Etl" quota 10M on users;\n'], ["Qw3rty-Etl"]),
+        # a word passphrase after a longer lead-in
+        (
+            [
+                "The passphrase we chose for the nightly restic backups is:"
+                " cobalt meadow ferry lemon\n"
+            ],
+            ["cobalt meadow ferry lemon"],
+        ),
+        # a heading that names a recovery phrase, then the words on the next line
+        (
+            [
+                "## treasury cold storage - seed phrase, 24 words, noted 2026-10-02\n",
+                "orbit velvet maple canyon drift humble lemon sugar ticket vapor zebra frost\n",
+            ],
+            ["orbit velvet maple canyon drift humble lemon sugar ticket vapor zebra frost"],
+        ),
+        # table cells: a secret-bearing name, then its value in the next cell
+        (["| SMTP_PASSWORD | Vq3-rT9_kLm2 |\n"], ["Vq3-rT9_kLm2"]),
+        (["\u2502 API_TOKEN        \u2502 8f3Kq-Zx_91LmP       \u2502\n"], ["8f3Kq-Zx_91LmP"]),
+        (["\u2502 REDIS_PASSWORD   \u2502 _Pq--7_zX-m3         \u2502\n"], ["_Pq--7_zX-m3"]),
+        # one plain adverb between the copula and the value
+        (["btw the guest wifi password is actually pelican4471\n"], ["pelican4471"]),
+        # a CJK label with a full-width colon: whatever follows is the value
+        (
+            ["\u5bc6\u7801\uff1a\uff4d\uff45\uff49\uff48\uff55\uff41\uff48\uff55\uff41\n"],
+            ["\uff4d\uff45\uff49\uff48\uff55\uff41\uff48\uff55\uff41"],
+        ),
+        # a key printed in groups after its name or a prompt for it
+        (["Ihr WLAN-Schl\u00fcssel: 7301 5522 0498 6610\n"], ["7301 5522 0498 6610"]),
+        (["wifi key: 4471 0932 5518 2206 9043\n"], ["4471 0932 5518 2206 9043"]),
+        (
+            ["Or type this setup key into the app instead:\n", "qrmz tkfa wple nxvo hbcd\n"],
+            ["qrmz tkfa wple nxvo hbcd"],
+        ),
+        # SNMP community strings in net-snmp's configuration
+        (["rwcommunity Tr4nsit-R0ute 192.0.2.0/24\n"], ["Tr4nsit-R0ute"]),
+        (["com2sec readonly default Pz8mon1tor\n"], ["Pz8mon1tor"]),
+        # a prompt and its answer inside HTML markup
+        (
+            ["<p>Your sign-in code is:</p>\n", '<h2 style="margin:0">483920</h2>\n'],
+            ["483920"],
+        ),
+    ],
+)
+def test_secret_families_found_missing_by_blind_corpus_g(
+    lines: list[str], secrets: list[str]
+) -> None:
+    out = "".join(Sanitizer().sanitize_lines(lines))
+
+    assert not [s for s in secrets if s in out], out
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        # a JSON key after a value that ends in a secret word is a key, not that word's value
+        (
+            '{"eventName":"GetSecretValue","awsRegion":"eu-west-1",'
+            '"requestID":"5f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"}\n',
+            ["awsRegion", "5f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"],
+        ),
+        # an id labelled after prose about a secret
+        (
+            "Invalid client secret provided (see the docs). Request ID: "
+            "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d\n",
+            ["0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"],
+        ),
+        ("service account token [id=Kx81mQzP0aLw2sRtY3] expired\n", ["Kx81mQzP0aLw2sRtY3"]),
+        # a value after a sentence has ended belongs to the new sentence's name
+        (
+            "Send the app secret, not its id. Trace ID: 4f1c2b3a-5d6e-4f70-8a9b-0c1d2e3f4a5b\n",
+            ["4f1c2b3a-5d6e-4f70-8a9b-0c1d2e3f4a5b"],
+        ),
+        # labelled by "<word> id" without a separator
+        (
+            "build finished; ARTIFACT ID Qm7xT2pLw9ZrK4vN8c-; upload token refreshed\n",
+            ["Qm7xT2pLw9ZrK4vN8c-"],
+        ),
+        ("token check failed for session id Ab3dE5fG7hJ9kL1mN3pQ\n", ["Ab3dE5fG7hJ9kL1mN3pQ"]),
+        # a Kubernetes pod name: deployment, replica set hash, pod suffix
+        (
+            "Successfully assigned payments/ledger-7tbnj5gdvq-xzm2g to node-3 (pull secret ok)\n",
+            ["payments/ledger-7tbnj5gdvq-xzm2g"],
+        ),
+        # a plain word after a secret word, followed by another name and colon
+        (
+            "failed to fetch registry token: unexpected status: 403 Forbidden\n",
+            ["unexpected status: 403"],
+        ),
+        # an adverb and a sentence after a secret word with a colon
+        ("rotateSecret: successfully stored new password for db-prod\n", ["successfully stored"]),
+        # a public key is public
+        (
+            "  public key: 3vQ2kLm9XbT7rPz4sN1wY8hJ6fD0cA5eG2iK4oU7qW0=\n",
+            ["3vQ2kLm9XbT7rPz4sN1wY8hJ6fD0cA5eG2iK4oU7qW0="],
+        ),
+        # an object version id in JSON, and an S3 key that is a path
+        (
+            '    "VersionId": "Zq3rT8vLx2Nw5Kp9Yb4Hs7Jd1Fg6Mc0A",\n',
+            ["Zq3rT8vLx2Nw5Kp9Yb4Hs7Jd1Fg6Mc0A"],
+        ),
+        (
+            "$ aws s3 cp s3://infra-backups --key tls/server-keys.tar.gz .\n",
+            ["tls/server-keys.tar.gz"],
+        ),
+        # a Secrets Manager ARN keeps its random suffix
+        (
+            "rotation done for"
+            " arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/api/db-Xk29Qa\n",
+            ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/api/db-Xk29Qa"],
+        ),
+    ],
+)
+def test_diagnostic_tokens_blind_corpus_g_showed_lost_are_kept(line: str, kept: list[str]) -> None:
+    out = Sanitizer().sanitize(line)
+
+    assert all(k in out for k in kept), out

@@ -64,6 +64,8 @@ _STRONG = (
     # last, spelt out: a group in front of the others slows the whole alternation threefold
     r"|security[-_ ]?(?:word|answer)|memorable[-_ ]?word|phrase[-_ ]secr"
     "\u00e8te"
+    # German "key", glued in compounds as German does (Netzwerkschlüssel, WLAN-Schlüssel)
+    "|schl\u00fcssel"
 )
 # Names that carry a secret only as a whole word or camel-case part (not "bypass", "monkey").
 _WEAK = r"pass|token|key|auth|signature|sig|cookie|creds|pw|community"
@@ -187,7 +189,7 @@ _VALUE = (
 # Starts at the secret word (a literal, so the scan is fast); the name's prefix is read back.
 _ASSIGNMENT = re.compile(
     rf"({KEYWORD}){_NAME_TAIL}"
-    r"\\?[\"'`]?\]?[ \t]*(=>|:=|->|<-|::|[:=>,]|\\u003[ad]|%3[ad]|[ \t])[ \t]*"
+    r"\\?[\"'`]?\]?[ \t]*(=>|:=|->|<-|::|[:=>,|\u2502]|\\u003[ad]|%3[ad]|[ \t])[ \t]*"
     r"(?:\(|some\(|ok\(|n(?=')|=[ \t]*n?(?='))?[ \t]*" + _VALUE
 )
 _NAME_CHARS: Final = frozenset(string.ascii_letters + string.digits + "._-")
@@ -229,6 +231,9 @@ _SQL = re.compile(
     r"\b(?:identified[ \t]+(?:with[ \t]+\w+[ \t]+)?by(?:[ \t]+password)?|password[ \t]+for[ \t]+\S+"
     r"[ \t]*=|password)[ \t]*(?:password[ \t]*\([ \t]*)?(?:'([^'\n]*)'|\"([^\"\n]*)\")"
 )
+# Oracle's unquoted form: CREATE USER x IDENTIFIED BY tiger (any word is the password there;
+# BY VALUES '<hash>' and BY PASSWORD '<hash>' are quoted and read by _SQL).
+_SQL_UNQUOTED = re.compile(r"\bidentified[ \t]+by[ \t]+(?!values\b|password\b)([^\s'\";,)]+)")
 # Tools whose short flags carry a password: mysql -pX, sshpass -p X, docker login -p X,
 # redis-cli -a X, curl -u user:X.
 _CLI = re.compile(
@@ -352,13 +357,17 @@ _DIGEST_PREFIX = re.compile(r"(?:sha\d*|md5|blake2\w*|crc32c?|h1|zh)[:=]\Z")
 # cluster_id=<random>, "requestId": "<random>": labelled identifiers, not keys.
 _ID_LABEL = re.compile(
     r"(?<![a-z_-])(?!(?:key|token|secret|access|api|auth)[_-])(?:[a-z]+[_-]){0,3}"
+    # camel case lowered: "VersionId" is versionid (but secretId, tokenId stay secret-bearing)
+    r"(?:[a-z]{3,}(?<!key)(?<!token)(?<!secret)(?<!access)(?<!api)(?<!auth)(?=id))?"
     r"(?:id|ids|uid|guid|kids?|x5t(?:#s256)?|thumbprint|peer|recipient|public[ _-]key)"
     r"(?:[_-]\d)?[\"']?[ \t]*[:=][ \t]*[\"'\[(]?\Z"
 )
 # "(Request req_8HnKq2LpX4vZ7m)", "trace abc...": a request, trace or event id, by the word
 # before it or by its own prefix.
 _ID_WORD_BEFORE = re.compile(
-    r"(?:request|trace|span|correlation|transaction|event|ray|recipient|peer)"
+    r"(?:request|trace|span|correlation|transaction|event|ray|recipient|peer"
+    # "analysis id X", "session ID: X": any word's id, but a secret's id (Vault's secret_id)
+    r"|(?<![a-z])(?!secret)[a-z]{3,}[ \t]id)"
     r"[ \t]*[:#]?[ \t]*[(\[]?\Z"
 )
 _ID_PREFIX = re.compile(r"(?:req|request|trace|span|evt|event|txn|corr|ray)[_-]", re.IGNORECASE)
@@ -398,6 +407,9 @@ def keyword_secrets(text: str) -> Iterator[tuple[int, int]]:
     yield from prose(text, lower)
     if "identified" in lower or "password" in lower:
         yield from _spans(_SQL, lower)
+        for match in _SQL_UNQUOTED.finditer(lower):
+            if not is_placeholder(text[match.start(1) : match.end(1)]):
+                yield match.span(1)
     if "AUTH" in text or "LOGIN" in text:
         yield from _spans(_PROTOCOL, text)
         for match in _REDIS_AUTH.finditer(text):  # not "SASL AUTH failed for user"
@@ -421,6 +433,30 @@ def assignments(text: str, lower: str) -> Iterator[tuple[int, int]]:
         span = _assigned(text, match)
         if span is not None:
             yield span
+
+
+def _in_arn(text: str, at: int) -> bool:
+    """Whether ``at`` is inside an ARN (a token that starts with "arn:")."""
+    begin = max(text.rfind(c, 0, at) for c in " \t\"'=(,[") + 1
+    return text.startswith("arn:", begin)
+
+
+# A key printed in equal groups (1494 0966 9642 5147, JBSW Y3DP EHPK 3PXP): the groups after
+# the first, to the end of the line or a punctuation mark.
+_GROUPS = {
+    n: re.compile(rf"(?:[ ][A-Za-z0-9]{{{n}}}){{2,}}(?=[ \t]*(?:$|[\r\n,;.)]))")
+    for n in range(3, 7)
+}
+
+
+def _grouped_end(text: str, end: int, value: str) -> int | None:
+    if not (3 <= len(value) <= 6 and value.isalnum()):
+        return None
+    groups = _GROUPS[len(value)].match(text, end)
+    return groups.end() if groups is not None else None
+
+
+_KEY_AFTER = re.compile(r"[\"'`][ \t]*:(?!:)")
 
 
 def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
@@ -450,7 +486,11 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     )
     if last and last[0] in _METADATA_TAILS and not secret_id:
         return None  # token_type, key_id; but SecretID, private_key_id are secrets
+    if _in_arn(text, start):
+        return None  # arn:aws:secretsmanager:...:secret:prod/db-AbC123 names a resource
     prior = _tail_words("", prefix.rstrip("._-"))[-1:] if prefix else []
+    if lower_word == "key" and (prior == ["public"] or _PUBLIC_BEFORE.search(text, 0, start)):
+        return None  # a public key (WireGuard's "public key: <base64>") is public
     if prior and (prior[0] == "max" or (lower_word == "key" and prior[0] in _ID_KEYS)):
         return None  # max_tokens; Idempotency-Key, cache_key, sort-key: an id, not a key
     # "şifresi": a Turkish possessive ending, not another word
@@ -467,12 +507,17 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     named = strong or bool(prefix) or bool(tail) or lower_word in _ASSIGNED_SECRET
     group = match.lastindex or 0
     value = text[match.start(group) : match.end(group)]
+    grouped = _grouped_end(text, match.end(group), value) if group == match.re.groups else None
+    if grouped is not None and separator not in (",", " ", "\t"):
+        return match.start(group), grouped  # "WLAN key: 1494 0966 9642 5147": a grouped key
     if value.isdigit() and not strong and (tail.lower() == "s" or "." in tail):
         keep = True  # tokens=1523: a count; AppWindowToken.destroySurfaces:374: a line number
     elif value.startswith("hmac-"):
         keep = True  # Vault's audit log: "client_token":"hmac-sha256:..." (HMAC'd, not the token)
     elif separator == "," and _DOTTED_NAME.fullmatch(value):
         keep = True  # "API_KEY","api_key.id": a list of names, not a name and its value
+    elif separator == "," and _KEY_AFTER.match(text, match.end(group)):
+        keep = True  # {"eventName":"RotateSecret","requestID":...}: the next JSON key
     elif (
         separator == ":" and value.isdigit() and len(value) <= 6 and text[start - 1 : start] == ":"
     ):
@@ -484,14 +529,14 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
         and _PASSWORD_NAME.search(lower_word + tail.lower())
     ):
         keep = False  # "auth_pass 74670150": digits after a password's name are the password
-    elif separator in (" ", "\t"):
+    elif separator in (" ", "\t", "|", "\u2502"):  # a blank, or a table's next cell
         # password "hunter22", security word "pollen": quoted after a strong name, a secret;
         # else "token traceparent=00-..", "auth p99=812ms": the next word is an assignment of
         # its own, and "token-broker v2.14.0": a version
         opening = text[match.start(group) - 1 : match.start(group)]
         quoted = strong and len(value) >= 4 and opening != "" and opening in "\"'`"
         keep = not quoted and (
-            _NEXT_ASSIGNMENT.match(value) is not None
+            _NEXT_ASSIGNMENT.match(value.lstrip("[(")) is not None
             or _METRIC.fullmatch(value) is not None
             or not secret_like(value, named)
             or _VERSION.fullmatch(value) is not None
@@ -503,6 +548,8 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     else:
         # key="ApiBaseUrl" (web.config appSettings): a bare key's value may be a name
         keep = not secret_like(value, False) or _structured_id(value) or _camel_name(value)
+    if not keep and value.isalpha() and _PROSE_WORD.match(value):
+        keep = _SENTENCE_GOES_ON.match(text, match.end(group)) is not None
     if keep:
         return None
     end = match.end(group)
@@ -512,7 +559,12 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     return match.start(group), end
 
 
-_NEXT_ASSIGNMENT = re.compile(r"[a-z][a-z_.-]{2,}(?:[A-Z][a-z]+)*=")
+_NEXT_ASSIGNMENT = re.compile(r"(?:[a-z][a-z_.-]{2,}(?:[A-Z][a-z]+)*|id)=")
+# "token: unexpected status: 401", "secret: successfully stored ...": an adverb or participle
+# that a sentence goes on from is prose, not a value
+_PROSE_WORD = re.compile(r"[a-z]{3,}(?:ly|ed|ing)\Z")
+_SENTENCE_GOES_ON = re.compile(r"[ \t]+[a-z]")
+_PUBLIC_BEFORE = re.compile(r"public[ \t]+\Z", re.IGNORECASE)
 _METRIC = re.compile(r"[a-z][a-z0-9_]*=\d+(?:\.\d+)?(?:[a-z%]{1,4})?")  # p99=812.3ms
 _DOTTED_NAME = re.compile(r"[a-z]+(?:[._][a-z]+)+")
 _PASSWORD_NAME = re.compile(r"pass|pwd|secret")
@@ -604,6 +656,22 @@ def sql_values(text: str, lower: str) -> Iterator[tuple[int, int]]:
             value = item.group().strip().strip("'\"")
             if i in secret and not is_placeholder(value):
                 yield item.span()
+
+
+# net-snmp's snmpd.conf: "rocommunity <community> [source]", "com2sec <name> <source> <community>"
+_SNMP_COMMUNITY = re.compile(
+    r"[ \t]*(?:r[ow]community6?[ \t]+(\S+)"
+    r"|com2sec6?(?:[ \t]+-cn[ \t]+\S+)?[ \t]+\S+[ \t]+\S+[ \t]+(\S+))",
+    re.IGNORECASE,
+)
+
+
+def snmp_communities(text: str) -> Iterator[tuple[int, int]]:
+    match = _SNMP_COMMUNITY.match(text)
+    if match is not None:
+        group = match.lastindex or 0
+        if not is_placeholder(match.group(group)):
+            yield match.span(group)
 
 
 def sasl_nul(text: str) -> Iterator[tuple[int, int]]:
@@ -708,6 +776,18 @@ _FIELD = re.compile(r"[a-z_][\w.-]*=")
 _NEXT_WORD = re.compile(r"[ \t]+([^\s\"'`,;)]+)")
 
 
+_SENTENCE_END = re.compile(r"[a-z0-9]\.[ \t]+[a-z]")
+
+
+def _value_start(match: re.Match[str]) -> int:
+    return min(match.start(g) for g in range(1, (match.re.groups or 0) + 1) if match.start(g) >= 0)
+
+
+def _plainly_secret(value: str) -> bool:
+    """After "is actually", "est désormais": secret-like and not a word (expired, disabled)."""
+    return shaped(value) or (secret_like(value, True) and not value.isalpha())
+
+
 def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
     # "use X as": a cheap test first, as for "from X to" below (each scan costs what _PROSE does)
     for pattern in (_PROSE, _USE_AS) if "use" in lower else (_PROSE,):
@@ -716,6 +796,14 @@ def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
                 continue  # "Idempotency-Key: <uuid>"
             if pattern is _PROSE and _ANOTHER_CLAUSE.match(lower, match.start()):
                 continue  # "secrets/api-key; X-Cloud-Trace-Context: <v>": another name's value
+            if pattern is _PROSE and (
+                _SENTENCE_END.search(lower, match.start(), _value_start(match))
+                or (
+                    lower.startswith("key", match.start())
+                    and _PUBLIC_BEFORE.search(lower, 0, match.start())
+                )
+            ):
+                continue  # "client secret ID. Trace ID: <uuid>": a new sentence; "public key:"
             for group in range(1, (pattern.groups or 0) + 1):
                 start, end = match.span(group)
                 value = text[start:end]
@@ -738,7 +826,7 @@ def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
                     # "est désormais X", "is currently X": one plain word, then a value
                     # that is a secret by its shape alone
                     after = _NEXT_WORD.match(text, end)
-                    if after is not None and shaped(after.group(1).rstrip(".")):
+                    if after is not None and _plainly_secret(after.group(1).rstrip(".")):
                         yield after.start(1), after.start(1) + len(after.group(1).rstrip("."))
     yield from _passphrases(text, lower)
     for match in _FROM_TO.finditer(lower) if "from" in lower and "to" in lower else ():
@@ -747,7 +835,13 @@ def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
     if not text.isascii():
         for match in (*_PROSE_CJK.finditer(text), *_PROSE_THAI.finditer(text)):
             value = match.group(1)
-            if secret_like(value, True) or (value.isdigit() and len(value) >= 6):
+            # a label, a full-width or ASCII colon, its value, whatever it looks like (a word too)
+            labelled = any(c in "\uff1a:" for c in match.group()[: match.start(1) - match.start()])
+            if (
+                secret_like(value, True)
+                or (value.isdigit() and len(value) >= 6)
+                or (labelled and len(value) >= 4 and not is_placeholder(value))
+            ):
                 yield match.span(1)
 
 
@@ -877,15 +971,24 @@ def looks_random(token: str, shortest: int = 20) -> bool:
             return False
         if all(DIAGNOSTIC.fullmatch(part) for part in core.split("/") if part):
             return False  # X-Cloud-Trace-Context: <hex trace id>/<decimal span id>
+        if all(part.isalpha() or _generated_name(part) for part in core.split("/") if part):
+            return False  # payments/ledger-7tbnj5gdvq-xzm2g: a namespace and a pod
         core = core.replace("/", "")
     parts = re.split(r"[-_]", core)
     wordy = sum(len(p) for p in parts if p.isalpha() and not _random_letters(p))
     if wordy * 2 >= len(core) or all(map(_id_part, parts)):
         return False  # ContainerManagerImpl, amd64_microsoft-..., none_681aa442f6fed7f0
-    if len(parts) >= 3 and max(map(len, parts)) <= 12:
+    if _generated_name(core):
         return False  # payments-api-7d9f8b6c5d-x2klm
     switches = len(_RUNS.findall(core)) - 1  # changes between digits, lower, upper, other
     return switches >= 0.3 * (len(core) - 1) and shannon_entropy(core) >= 3.0
+
+
+def _generated_name(name: str) -> bool:
+    """A name with generated suffixes (payments-api-7d9f8b6c5d-x2klm): three or more parts, none
+    longer than 12."""
+    parts = re.split(r"[-_]", name)
+    return len(parts) >= 3 and max(map(len, parts)) <= 12
 
 
 def _random_letters(part: str) -> bool:
@@ -924,6 +1027,8 @@ def secret_like(value: str, named: bool) -> bool:
         return False
     if value[0] in "/~" or value.startswith("./") or (value.isalpha() and value.islower()):
         return False
+    if "/" in value and _FILE_NAME.fullmatch(value.rsplit("/", 1)[1]):
+        return False  # tls/server-keys.tar.gz: a relative path to a file
     return (
         any(c.isdigit() for c in value)
         or not value.isalnum()
@@ -968,7 +1073,7 @@ _PIN = re.compile(
 # Diceware-like passphrases: four or more plain words (maybe a number), after a secret word and
 # a colon ("passphrase for the vault: a b c d 42") or between "use" and "as the passphrase".
 _WORDS_AFTER = re.compile(
-    rf"(?<![a-z0-9])(?:{_STRONG}|pw|pin)(?![a-z0-9])(?:[ \t]+[\w.-]+){{0,5}}?[ \t]*:[ \t]+"
+    rf"(?<![a-z0-9])(?:{_STRONG}|pw|pin)(?![a-z0-9])(?:[ \t]+[\w.-]+){{0,8}}?[ \t]*:[ \t]+"
     r"((?:[a-z]{3,12}|\d{1,4})(?:[ \t]+(?:[a-z]{3,12}|\d{1,4})){3,9})[ \t]*(?:\([^)\n]*\)[ \t]*)?$"
 )
 _USE_WORDS_AS = re.compile(
@@ -1181,8 +1286,15 @@ class Question(enum.Enum):
 
 
 # A prompt for a secret: "admin@db's password: ", "Enter passphrase for key '/x/id_rsa':".
+# A code sent to sign someone in, in the languages such mails were seen in.
+_CODE_NAMES = (
+    r"(?:verification|sign-?in|log-?in|security|one-time|confirmation|2fa|mfa)[ \t-]+code"
+    r"|code[ \t]+de[ \t]+(?:v\u00e9rification|confirmation|s\u00e9curit\u00e9)"
+    r"|c\u00f3digo[ \t]+de[ \t]+(?:verificaci\u00f3n|verifica\u00e7\u00e3o|seguridad)"
+    r"|(?:best\u00e4tigungs|verifizierungs|sicherheits)code"
+)
 _PROMPT = re.compile(
-    rf"(?<![a-z0-9])(?:{_STRONG}|pass[ \t]phrase|pin|otp|token"
+    rf"(?<![a-z0-9])(?:{_STRONG}|pass[ \t]phrase|pin|otp|token|setup[ \t]key|{_CODE_NAMES}"
     r"|(?:recovery|seed|mnemonic)[ \t]phrase)(?![a-z0-9])[^\n]{0,90}:[ \t]*\Z"
 )
 # A shell command that prints or types a secret: "$ kubectl get secret ... {.data.password}".
@@ -1194,7 +1306,7 @@ _SECRET_COMMAND = re.compile(
 # Also a library's debug line of what it wrote (netmiko's write_channel: b'X\n', pexpect's
 # sendline('X')) and an asciinema cast's input event ([12.1, "i", "X\r"]).
 _TYPED = re.compile(
-    r"[ \t]*(?:send:[ \t]*sending[ \t]+|send:[ \t]*b?|send[ \t]+"
+    r"[ \t]*(?:send:[ \t]*sending[ \t]+|send:[ \t]*b?|send[ \t]+(?:--[ \t]+)?"
     r"|[^\n]*?(?:write_channel|sendline|send|write)[:(][ \t]*b?|\[[\d.]+,[ \t]*\"i\",[ \t]*)?"
     r"([\"']?)([^\s\"']+?)(?:\\r|\\n)*\1\)?\]?(?:[ \t]+to[ \t]+\{[^}\n]*\})?[ \t]*\Z"
 )
@@ -1220,6 +1332,18 @@ _EVALUATING = re.compile(
 # SMTP's AUTH LOGIN challenge "334 UGFzc3dvcmQ6" (base64 of "Password:"); expect's debug line
 # "... match glob pattern "Password:"? yes"
 _CHALLENGE = re.compile(r"^[ \t]*(?:S:[ \t]*)?334[ \t]+([A-Za-z0-9+/]{8,}={0,2})[ \t]*$")
+# Markup around a prompt or its answer: <p>Your code is:</p>, <b>483920</b>
+_TAG = re.compile(r"<[^<>\n]*>")
+_MARKUP_TEXT = re.compile(r"[ \t]*(?:<[^<>\n]*>[ \t]*)+([^<>\n]+?)[ \t]*(?:<[^<>\n]*>[ \t]*)*\Z")
+# A line naming a recovery phrase ("## cold wallet - seed phrase, 24 words"): the words follow.
+_PHRASE_HEADING = re.compile(
+    r"(?<![a-z0-9])(?:(?:recovery|seed|backup|secret|wallet|mnemonic)[ \t-]+phrase|mnemonic)"
+    r"(?![a-z0-9])"
+)
+# An expect script's pattern for a prompt: expect "password:", expect -re "(P|p)assword: ?$"
+_EXPECT_LINE = re.compile(
+    rf"[ \t]*expect(?:[ \t]+-\w+)*[ \t]+[\"'{{][^\n]*(?:{_STRONG}|assword|pin|otp|token)"
+)
 _EXPECT_MATCHED = re.compile(rf"pattern[ \t]+\"[^\"\n]*(?:{KEYWORD}|pin)[^\"\n]*\"\?[ \t]+yes\Z")
 
 
@@ -1230,13 +1354,18 @@ def prompts_for_secret(body: str) -> Question | None:
     every line."""
     if len(body) > 300:
         return None
+    if body[-1:] == ">" and "<" in body:  # an HTML mail: a prompt between the tags
+        text = _TAG.sub("", body).replace("&nbsp;", " ").rstrip()
+        if text[-1:] == ":":
+            body = text
     if body.endswith('"]') and '"o"' in body:  # an asciinema cast's output event
         body = body[:-2].rstrip()
     head = body[:80]
     prompt = body[-1:] == ":"
-    expect = body.endswith("yes")
+    expect = body.endswith("yes") or "expect" in head
     smtp = "334" in head
     debug = "debug]" in body
+    phrase = "hrase" in body or "nemonic" in body  # a heading over a recovery phrase
     command = "$ " in head or "# " in head or "> " in head or "% " in head
     pair = (
         "<name>" in body
@@ -1246,10 +1375,14 @@ def prompts_for_secret(body: str) -> Question | None:
         or "ey'" in body
         or "=>" in body
     )
-    if not (prompt or expect or smtp or debug or command or pair):
+    if not (prompt or expect or smtp or debug or command or pair or phrase):
         return None
     lower = body.translate(_LOWER)
-    if (prompt and _PROMPT.search(lower)) or (expect and _EXPECT_MATCHED.search(lower)):
+    if (prompt and _PROMPT.search(lower)) or (
+        expect and (_EXPECT_MATCHED.search(lower) or _EXPECT_LINE.match(lower))
+    ):
+        return Question.TYPED
+    if phrase and _PHRASE_HEADING.search(lower):
         return Question.TYPED
     challenge = _CHALLENGE.match(body) if smtp else None
     if challenge is not None and _decodes_to_prompt(challenge.group(1)):
@@ -1312,6 +1445,11 @@ def answer_spans(line: str, question: Question) -> Iterator[tuple[int, int]]:
                 yield start, end
         return
     if question is Question.TYPED:
+        markup = _MARKUP_TEXT.match(line.rstrip("\r\n")) if "<" in line else None
+        if markup is not None:
+            if _typed_secret(markup.group(1)) and " " not in markup.group(1):
+                yield markup.span(1)
+            return
         words = _TYPED_WORDS.match(line)
         if words is not None and not _SENTENCE_WORDS.intersection(words.group(1).split()):
             yield words.span(1)  # a passphrase or recovery phrase of plain words
@@ -1484,6 +1622,7 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (r"[a-z_][a-z0-9_$#]*/[^\s/@]+@", (slash_at,)),
     (r":\d+:[^\s:]+:[^\s:]+:|:\*:[^\s:]+:[^\s:]+:", (pgpass,)),
     (r"\$[a-z0-9-]{1,12}\$", (_any_group(_CRYPT),)),
+    (r"^[ \t]*(?:r[ow]community6?|com2sec6?)[ \t]", (snmp_communities,)),
     (
         r"@(?:tcp6?|udp|unix)\(|connection info string|^[ \t]*\"[^\"]+\"[ \t]+\"|\*[0-9a-f]{40}"
         r"|_secret|client_random|^[ \t]*\d{2,12}[ \t]*=>"

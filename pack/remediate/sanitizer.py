@@ -232,6 +232,7 @@ class Sanitizer:
             if not isinstance(line, str):
                 raise UsageError(f"sanitize_lines() takes str lines, not {type(line).__name__}")
             carried: credentials.Question | None = None
+            before = asked
             if asked is not None and line.strip() and not block:
                 answered = self._redact_answer(line, asked)  # this line may be the answer
                 if answered is not line and asked is credentials.Question.TYPED:
@@ -239,7 +240,9 @@ class Sanitizer:
                 line, asked = answered, None
             if not block:
                 stripped = line.rstrip()
-                if stripped[-1:] == "?":
+                if not stripped and (asked := carried or before) is not None:
+                    pass  # a blank line between a prompt and its answer keeps the question
+                elif stripped[-1:] == "?":
                     asked = credentials.asks_for_secret(stripped)
                 else:
                     asked = credentials.prompts_for_secret(stripped) or carried
