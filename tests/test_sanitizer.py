@@ -778,6 +778,23 @@ def test_an_answer_naming_a_file_or_a_ticket_is_left_readable() -> None:
             ["Or type this setup key into the app instead:\n", "qrmz tkfa wple nxvo hbcd\n"],
             ["qrmz tkfa wple nxvo hbcd"],
         ),
+        # a notice that a password was reset, then its value on a labelled line
+        (
+            [
+                "The password for user 'kibana_system' was reset.\n",
+                "New value: mqtrx=v-KLpWzRtYbNcQ\n",
+            ],
+            ["mqtrx=v-KLpWzRtYbNcQ"],
+        ),
+        # an SDK client built from an id and a key
+        (
+            ['twilio = Client("AC5d1e0f2a", "9a8b7c6d5e4f30211f2e3d4c5b6a7980")\n'],
+            ["9a8b7c6d5e4f30211f2e3d4c5b6a7980"],
+        ),
+        (
+            ["Sentry.init('4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f', {env: 'prod'})\n"],
+            ["4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f"],
+        ),
         # SNMP community strings in net-snmp's configuration
         (["rwcommunity Tr4nsit-R0ute 192.0.2.0/24\n"], ["Tr4nsit-R0ute"]),
         (["com2sec readonly default Pz8mon1tor\n"], ["Pz8mon1tor"]),
@@ -848,6 +865,31 @@ def test_secret_families_found_missing_by_blind_corpus_g(
         (
             "$ aws s3 cp s3://infra-backups --key tls/server-keys.tar.gz .\n",
             ["tls/server-keys.tar.gz"],
+        ),
+        # identifiers that earlier corpora (E, F) showed lost
+        (
+            "AccessDenied: no grant for key arn:aws:ecs:us-west-2:111122223333:"
+            "task/web-cluster/0f4e9d8c7b6a5f4e3d2c1b0a9f8e7d6c (token missing)\n",
+            ["task/web-cluster/0f4e9d8c7b6a5f4e3d2c1b0a9f8e7d6c"],
+        ),
+        (
+            "Pulled image corp/auth-token-svc:2.4.1@sha256:"
+            "9b1f4c6e2a8d0b3f5c7e9a1d3f5b7c9e1a3d5f7b9c1e3a5d7f9b1c3e5a7d9f1b\n",
+            ["auth-token-svc:2.4.1"],
+        ),
+        (
+            "<Code>InvalidAccessKeyId</Code><HostId>Qm9zXk3Lp7Vw2Rt8Yb4Hn6Jd1Fg5Mc0As9Ze3Xu7Kq2Wv"
+            "/Np4Lr8Ty6Bh1Dj5Gf=</HostId>\n",
+            ["Qm9zXk3Lp7Vw2Rt8Yb4Hn6Jd1Fg5Mc0As9Ze3Xu7Kq2Wv/Np4Lr8Ty6Bh1Dj5Gf="],
+        ),
+        (
+            '{"trace":"projects/shop-prod-42/traces/0af7651916cd43dd8448eb211c80319c",'
+            '"msg":"Secret Manager quota exceeded"}\n',
+            ["projects/shop-prod-42/traces/0af7651916cd43dd8448eb211c80319c", "Secret Manager"],
+        ),
+        (
+            "peer: /Xk3mQ9vL2pR7tW4yB8nH1jD6fG0cA5sZ3eU7iO9qK2w=\n",
+            ["/Xk3mQ9vL2pR7tW4yB8nH1jD6fG0cA5sZ3eU7iO9qK2w="],
         ),
         # a Secrets Manager ARN keeps its random suffix
         (

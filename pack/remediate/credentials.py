@@ -456,6 +456,7 @@ def _grouped_end(text: str, end: int, value: str) -> int | None:
     return groups.end() if groups is not None else None
 
 
+_TAG_DIGEST = re.compile(r"[\w.-]*@(?:sha256|sha512):[0-9a-fA-F]{32,}")
 _KEY_AFTER = re.compile(r"[\"'`][ \t]*:(?!:)")
 
 
@@ -512,6 +513,8 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
         return match.start(group), grouped  # "WLAN key: 1494 0966 9642 5147": a grouped key
     if value.isdigit() and not strong and (tail.lower() == "s" or "." in tail):
         keep = True  # tokens=1523: a count; AppWindowToken.destroySurfaces:374: a line number
+    elif _TAG_DIGEST.fullmatch(value):
+        keep = True  # auth-token-svc:2.4.1@sha256:<digest>: an image's tag and digest
     elif value.startswith("hmac-"):
         keep = True  # Vault's audit log: "client_token":"hmac-sha256:..." (HMAC'd, not the token)
     elif separator == "," and _DOTTED_NAME.fullmatch(value):
@@ -536,7 +539,8 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
         opening = text[match.start(group) - 1 : match.start(group)]
         quoted = strong and len(value) >= 4 and opening != "" and opening in "\"'`"
         keep = not quoted and (
-            _NEXT_ASSIGNMENT.match(value.lstrip("[(")) is not None
+            (value.istitle() and value.isalpha())  # "Secret Manager", "Key Vault": a name
+            or _NEXT_ASSIGNMENT.match(value.lstrip("[(")) is not None
             or _METRIC.fullmatch(value) is not None
             or not secret_like(value, named)
             or _VERSION.fullmatch(value) is not None
@@ -696,7 +700,18 @@ def indirect(text: str, lower: str) -> Iterator[tuple[int, int]]:
             yield match.span(group)
 
 
+# An SDK client built from its keys: Client("AC...", "<auth token>"), Sentry.init('<key>'): only
+# key material counts there (a client's other arguments are names and options).
+_SDK_CALL = re.compile(r"\b[\w.]*(?:client|init)\w*[ \t]*\(([^()\n]*)\)?")
+
+
 def calls(text: str, lower: str) -> Iterator[tuple[int, int]]:
+    if "client" in lower or "init" in lower:
+        for call in _SDK_CALL.finditer(lower):
+            for arg in _QUOTED.finditer(text, call.start(1), call.end(1)):
+                group = arg.lastindex or 0
+                if shaped(arg.group(group)):
+                    yield arg.span(group)
     for call in _CALL.finditer(lower):
         for arg in _QUOTED.finditer(text, call.start(1), call.end(1)):
             group = arg.lastindex or 0
@@ -723,6 +738,8 @@ def short_flags(text: str) -> Iterator[tuple[int, int]]:
 
 def slash_at(text: str) -> Iterator[tuple[int, int]]:
     for match in _SLASH_AT.finditer(text):
+        if _DIGEST_LABEL.match(text, match.end(1) + 1):
+            continue  # corp/auth-svc:2.4.1@sha256:<digest>: an image reference, not user/pw@db
         if secret_like(match.group(1), True):
             yield match.span(1)
 
@@ -880,13 +897,14 @@ def url_keys(text: str) -> Iterator[tuple[int, int]]:
 
 
 def random_tokens(text: str) -> Iterator[tuple[int, int]]:
+    arn = "arn:" in text
     for match in _CANDIDATE.finditer(text):
         start, end = match.span()
         after = text[end : end + 1]
         if (start and _GLUED(text[start - 1])) or (after and (after == "=" or _GLUED(after))):
             continue  # part of a longer word (non-ASCII letters, a dotted base64 tail)
-        if _SRI.match(match.group()):
-            continue
+        if _SRI.match(match.group()) or (arn and _in_arn(text, start)):
+            continue  # an SRI digest; a resource path inside an ARN
         token = match.group()
         if text[start - 1 : start] == "." and len(token) >= 32 and _HEX_PART.fullmatch(token):
             head = _DOTTED_HEAD.search(text, 0, start - 1)
@@ -894,6 +912,8 @@ def random_tokens(text: str) -> Iterator[tuple[int, int]]:
                 yield head.start(), end  # pat<random>.<64 hex>: a random id dotted to a hex body
             continue
         if "/" in token and token[0] in "/.":  # a path: its long segments one by one
+            if token[0] == "/" and _labelled_id(text, start, token):
+                continue  # "peer: /Rc16wy+...=": base64 that starts with a slash, labelled
             at = start
             for segment in token.split("/"):
                 if looks_random(segment):
@@ -939,8 +959,12 @@ def shaped_tokens(text: str) -> Iterator[tuple[int, int]]:
             yield start + part_start, start + part_end
 
 
-_LABEL = re.compile(  # one search instead of three
-    "|".join(f"(?:{p.pattern})" for p in (_DIGEST_PREFIX, _ID_LABEL, _ID_WORD_BEFORE))
+# <RequestId>, <HostId>: an element named for an id (but not <SecretId>, <TokenId>)
+_ID_ELEMENT = re.compile(r"<(?![a-z_-]*(?:key|token|secret|access|api|auth)[_-]?id>)[a-z_-]*id>\Z")
+_LABEL = re.compile(  # one search instead of four
+    "|".join(
+        f"(?:{p.pattern})" for p in (_DIGEST_PREFIX, _ID_LABEL, _ID_WORD_BEFORE, _ID_ELEMENT)
+    )
 )
 
 
@@ -971,8 +995,10 @@ def looks_random(token: str, shortest: int = 20) -> bool:
             return False
         if all(DIAGNOSTIC.fullmatch(part) for part in core.split("/") if part):
             return False  # X-Cloud-Trace-Context: <hex trace id>/<decimal span id>
-        if all(part.isalpha() or _generated_name(part) for part in core.split("/") if part):
-            return False  # payments/ledger-7tbnj5gdvq-xzm2g: a namespace and a pod
+        if all(_path_name(part) for part in core.split("/") if part):
+            # payments/ledger-7tbnj5gdvq-xzm2g: a namespace and a pod;
+            # projects/shop-prod-42/traces/<hex>: a resource path to a trace id
+            return False
         core = core.replace("/", "")
     parts = re.split(r"[-_]", core)
     wordy = sum(len(p) for p in parts if p.isalpha() and not _random_letters(p))
@@ -982,6 +1008,19 @@ def looks_random(token: str, shortest: int = 20) -> bool:
         return False  # payments-api-7d9f8b6c5d-x2klm
     switches = len(_RUNS.findall(core)) - 1  # changes between digits, lower, upper, other
     return switches >= 0.3 * (len(core) - 1) and shannon_entropy(core) >= 3.0
+
+
+_LOWER_NAME = re.compile(r"[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)*")
+
+
+def _path_name(part: str) -> bool:
+    """A path segment that names rather than holds key material: a lower-case name, a name with
+    generated suffixes, or a diagnostic id (base64 key material has capitals in every part)."""
+    return (
+        _LOWER_NAME.fullmatch(part) is not None
+        or _generated_name(part)
+        or DIAGNOSTIC.fullmatch(part) is not None
+    )
 
 
 def _generated_name(name: str) -> bool:
@@ -1323,7 +1362,9 @@ _VALUE_LINE = re.compile(
     r"[ \t]*(?:<value>([^<\n]*)</value>|[\"']?value[\"']?[ \t]*:[ \t]*[\"']([^\"'\n]*)[\"']"
     r"|string\(\d+\)[ \t]*\"([^\"\n]*)\")"
     # Azure Pipelines' debug output: "##[debug]Result: 'X'"
-    r"|[^\n]*##\[debug\]result:[ \t]*'([^'\n]*)'",
+    r"|[^\n]*##\[debug\]result:[ \t]*'([^'\n]*)'"
+    # after a notice that a password was reset: "New value: X"
+    r"|[ \t]*(?:new[ \t]+)?value[ \t]*[:=][ \t]*([^\s\"']+)[ \t]*$",
     re.IGNORECASE,
 )
 _EVALUATING = re.compile(
@@ -1339,6 +1380,11 @@ _MARKUP_TEXT = re.compile(r"[ \t]*(?:<[^<>\n]*>[ \t]*)+([^<>\n]+?)[ \t]*(?:<[^<>
 _PHRASE_HEADING = re.compile(
     r"(?<![a-z0-9])(?:(?:recovery|seed|backup|secret|wallet|mnemonic)[ \t-]+phrase|mnemonic)"
     r"(?![a-z0-9])"
+)
+# A notice that a secret was reset or made: its value may follow on a labelled line.
+_NOTICE = re.compile(
+    rf"(?<![a-z0-9])(?:{_STRONG}|token)s?(?![a-z0-9])[^\n]{{0,80}}"
+    r"\b(?:reset|changed|generated|rotated|regenerated)\b"
 )
 # An expect script's pattern for a prompt: expect "password:", expect -re "(P|p)assword: ?$"
 _EXPECT_LINE = re.compile(
@@ -1365,6 +1411,7 @@ def prompts_for_secret(body: str) -> Question | None:
     expect = body.endswith("yes") or "expect" in head
     smtp = "334" in head
     debug = "debug]" in body
+    notice = "reset" in body or "changed" in body or "generated" in body or "rotated" in body
     phrase = "hrase" in body or "nemonic" in body  # a heading over a recovery phrase
     command = "$ " in head or "# " in head or "> " in head or "% " in head
     pair = (
@@ -1375,7 +1422,7 @@ def prompts_for_secret(body: str) -> Question | None:
         or "ey'" in body
         or "=>" in body
     )
-    if not (prompt or expect or smtp or debug or command or pair or phrase):
+    if not (prompt or expect or smtp or debug or command or pair or phrase or notice):
         return None
     lower = body.translate(_LOWER)
     if (prompt and _PROMPT.search(lower)) or (
@@ -1384,6 +1431,8 @@ def prompts_for_secret(body: str) -> Question | None:
         return Question.TYPED
     if phrase and _PHRASE_HEADING.search(lower):
         return Question.TYPED
+    if notice and _NOTICE.search(lower):
+        return Question.VALUE  # "The password for X was reset." then "New value: <it>"
     challenge = _CHALLENGE.match(body) if smtp else None
     if challenge is not None and _decodes_to_prompt(challenge.group(1)):
         return Question.TYPED
@@ -1584,7 +1633,7 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (r"bearer[ \t]|basic[ \t]", (_any_group(_BEARER),)),
     (
         rf"(?:login|logon|authenticate|connect|construct|pdo|credential|setpassword|{_STRONG}"
-        r"|token|auth)"
+        r"|token|auth|client|init)"
         r"\w*[ \t]*=?[ \t]*\(",
         (lambda text: calls(text, text.translate(_LOWER)),),
     ),
