@@ -962,9 +962,7 @@ def shaped_tokens(text: str) -> Iterator[tuple[int, int]]:
 # <RequestId>, <HostId>: an element named for an id (but not <SecretId>, <TokenId>)
 _ID_ELEMENT = re.compile(r"<(?![a-z_-]*(?:key|token|secret|access|api|auth)[_-]?id>)[a-z_-]*id>\Z")
 _LABEL = re.compile(  # one search instead of four
-    "|".join(
-        f"(?:{p.pattern})" for p in (_DIGEST_PREFIX, _ID_LABEL, _ID_WORD_BEFORE, _ID_ELEMENT)
-    )
+    "|".join(f"(?:{p.pattern})" for p in (_DIGEST_PREFIX, _ID_LABEL, _ID_WORD_BEFORE, _ID_ELEMENT))
 )
 
 
