@@ -795,6 +795,21 @@ def test_an_answer_naming_a_file_or_a_ticket_is_left_readable() -> None:
             ["Sentry.init('4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f', {env: 'prod'})\n"],
             ["4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f"],
         ),
+        # a printed secret file: its comment and option lines do not end what it prints
+        (
+            [
+                "$ cat ~/.config/otp/recovery\n",
+                "# generated 2026-11-30, keep offline\n",
+                "48213377\n",
+                "90517264\n",
+            ],
+            ["48213377", "90517264"],
+        ),
+        # a plain word stated as a new or temporary password in prose
+        (
+            ["Ops note: the initial password we gave her is marigold, she must change it\n"],
+            ["marigold"],
+        ),
         # SNMP community strings in net-snmp's configuration
         (["rwcommunity Tr4nsit-R0ute 192.0.2.0/24\n"], ["Tr4nsit-R0ute"]),
         (["com2sec readonly default Pz8mon1tor\n"], ["Pz8mon1tor"]),
@@ -850,6 +865,8 @@ def test_secret_families_found_missing_by_blind_corpus_g(
             "failed to fetch registry token: unexpected status: 403 Forbidden\n",
             ["unexpected status: 403"],
         ),
+        ("the new password is invalid, try again\n", ["invalid"]),
+        ("temporary password is expired for 3 users\n", ["expired"]),
         # an adverb and a sentence after a secret word with a colon
         ("rotateSecret: successfully stored new password for db-prod\n", ["successfully stored"]),
         # a public key is public

@@ -800,6 +800,79 @@ def _value_start(match: re.Match[str]) -> int:
     return min(match.start(g) for g in range(1, (match.re.groups or 0) + 1) if match.start(g) >= 0)
 
 
+# A password handed out ("the temp password I set is X"): a plain word is the password then,
+# unless it is one of the words that describe a password's state.
+_GIVEN = re.compile(r"(?:temp|temporary|new|initial|default|one-time|interim)[ \t]+\Z")
+_STATE_WORDS: Final = frozenset(
+    [
+        "invalid",
+        "expired",
+        "required",
+        "missing",
+        "correct",
+        "incorrect",
+        "wrong",
+        "valid",
+        "empty",
+        "blank",
+        "weak",
+        "strong",
+        "unknown",
+        "unset",
+        "disabled",
+        "enabled",
+        "locked",
+        "unchanged",
+        "same",
+        "different",
+        "mandatory",
+        "optional",
+        "needed",
+        "too",
+        "still",
+        "now",
+        "not",
+        "also",
+        "already",
+        "being",
+        "never",
+        "always",
+        "only",
+        "simple",
+        "secure",
+        "insecure",
+        "temporary",
+        "sent",
+        "attached",
+        "below",
+        "above",
+        "here",
+        "there",
+        "ready",
+        "active",
+        "inactive",
+        "pending",
+        "none",
+        "null",
+        "set",
+    ]
+)
+_STATE_ENDINGS = ("ed", "ly", "ing", "ble", "ive", "ous", "ful", "less", "ent", "ant")
+_VALUE_ENDS = re.compile(r"[ \t]*(?:$|[,.;:!?)]|\u2014|--?[ \t])")
+
+
+def _given_word(text: str, lower: str, keyword_at: int, value: str, end: int) -> bool:
+    return (
+        5 <= len(value) <= 24
+        and value.isalpha()
+        and value.islower()
+        and value not in _STATE_WORDS
+        and not value.endswith(_STATE_ENDINGS)
+        and _GIVEN.search(lower, max(0, keyword_at - 12), keyword_at) is not None
+        and _VALUE_ENDS.match(text, end) is not None
+    )
+
+
 def _plainly_secret(value: str) -> bool:
     """After "is actually", "est désormais": secret-like and not a word (expired, disabled)."""
     return shaped(value) or (secret_like(value, True) and not value.isalpha())
@@ -833,6 +906,8 @@ def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
                     yield start, end
                 elif group == 4 and _unpronounceable(value):
                     yield start, end  # "the temp password is sgdulffk"
+                elif group == 4 and _given_word(text, lower, match.start(), value, end):
+                    yield start, end  # "the initial password we gave her is marigold"
                 elif (
                     group == 4
                     and value.isalpha()

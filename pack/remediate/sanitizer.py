@@ -81,7 +81,10 @@ _LINE_BREAKS: Final = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")  # str.s
 _NO_HOSTS: Final[Mapping[str, Sequence[str]]] = MappingProxyType({})
 _WORD = re.compile(r"[\w$][\w$-]*")
 _PSEUDONYM = re.compile(r"\[([A-Z][A-Z0-9_]*)_(\d+)\]")
-_KEY_ENDS: Final = frozenset(":|>-+{")  # last characters of a "password:" line (cheap test first)
+_KEY_ENDS: Final = frozenset(":|>-+{")
+_COMMENT = re.compile(
+    r"[ \t]*(?:#|\"|;|//)[ \t]"
+)  # a comment or option line in a file  # last characters of a "password:" line (cheap test first)
 
 _Value = TypeVar("_Value")
 
@@ -235,8 +238,12 @@ class Sanitizer:
             before = asked
             if asked is not None and line.strip() and not block:
                 answered = self._redact_answer(line, asked)  # this line may be the answer
-                if answered is not line and asked is credentials.Question.TYPED:
-                    carried = asked  # a list printed one per line: recovery codes, a seed, ...
+                if asked is credentials.Question.TYPED and (
+                    answered is not line or _COMMENT.match(line)
+                ):
+                    # a list printed one per line (recovery codes, a seed, ...); the comment
+                    # and option lines of a printed secret file do not end it
+                    carried = asked
                 line, asked = answered, None
             if not block:
                 stripped = line.rstrip()
