@@ -810,6 +810,16 @@ def test_an_answer_naming_a_file_or_a_ticket_is_left_readable() -> None:
             ["Ops note: the initial password we gave her is marigold, she must change it\n"],
             ["marigold"],
         ),
+        # a question for a code, asked with the Arabic or full-width question mark
+        (
+            [
+                "[09:10] <rana> \u0645\u0627 \u0647\u0648 \u0631\u0645\u0632 \u0628\u0627\u0628"
+                " \u063a\u0631\u0641\u0629 \u0627\u0644\u062e\u0648\u0627\u062f\u0645\u061f\n",
+                "[09:12] <omar> 554120\n",
+            ],
+            ["554120"],
+        ),
+        (["<ken> what's the door code for the cage\uff1f\n", "<aya> 7741\n"], ["7741"]),
         # SNMP community strings in net-snmp's configuration
         (["rwcommunity Tr4nsit-R0ute 192.0.2.0/24\n"], ["Tr4nsit-R0ute"]),
         (["com2sec readonly default Pz8mon1tor\n"], ["Pz8mon1tor"]),

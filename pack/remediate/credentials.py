@@ -1382,7 +1382,21 @@ def structured(text: str) -> Iterator[tuple[int, int]]:
 
 # A chat question about a secret ("what's the password for X?", "anyone have the vault token?",
 # "PIN for the HSM?"): the next line is likely its answer.
-_QUESTION = re.compile(rf"(?<![a-z0-9])({KEYWORD}|pin|puk)(?![a-z0-9])[^\n]*\?[ \t]*\Z")
+# A code sent to sign someone in, in the languages such mails were seen in.
+_CODE_NAMES = (
+    r"(?:verification|sign-?in|log-?in|security|one-time|confirmation|2fa|mfa)[ \t-]+code"
+    r"|code[ \t]+de[ \t]+(?:v\u00e9rification|confirmation|s\u00e9curit\u00e9)"
+    r"|c\u00f3digo[ \t]+de[ \t]+(?:verificaci\u00f3n|verifica\u00e7\u00e3o|seguridad)"
+    r"|(?:best\u00e4tigungs|verifizierungs|sicherheits)code"
+)
+# A question about a secret or a code (the ASCII, Arabic and full-width question marks);
+# \u0631\u0645\u0632 is Arabic "code".
+QUESTION_MARKS: Final = "?\u061f\uff1f"
+_QUESTION = re.compile(
+    rf"(?<![a-z0-9])({KEYWORD}|pin|puk|{_CODE_NAMES}"
+    r"|(?:door|gate|alarm|entry|access|keypad|lock|safe|cage)[ -]?code|\u0631\u0645\u0632)"
+    r"(?![a-z0-9])[^\n]*[?\u061f\uff1f][ \t]*\Z"
+)
 _FILE_NAME = re.compile(r"[\w.-]+\.[a-z]{1,5}")
 
 
@@ -1398,13 +1412,6 @@ class Question(enum.Enum):
 
 
 # A prompt for a secret: "admin@db's password: ", "Enter passphrase for key '/x/id_rsa':".
-# A code sent to sign someone in, in the languages such mails were seen in.
-_CODE_NAMES = (
-    r"(?:verification|sign-?in|log-?in|security|one-time|confirmation|2fa|mfa)[ \t-]+code"
-    r"|code[ \t]+de[ \t]+(?:v\u00e9rification|confirmation|s\u00e9curit\u00e9)"
-    r"|c\u00f3digo[ \t]+de[ \t]+(?:verificaci\u00f3n|verifica\u00e7\u00e3o|seguridad)"
-    r"|(?:best\u00e4tigungs|verifizierungs|sicherheits)code"
-)
 _PROMPT = re.compile(
     rf"(?<![a-z0-9])(?:{_STRONG}|pass[ \t]phrase|pin|otp|token|setup[ \t]key|{_CODE_NAMES}"
     r"|(?:recovery|seed|mnemonic)[ \t]phrase)(?![a-z0-9])[^\n]{0,90}:[ \t]*\Z"
@@ -1533,7 +1540,9 @@ def asks_for_secret(line: str) -> Question | None:
     match = _QUESTION.search(line.translate(_LOWER))
     if match is None:
         return None
-    return Question.NUMBER if match.group(1) in ("pin", "puk") else Question.OTHER
+    word = match.group(1)
+    code = word in ("pin", "puk") or "code" in word or word == "\u0631\u0645\u0632"
+    return Question.NUMBER if code else Question.OTHER
 
 
 def _decodes_to_prompt(encoded: str) -> bool:

@@ -249,7 +249,7 @@ class Sanitizer:
                 stripped = line.rstrip()
                 if not stripped and (asked := carried or before) is not None:
                     pass  # a blank line between a prompt and its answer keeps the question
-                elif stripped[-1:] == "?":
+                elif stripped[-1:] in credentials.QUESTION_MARKS:
                     asked = credentials.asks_for_secret(stripped)
                 else:
                     asked = credentials.prompts_for_secret(stripped) or carried
