@@ -28,6 +28,7 @@ EXHAUSTIVE = Scanner(CTX, prefilter=False)
         "Ñandú#QwXz8",  # Latin letters beyond ASCII take the ASCII test
         "Cedar-Harbor-Quill-27",  # a generated passphrase
         "Cedar_Harbor_Quill_27",
+        "Harbor.Lantern4821",  # two capitalised words, a separator, digits
     ],
 )
 def test_password_shaped_tokens(token: str) -> None:
@@ -40,6 +41,8 @@ def test_password_shaped_tokens(token: str) -> None:
         "Http2ServerConnection",  # camel case with a digit
         "SHA256withRSA",
         "payments-api-7d9f8b6c5d-x2klm",  # pod name
+        "Thread.Sleep100",  # a method and a number: one word after the dot is too few
+        "Node.Js18",
         "2026-05-07T06:32:07.482913Z",  # timestamp
         "v1.31.1+k3s1",  # version
         "3f2b7c1e9a4d",  # hex id

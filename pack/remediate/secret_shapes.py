@@ -49,6 +49,9 @@ _CHOSEN = re.compile(
     rf"[A-Z][a-z]{{2,}}(?:{_S}[A-Za-z]{{3,}})+[0-9]{{2,}}{_S}?|[A-Z][a-z]{{2,}}[0-9]{{2,}}{_S}"
     rf"|{_S}[A-Z][a-z]{{2,}}[0-9]{{2,}}"
     r"|[A-Z][a-z]{2,}([-_.])[A-Z][a-z]{2,}(?:\1[A-Z][a-z]{2,})+\1[0-9]{1,4}"
+    # two capitalised words of four letters or more, one separator, four digits or more:
+    # Harbor.Lantern4821 (a class, a method and a count, Thread.Sleep100, have fewer)
+    r"|[A-Z][a-z]{3,}[-_.][A-Z][a-z]{3,}[0-9]{4,}"
 )
 # Where the letters change case (digits between them do not count): LGOKmhIlURP67 has four.
 _CASE_FLIPS = re.compile(r"(?<=[a-z])[0-9]*[A-Z]|(?<=[A-Z])[0-9]*[a-z]")
