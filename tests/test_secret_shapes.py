@@ -29,6 +29,7 @@ EXHAUSTIVE = Scanner(CTX, prefilter=False)
         "Cedar-Harbor-Quill-27",  # a generated passphrase
         "Cedar_Harbor_Quill_27",
         "Harbor.Lantern4821",  # two capitalised words, a separator, digits
+        "Kp9#vR!2mXq$7tLw&Zn4b",  # 20 characters and more, with symbols (no random-token run)
     ],
 )
 def test_password_shaped_tokens(token: str) -> None:

@@ -104,13 +104,15 @@ def _password_parts(token: str) -> Iterator[tuple[int, int]]:
         return
     parts = _SPLIT.split(token)
     core = "".join(parts)
-    if len(core) <= 19 and not any(map(_named_part, parts)) and _random_part(core, 8):
+    # Longer random strings are random_tokens' job, except where symbols break its runs.
+    longest = 40 if any(char in _SYMBOLS for char in core) else 19
+    if len(core) <= longest and not any(map(_named_part, parts)) and _random_part(core, 8):
         yield 0, len(token)
         return
     at = 0
     for part in parts:
         at = token.index(part, at)
-        if len(part) <= 19 and _random_part(part, 6):
+        if len(part) <= longest and _random_part(part, 6):
             yield at, at + len(part)
         at += len(part)
 
