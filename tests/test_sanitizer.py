@@ -820,6 +820,11 @@ def test_an_answer_naming_a_file_or_a_ticket_is_left_readable() -> None:
             ["554120"],
         ),
         (["<ken> what's the door code for the cage\uff1f\n", "<aya> 7741\n"], ["7741"]),
+        # a list of recovery codes under its heading, numbered and in groups
+        (
+            ["Emergency scratch codes (each works once)\n", "  1) 4821 0093\n", "  2) 7716 3350\n"],
+            ["4821 0093", "7716 3350"],
+        ),
         # SNMP community strings in net-snmp's configuration
         (["rwcommunity Tr4nsit-R0ute 192.0.2.0/24\n"], ["Tr4nsit-R0ute"]),
         (["com2sec readonly default Pz8mon1tor\n"], ["Pz8mon1tor"]),

@@ -1458,8 +1458,12 @@ _TAG = re.compile(r"<[^<>\n]*>")
 _MARKUP_TEXT = re.compile(r"[ \t]*(?:<[^<>\n]*>[ \t]*)+([^<>\n]+?)[ \t]*(?:<[^<>\n]*>[ \t]*)*\Z")
 # A line naming a recovery phrase ("## cold wallet - seed phrase, 24 words"): the words follow.
 _PHRASE_HEADING = re.compile(
-    r"(?<![a-z0-9])(?:(?:recovery|seed|backup|secret|wallet|mnemonic)[ \t-]+phrase|mnemonic)"
-    r"(?![a-z0-9])"
+    r"(?<![a-z0-9])(?:(?:recovery|seed|backup|secret|wallet|mnemonic)[ \t-]+phrase|mnemonic"
+    r"|(?:backup|recovery|verification|scratch|emergency)[ \t-]+(?:codes|keys))(?![a-z0-9])"
+)
+# One item of a printed list of codes: "1) 4821 0093", "2. 7716-3350", "  a1b2c3d4"
+_CODE_ITEM = re.compile(
+    r"[ \t]*(?:\d{1,2}[.)][ \t]+)?([A-Za-z0-9]{3,6}(?:[ -][A-Za-z0-9]{3,6}){1,3})[ \t]*$"
 )
 # A notice that a secret was reset or made: its value may follow on a labelled line.
 _NOTICE = re.compile(
@@ -1492,7 +1496,8 @@ def prompts_for_secret(body: str) -> Question | None:
     smtp = "334" in head
     debug = "debug]" in body
     notice = "reset" in body or "changed" in body or "generated" in body or "rotated" in body
-    phrase = "hrase" in body or "nemonic" in body  # a heading over a recovery phrase
+    # a heading over a recovery phrase or a list of codes
+    phrase = "hrase" in body or "nemonic" in body or "odes" in body or "ODES" in body
     command = "$ " in head or "# " in head or "> " in head or "% " in head
     pair = (
         "<name>" in body
@@ -1580,6 +1585,10 @@ def answer_spans(line: str, question: Question) -> Iterator[tuple[int, int]]:
         if markup is not None:
             if _typed_secret(markup.group(1)) and " " not in markup.group(1):
                 yield markup.span(1)
+            return
+        item = _CODE_ITEM.match(line)
+        if item is not None and any(c.isdigit() for c in item.group(1)):
+            yield item.span(1)  # one of a list of recovery codes, in groups
             return
         words = _TYPED_WORDS.match(line)
         if words is not None and not _SENTENCE_WORDS.intersection(words.group(1).split()):
