@@ -81,10 +81,8 @@ _LINE_BREAKS: Final = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")  # str.s
 _NO_HOSTS: Final[Mapping[str, Sequence[str]]] = MappingProxyType({})
 _WORD = re.compile(r"[\w$][\w$-]*")
 _PSEUDONYM = re.compile(r"\[([A-Z][A-Z0-9_]*)_(\d+)\]")
-_KEY_ENDS: Final = frozenset(":|>-+{")
-_COMMENT = re.compile(
-    r"[ \t]*(?:#|\"|;|//)[ \t]"
-)  # a comment or option line in a file  # last characters of a "password:" line (cheap test first)
+_KEY_ENDS: Final = frozenset(":|>-+{")  # last characters of a "password:" line (cheap test first)
+_COMMENT = re.compile(r"[ \t]*(?:#|\"|;|//)[ \t]")  # a comment or option line in a file
 
 _Value = TypeVar("_Value")
 
