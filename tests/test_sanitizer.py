@@ -825,6 +825,42 @@ def test_an_answer_naming_a_file_or_a_ticket_is_left_readable() -> None:
             ["Emergency scratch codes (each works once)\n", "  1) 4821 0093\n", "  2) 7716 3350\n"],
             ["4821 0093", "7716 3350"],
         ),
+        # blind corpus H's first run showed these (our wording)
+        (
+            ["$ sqlplus -S etl-loader/Wq8zPm4Lx2Tn@//db7.example.com:1521/XEPDB1\n"],
+            ["Wq8zPm4Lx2Tn"],
+        ),
+        (
+            ["Scan failed? Type this setup key instead:\n", "k3v9 q2mz p7xw r4tn b8yc h6ud\n"],
+            ["k3v9 q2mz p7xw r4tn b8yc h6ud"],
+        ),
+        (
+            [
+                "svc_backup:1107:aad3b435b51404eeaad3b435b51404ee"
+                ":3f2a9c8b7d6e5f4a3b2c1d0e9f8a7b6c:::\n"
+            ],
+            ["3f2a9c8b7d6e5f4a3b2c1d0e9f8a7b6c"],
+        ),
+        (["  client_send = ^relay-user^Tq9wXz4mKp2L\n"], ["Tq9wXz4mKp2L"]),
+        (["  client_send = : relay-user : Hx7mQp3zWn8K\n"], ["Hx7mQp3zWn8K"]),
+        # a chat export puts the speaker and time on a line of their own before each message
+        (
+            [
+                "Dana Weiss  9:14 AM\n",
+                "what's the password for the lab switch?\n",
+                "Omar Haddad  9:15 AM\n",
+                "admin / tulipKettle7 - please rotate it after the audit\n",
+            ],
+            ["tulipKettle7"],
+        ),
+        (["wifi for guests: 52Lanternfield!\n"], ["52Lanternfield!"]),
+        (
+            [
+                "Notfallschl\u00fcssel f\u00fcr das Backup-Repo (im Safe):\n",
+                "KQ7P-3MZX-W9LT-R4VD\n",
+            ],
+            ["KQ7P-3MZX-W9LT-R4VD"],
+        ),
         # SNMP community strings in net-snmp's configuration
         (["rwcommunity Tr4nsit-R0ute 192.0.2.0/24\n"], ["Tr4nsit-R0ute"]),
         (["com2sec readonly default Pz8mon1tor\n"], ["Pz8mon1tor"]),

@@ -271,7 +271,7 @@ _SHORT_FLAG = re.compile(
 )
 # Oracle's user/password@service (sqlplus, expdp, rman), also inside a connect string.
 _SLASH_AT = re.compile(
-    r"(?<![\w/.@-])[A-Za-z_][\w$#.]*/([^\s/@\"']+)@(?://)?[A-Za-z_(][\w.:/()=-]*"
+    r"(?<![\w/.@-])[A-Za-z_][\w$#.-]*/([^\s/@\"']+)@(?://)?[A-Za-z_(][\w.:/()=-]*"
 )
 # A name/key attribute or field naming a secret, then the value beside it: .NET appSettings,
 # Spring <property>, Java XML properties, JSON and YAML name/value environment entries.
@@ -913,6 +913,16 @@ def cookies(text: str, lower: str) -> Iterator[tuple[int, int]]:
                 yield pair.span(2)
 
 
+# pwdump / secretsdump: user:RID:LM hash:NT hash::: (both hashes are the password's)
+_PWDUMP = re.compile(r"[^\s:]+:\d+:([0-9A-Fa-f]{32}):([0-9A-Fa-f]{32}):")
+
+
+def pwdump(text: str) -> Iterator[tuple[int, int]]:
+    for match in _PWDUMP.finditer(text):
+        yield match.span(1)
+        yield match.span(2)
+
+
 def pgpass(text: str) -> Iterator[tuple[int, int]]:
     for match in _PGPASS.finditer(text):
         if secret_like(match.group(1), True):
@@ -1368,8 +1378,10 @@ class Question(enum.Enum):
 
 # A prompt for a secret: "admin@db's password: ", "Enter passphrase for key '/x/id_rsa':".
 _PROMPT = re.compile(
+    # German glues its compounds: Notfallschlüssel, Administratorkennwort
+    r"(?:schl\u00fcssel|passwort|kennwort|"
     rf"(?<![a-z0-9])(?:{_STRONG}|pass[ \t]phrase|pin|otp|token|setup[ \t]key|{_CODE_NAMES}"
-    r"|(?:recovery|seed|mnemonic)[ \t]phrase)(?![a-z0-9])[^\n]{0,90}:[ \t]*\Z"
+    r"|(?:recovery|seed|mnemonic)[ \t]phrase))(?![a-z0-9])[^\n]{0,90}:[ \t]*\Z"
 )
 # A shell command that prints or types a secret: "$ kubectl get secret ... {.data.password}".
 _SECRET_COMMAND = re.compile(
@@ -1418,7 +1430,7 @@ _PHRASE_HEADING = re.compile(
 )
 # One item of a printed list of codes: "1) 4821 0093", "2. 7716-3350", "  a1b2c3d4"
 _CODE_ITEM = re.compile(
-    r"[ \t]*(?:\d{1,2}[.)][ \t]+)?([A-Za-z0-9]{3,6}(?:[ -][A-Za-z0-9]{3,6}){1,3})[ \t]*$"
+    r"[ \t]*(?:\d{1,2}[.)][ \t]+)?([A-Za-z0-9]{3,6}(?:[ -][A-Za-z0-9]{3,6}){1,9})[ \t]*$"
 )
 # A notice that a secret was reset or made: its value may follow on a labelled line.
 _NOTICE = re.compile(
@@ -1492,6 +1504,20 @@ def prompts_for_secret(body: str) -> Question | None:
 # The speaker in front of an answer: "<carol> ", "[10:42] <dana> ", "A: ", "carol: ".
 _SPEAKER = re.compile(r"^[ \t]*(?:\[[^\]\n]*\][ \t]*)?(?:<[^>\n]+>|[\w.-]{1,20}:)?[ \t]*")
 _ANSWER_WORD = re.compile(r"[^\s,;]+")
+
+
+# A chat export's header line before each message (Slack's "Dana Weiss  9:14 AM", Discord's
+# "Zofia — Today at 21:58"): a question before it is still waiting for its answer.
+_SPEAKER_HEADER = re.compile(
+    r"[^\W\d][\w .'-]{0,40}?[ \t]+(?:[\u2014\u2013-][ \t]+)?"
+    r"(?:[^\W\d]+[ \t]+(?:at|om|um|\u00e0|a[ \t]las)[ \t]+)?"
+    r"\d{1,2}:\d{2}(?:[ \t]?[AaPp]\.?[Mm]\.?)?[ \t]*\Z"
+)
+
+
+def speaker_header(line: str) -> bool:
+    """Whether ``line`` (without its line break) is only a chat export's speaker and time."""
+    return len(line) <= 80 and line[-1:].isalnum() and _SPEAKER_HEADER.match(line) is not None
 
 
 def asks_for_secret(line: str) -> Question | None:
@@ -1715,7 +1741,7 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         (short_flags,),
     ),
     (r"[a-z_][a-z0-9_$#]*/[^\s/@]+@", (slash_at,)),
-    (r":\d+:[^\s:]+:[^\s:]+:|:\*:[^\s:]+:[^\s:]+:", (pgpass,)),
+    (r":\d+:[^\s:]+:[^\s:]+:|:\*:[^\s:]+:[^\s:]+:", (pgpass, pwdump)),
     (r"\$[a-z0-9-]{1,12}\$", (_any_group(_CRYPT),)),
     (r"^[ \t]*(?:r[ow]community6?|com2sec6?)[ \t]", (snmp_communities,)),
     (

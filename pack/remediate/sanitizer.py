@@ -84,6 +84,8 @@ _PSEUDONYM = re.compile(r"\[([A-Z][A-Z0-9_]*)_(\d+)\]")
 _KEY_ENDS: Final = frozenset(":|>-+{")  # last characters of a "password:" line (cheap test first)
 _COMMENT = re.compile(r"[ \t]*(?:#|\"|;|//)[ \t]")  # a comment or option line in a file
 
+_ASKED: Final = frozenset((credentials.Question.NUMBER, credentials.Question.OTHER))
+
 _Value = TypeVar("_Value")
 
 
@@ -234,7 +236,8 @@ class Sanitizer:
                 raise UsageError(f"sanitize_lines() takes str lines, not {type(line).__name__}")
             carried: credentials.Question | None = None
             before = asked
-            if asked is not None and line.strip() and not block:
+            waiting = asked in _ASKED and credentials.speaker_header(line.rstrip())
+            if asked is not None and line.strip() and not block and not waiting:
                 answered = self._redact_answer(line, asked)  # this line may be the answer
                 if asked is credentials.Question.TYPED and (
                     answered is not line or _COMMENT.match(line)
@@ -245,8 +248,8 @@ class Sanitizer:
                 line, asked = answered, None
             if not block:
                 stripped = line.rstrip()
-                if not stripped and (asked := carried or before) is not None:
-                    pass  # a blank line between a prompt and its answer keeps the question
+                if (not stripped or waiting) and (asked := carried or before) is not None:
+                    pass  # a blank line or a chat header before the answer keeps the question
                 elif stripped[-1:] in credentials.QUESTION_MARKS:
                     asked = credentials.asks_for_secret(stripped)
                 else:

@@ -47,7 +47,7 @@ _S = "[!#$%^&*+?@~]"
 # between each (Maple-Otter-Quartz-42, Maple_Otter_Quartz_42, Maple.Otter.Quartz.42).
 _CHOSEN = re.compile(
     rf"[A-Z][a-z]{{2,}}(?:{_S}[A-Za-z]{{3,}})+[0-9]{{2,}}{_S}?|[A-Z][a-z]{{2,}}[0-9]{{2,}}{_S}"
-    rf"|{_S}[A-Z][a-z]{{2,}}[0-9]{{2,}}"
+    rf"|{_S}[A-Z][a-z]{{2,}}[0-9]{{2,}}|[0-9]{{2,}}[A-Z][a-z]{{3,}}{_S}"
     r"|[A-Z][a-z]{2,}([-_.])[A-Z][a-z]{2,}(?:\1[A-Z][a-z]{2,})+\1[0-9]{1,4}"
     # two capitalised words of four letters or more, one separator, four digits or more:
     # Harbor.Lantern4821 (a class, a method and a count, Thread.Sleep100, have fewer)
