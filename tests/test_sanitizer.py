@@ -959,6 +959,25 @@ def test_secret_families_found_missing_by_blind_corpus_g(
             "peer: /Xk3mQ9vL2pR7tW4yB8nH1jD6fG0cA5sZ3eU7iO9qK2w=\n",
             ["/Xk3mQ9vL2pR7tW4yB8nH1jD6fG0cA5sZ3eU7iO9qK2w="],
         ),
+        # blind corpus H's first run showed these lost (our wording)
+        (
+            '{"requestParameters":{"secretId":"arn:aws:secretsmanager:eu-west-1:'
+            '111122223333:secret:prod/api-Zx81Qa"}}\n',
+            ["arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/api-Zx81Qa"],
+        ),
+        (
+            "module.db.aws_secretsmanager_secret.main: Destruction complete after 2s\n",
+            ["Destruction"],
+        ),
+        (
+            "op: cannot read item h4k8m2q6t9w3y7b5n1r0v8x2z4 with this token\n",
+            ["h4k8m2q6t9w3y7b5n1r0v8x2z4"],
+        ),
+        (
+            "SAML assertion rejected (session token stale): InResponseTo "
+            "_9f8e7d6c5b4a39281706f5e4d3c2b1a0 unknown\n",
+            ["_9f8e7d6c5b4a39281706f5e4d3c2b1a0"],
+        ),
         # a Secrets Manager ARN keeps its random suffix
         (
             "rotation done for"

@@ -365,7 +365,7 @@ _ID_LABEL = re.compile(
 # "(Request req_8HnKq2LpX4vZ7m)", "trace abc...": a request, trace or event id, by the word
 # before it or by its own prefix.
 _ID_WORD_BEFORE = re.compile(
-    r"(?:request|trace|span|correlation|transaction|event|ray|recipient|peer"
+    r"(?:request|trace|span|correlation|transaction|event|ray|recipient|peer|item"
     # "analysis id X", "session ID: X": any word's id, but a secret's id (Vault's secret_id)
     r"|(?<![a-z])(?!secret)[a-z]{3,}[ \t]id)"
     r"[ \t]*[:#]?[ \t]*[(\[]?\Z"
@@ -513,8 +513,8 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
         return match.start(group), grouped  # "WLAN key: 1494 0966 9642 5147": a grouped key
     if value.isdigit() and not strong and (tail.lower() == "s" or "." in tail):
         keep = True  # tokens=1523: a count; AppWindowToken.destroySurfaces:374: a line number
-    elif _TAG_DIGEST.fullmatch(value):
-        keep = True  # auth-token-svc:2.4.1@sha256:<digest>: an image's tag and digest
+    elif _TAG_DIGEST.fullmatch(value) or value.startswith("arn:"):
+        keep = True  # auth-token-svc:2.4.1@sha256:<digest>, an ARN: they name, not hold
     elif value.startswith("hmac-"):
         keep = True  # Vault's audit log: "client_token":"hmac-sha256:..." (HMAC'd, not the token)
     elif separator == "," and _DOTTED_NAME.fullmatch(value):
@@ -552,7 +552,8 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     else:
         # key="ApiBaseUrl" (web.config appSettings): a bare key's value may be a name
         keep = not secret_like(value, False) or _structured_id(value) or _camel_name(value)
-    if not keep and value.isalpha() and _PROSE_WORD.match(value):
+    if not keep and value.isalpha() and (value.istitle() or _PROSE_WORD.match(value)):
+        # "secret.main: Destruction complete after 2s": a sentence goes on from the word
         keep = _SENTENCE_GOES_ON.match(text, match.end(group)) is not None
     if keep:
         return None
@@ -694,8 +695,11 @@ def indirect(text: str, lower: str) -> Iterator[tuple[int, int]]:
     for match in _NESTED_VALUE.finditer(lower):
         if not is_placeholder(match.group(2)):
             yield match.span(2)
+    arn = "arn:" in text
     for match in _INDIRECT.finditer(lower):
         group = match.lastindex or 0
+        if arn and _in_arn(text, match.start(group)):
+            continue  # "secretId":"arn:...:secret:prod/api-Zx81Qa": a resource's name
         if not is_placeholder(text[match.start(group) : match.end(group)]):
             yield match.span(group)
 
@@ -1026,8 +1030,8 @@ def shaped(value: str) -> bool:
 def looks_random(token: str, shortest: int = 20) -> bool:
     """Whether ``token`` reads like generated key material rather than an identifier."""
     core = token.rstrip("=")
-    if len(core) < shortest or DIAGNOSTIC.fullmatch(core):
-        return False
+    if len(core) < shortest or DIAGNOSTIC.fullmatch(core.lstrip("_")):
+        return False  # an id, also SAML's and XML's "_<hex>"
     if "/" in core:  # a path, unless a segment is long (base64 holds "/" too)
         if core[0] in "/." or max(map(len, core.split("/"))) <= 16:
             return False
