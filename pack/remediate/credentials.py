@@ -352,11 +352,15 @@ DIAGNOSTIC: Final = re.compile(
     r"|v?\d+(?:\.\d+)+(?:[-+][\w.-]+)?"
 )
 # MD5:aa:bb:.. prints; Vault's audit log HMACs values (hmac-sha256:...)
+# A door, gate, alarm or safe code: a number that opens something.
+_DOOR_CODE = r"(?:door|gate|alarm|entry|access|keypad|lock|safe|cage)[ -]?code"
 _DIGEST_LABEL = re.compile(r"(?:hmac-)?(?:sha\d*|md5|blake2\w*):", re.IGNORECASE)
 _DIGEST_PREFIX = re.compile(r"(?:sha\d*|md5|blake2\w*|crc32c?|h1|zh)[:=]\Z")
+# Words whose id is itself secret-bearing (secret_id, tokenId): not an identifier's label.
+_KEYED_ID_WORDS = "key|token|secret|access|api|auth"
 # cluster_id=<random>, "requestId": "<random>": labelled identifiers, not keys.
 _ID_LABEL = re.compile(
-    r"(?<![a-z_-])(?!(?:key|token|secret|access|api|auth)[_-])(?:[a-z]+[_-]){0,3}"
+    rf"(?<![a-z_-])(?!(?:{_KEYED_ID_WORDS})[_-])(?:[a-z]+[_-]){{0,3}}"
     # camel case lowered: "VersionId" is versionid (but secretId, tokenId stay secret-bearing)
     r"(?:[a-z]{3,}(?<!key)(?<!token)(?<!secret)(?<!access)(?<!api)(?<!auth)(?=id))?"
     r"(?:id|ids|uid|guid|kids?|x5t(?:#s256)?|thumbprint|peer|recipient|public[ _-]key)"
@@ -487,7 +491,7 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     )
     if last and last[0] in _METADATA_TAILS and not secret_id:
         return None  # token_type, key_id; but SecretID, private_key_id are secrets
-    if _in_arn(text, start):
+    if "arn:" in text and _in_arn(text, start):
         return None  # arn:aws:secretsmanager:...:secret:prod/db-AbC123 names a resource
     prior = _tail_words("", prefix.rstrip("._-"))[-1:] if prefix else []
     if lower_word == "key" and (prior == ["public"] or _PUBLIC_BEFORE.search(text, 0, start)):
@@ -1004,7 +1008,7 @@ def shaped_tokens(text: str) -> Iterator[tuple[int, int]]:
 
 
 # <RequestId>, <HostId>: an element named for an id (but not <SecretId>, <TokenId>)
-_ID_ELEMENT = re.compile(r"<(?![a-z_-]*(?:key|token|secret|access|api|auth)[_-]?id>)[a-z_-]*id>\Z")
+_ID_ELEMENT = re.compile(rf"<(?![a-z_-]*(?:{_KEYED_ID_WORDS})[_-]?id>)[a-z_-]*id>\Z")
 _LABEL = re.compile(  # one search instead of four
     "|".join(f"(?:{p.pattern})" for p in (_DIGEST_PREFIX, _ID_LABEL, _ID_WORD_BEFORE, _ID_ELEMENT))
 )
@@ -1142,7 +1146,7 @@ _QUOTED_PAIR = re.compile(r"^[ \t]*\"[^\"\s]+\"[ \t]+\"([^\"\n]+)\"[ \t]*$", re.
 # A numeric PIN or PUK, assigned or quoted after the word (PIN=1234, "pinCode":"1234", PUK: 1234).
 _PIN = re.compile(
     r"(?<![a-z0-9])(?:pin|puk|\u043f\u0438\u043d"
-    r"|(?:door|gate|alarm|entry|access|keypad|lock|safe|cage)[ -]?code|otp"
+    rf"|{_DOOR_CODE}|otp"
     r"|one-time[ -](?:code|password|pin)|verification[ -]code|(?:2fa|mfa|sms)[ -]code"
     r"|code[ \t]+(?:[\w']+[ \t]+|\w'){0,4}?(?:alarm\w*|door|t\u00fcr|porte|puerta|safe|gate|cage)"
     r"|code[ \t]+(?:they|i|we|you)[ \t]+(?:just[ \t]+)?(?:texted|sent|got))"
@@ -1363,7 +1367,7 @@ _CODE_NAMES = (
 QUESTION_MARKS: Final = "?\u061f\uff1f"
 _QUESTION = re.compile(
     rf"(?<![a-z0-9])({KEYWORD}|pin|puk|{_CODE_NAMES}"
-    r"|(?:door|gate|alarm|entry|access|keypad|lock|safe|cage)[ -]?code|\u0631\u0645\u0632)"
+    rf"|{_DOOR_CODE}|\u0631\u0645\u0632)"
     r"(?![a-z0-9])[^\n]*[?\u061f\uff1f][ \t]*\Z"
 )
 _FILE_NAME = re.compile(r"[\w.-]+\.[a-z]{1,5}")
@@ -1757,7 +1761,7 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     ),
     (
         r"(?:^|[^a-z0-9])(?:pin|puk)"
-        r"|(?:door|gate|alarm|entry|access|keypad|lock|safe|cage)[ -]?code"
+        rf"|{_DOOR_CODE}"
         r"|(?:^|[^a-z0-9])otp|one-time"
         r"|verification[ -]code|(?:2fa|mfa|sms)[ -]code|code[ \t]+(?:they|i|we|you)[ \t]"
         r"|code[ \t]+(?:\S+[ \t]+|\w'){0,4}(?:alarm|door|t\xc3\xbcr|porte|puerta|safe|gate|cage)"

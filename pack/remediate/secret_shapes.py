@@ -22,7 +22,6 @@ from typing import Final
 
 # A run of characters a password may hold (no space, quote, bracket or separator of lists).
 CANDIDATE: Final = re.compile(r"[^\s\"'`,;()\[\]{}<>|]{6,}")
-_SYMBOL = re.compile(r"[!#$%^&*+?~]")
 
 
 def mixed(token: str) -> bool:
@@ -31,7 +30,7 @@ def mixed(token: str) -> bool:
     methods, since a regex with two unbounded runs took most of the finder's time)."""
     if not token.isascii():
         return True
-    return (token.lower() != token and token.upper() != token) or _SYMBOL.search(token) is not None
+    return (token.lower() != token and token.upper() != token) or not _SYMBOLS.isdisjoint(token)
 
 
 # Separators inside structured names (pod-7d9f, a.b.c, key=value, host:port, Class@1f2e).
