@@ -644,6 +644,24 @@ def test_streaming_carries_a_short_host_name_to_later_lines() -> None:
     assert users == ["user=[USER_1]\n", "alice left\n"], "user names carry only in sanitize()"
 
 
+def test_a_carried_host_name_is_found_after_flags_and_in_non_ascii_lines() -> None:
+    sanitizer = Sanitizer()
+    lines = [
+        "Jun 14 15:16:01 combo sshd[19939]: session opened\n",
+        "rsync --target=combo --host -combo done\n",  # ASCII: words after hyphens
+        "ping --combo\n",  # a long option's name, as the regex path has it
+        "Verbindung zu «combo» getrennt, Grüße\n",  # not ASCII: the regex path
+        "combo_old, combo2 and xcombo are other words\n",
+    ]
+
+    out = list(sanitizer.sanitize_lines(lines))
+
+    assert out[1] == "rsync --target=[HOST_1] --host -[HOST_1] done\n"
+    assert out[2] == lines[2]
+    assert out[3] == "Verbindung zu «[HOST_1]» getrennt, Grüße\n"
+    assert out[4] == lines[4]
+
+
 def test_a_redis_auth_password_in_a_client_error_is_redacted() -> None:
     line = (
         "redis.exceptions.AuthenticationError: Command # 1 (AUTH default:Wh1te-Rabbit!) of "

@@ -80,6 +80,11 @@ WORKER_BATCH_CHARS: Final = 128 * 1024
 _LINE_BREAKS: Final = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")  # str.splitlines
 _NO_HOSTS: Final[Mapping[str, Sequence[str]]] = MappingProxyType({})
 _WORD = re.compile(r"[\w$][\w$-]*")
+# bytes.translate table: every ASCII byte that _WORD does not take becomes a blank
+_ASCII_WORDS: Final = bytes(
+    c if chr(c).isascii() and (chr(c).isalnum() or chr(c) in "_$-") else 32 for c in range(256)
+)
+_LEADING_HYPHENS = re.compile(rb"(?<![\w$-])-+")
 _PSEUDONYM = re.compile(r"\[([A-Z][A-Z0-9_]*)_(\d+)\]")
 _KEY_ENDS: Final = frozenset(":|>-+{")  # last characters of a "password:" line (cheap test first)
 _COMMENT = re.compile(r"[ \t]*(?:#|\"|;|//)[ \t]")  # a comment or option line in a file
@@ -119,6 +124,9 @@ class Sanitizer:
         # User and short host names issued so far: sanitize() also masks their bare mentions.
         self._names: dict[str, str] = {}
         self._host_names: dict[str, str] = {}  # the short host names among them
+        # The ASCII ones by their bytes, for the fast test of ASCII lines in _mentioned
+        self._ascii_names: dict[bytes, str] = {}
+        self._ascii_host_names: dict[bytes, str] = {}
         self._mentions = False
         self._last = dict.fromkeys(PSEUDONYM_TYPES, 0)
         self._counts: dict[str, int] = {}
@@ -326,20 +334,31 @@ class Sanitizer:
         return "".join(parts)
 
     def _with_mentions(self, unit: str, spans: list[Span]) -> list[Span]:
-        names = self._names if self._mentions else self._host_names
+        if self._mentions:
+            names, ascii_names = self._names, self._ascii_names
+        else:
+            names, ascii_names = self._host_names, self._ascii_host_names
         if names:
-            spans += self._mentioned(unit, names)
+            spans += self._mentioned(unit, names, ascii_names)
         return spans
 
     @staticmethod
-    def _mentioned(text: str, names: dict[str, str]) -> list[Span]:
+    def _mentioned(text: str, names: dict[str, str], ascii_names: dict[bytes, str]) -> list[Span]:
         # A set intersection per line, not a regex of all names: hundreds of names in one
         # alternation scan a hundred times slower. Then only the names found are located.
-        found = names.keys() & _WORD.findall(text)
+        if text.isascii():
+            # The same words as _WORD finds, four times faster: punctuation to blanks, a split,
+            # and words that start with hyphens ("--verbose") without them.
+            data = text.encode().translate(_ASCII_WORDS)
+            if b" -" in data or data[:1] == b"-":
+                data = _LEADING_HYPHENS.sub(b" ", data)
+            found = [ascii_names[w] for w in ascii_names.keys() & data.split()]
+        else:
+            found = list(names.keys() & _WORD.findall(text))
         if not found:
             return []
         spans = []
-        for name in found:
+        for name in set(found):
             entity_type = names[name]
             at = text.find(name)
             while at >= 0:
@@ -361,8 +380,12 @@ class Sanitizer:
             and original not in self._names
         ):
             self._names[original] = entity_type
+            if original.isascii():
+                self._ascii_names[original.encode()] = original
             if entity_type == HOST:
                 self._host_names[original] = entity_type
+                if original.isascii():
+                    self._ascii_host_names[original.encode()] = original
 
     def restore(self, text: str) -> str:
         """Replace every known pseudonym by its original; ``[SECRET_TOKEN]`` and unknowns stay."""
