@@ -370,6 +370,7 @@ _ID_LABEL = re.compile(
 # before it or by its own prefix.
 _ID_WORD_BEFORE = re.compile(
     r"(?:request|trace|span|correlation|transaction|event|ray|recipient|peer|item"
+    r"|lease[ \t]+(?:revoke|lookup|renew)"  # Vault's lease ids: <mount>/creds/<role>/<id>
     # "analysis id X", "session ID: X": any word's id, but a secret's id (Vault's secret_id)
     r"|(?<![a-z])(?!secret)[a-z]{3,}[ \t]id)"
     r"[ \t]*[:#]?[ \t]*[(\[]?\Z"
@@ -544,6 +545,8 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
         quoted = strong and len(value) >= 4 and opening != "" and opening in "\"'`"
         keep = not quoted and (
             (value.istitle() and value.isalpha())  # "Secret Manager", "Key Vault": a name
+            # "orders-api-tokens  <uuid>": a listing names the objects, then their ids
+            or (_plural(lower_word + tail.lower()) and DIAGNOSTIC.fullmatch(value) is not None)
             or _NEXT_ASSIGNMENT.match(value.lstrip("[(")) is not None
             or _METRIC.fullmatch(value) is not None
             or not secret_like(value, named)
@@ -559,6 +562,10 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     if not keep and value.isalpha() and (value.istitle() or _PROSE_WORD.match(value)):
         # "secret.main: Destruction complete after 2s": a sentence goes on from the word
         keep = _SENTENCE_GOES_ON.match(text, match.end(group)) is not None
+    if not keep and _KEYWORD_VALUE.match(value):
+        # "credentials: password reset requested": a component's name, then a sentence about
+        # a secret-bearing word; not "password: password", a value that is the word itself
+        keep = _SENTENCE_GOES_ON.match(text, match.end(group)) is not None
     if keep:
         return None
     end = match.end(group)
@@ -568,11 +575,16 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     return match.start(group), end
 
 
+def _plural(word: str) -> bool:
+    return word.endswith("s") and not word.endswith("ss")  # credentials, tokens; not pass
+
+
 _NEXT_ASSIGNMENT = re.compile(r"(?:[a-z][a-z_.-]{2,}(?:[A-Z][a-z]+)*|id)=")
 # "token: unexpected status: 401", "secret: successfully stored ...": an adverb or participle
 # that a sentence goes on from is prose, not a value
 _PROSE_WORD = re.compile(r"[a-z]{3,}(?:ly|ed|ing)\Z")
 _SENTENCE_GOES_ON = re.compile(r"[ \t]+[a-z]")
+_KEYWORD_VALUE = re.compile(rf"(?:{KEYWORD}){_INFLECTION}\Z", re.IGNORECASE)
 _PUBLIC_BEFORE = re.compile(r"public[ \t]+\Z", re.IGNORECASE)
 _METRIC = re.compile(r"[a-z][a-z0-9_]*=\d+(?:\.\d+)?(?:[a-z%]{1,4})?")  # p99=812.3ms
 _DOTTED_NAME = re.compile(r"[a-z]+(?:[._][a-z]+)+")
