@@ -882,6 +882,28 @@ def test_an_answer_naming_a_file_or_a_ticket_is_left_readable() -> None:
         # SNMP community strings in net-snmp's configuration
         (["rwcommunity Tr4nsit-R0ute 192.0.2.0/24\n"], ["Tr4nsit-R0ute"]),
         (["com2sec readonly default Pz8mon1tor\n"], ["Pz8mon1tor"]),
+        # blind corpus I's first run (our wording): prose with a French "c'est", an Arabic
+        # "password" without its article and the pronoun that serves as "is", and a value
+        # eight words after its name
+        (
+            ["Ravi : le mot de passe du NAS c'est Brume-Quartz42, je le change lundi\n"],
+            ["Brume-Quartz42"],
+        ),
+        (
+            [
+                "Omar: \u0643\u0644\u0645\u0629 \u0645\u0631\u0648\u0631 "
+                "\u0627\u0644\u062e\u0627\u062f\u0645 \u0647\u064a Tarmac-Lily77 \u2014\n"
+            ],
+            ["Tarmac-Lily77"],
+        ),
+        (
+            ["a senha do admin do banco em homologacao \u00e9 Viola+7731\n"],
+            ["Viola+7731"],
+        ),
+        (
+            ["the password for the old jump host in rack seven is Quillon#2207 btw\n"],
+            ["Quillon#2207"],
+        ),
         # a prompt and its answer inside HTML markup
         (
             ["<p>Your sign-in code is:</p>\n", '<h2 style="margin:0">483920</h2>\n'],

@@ -54,7 +54,7 @@ _STRONG = (
     # Hebrew, Arabic (two spellings), Hindi, Thai "password"; Chinese, Japanese, Russian, Korean
     # "token"
     "|\u05e1\u05d9\u05e1\u05de\u05d4"
-    "|\u0643\u0644\u0645\u0629[_ ]\u0627\u0644\u0645\u0631\u0648\u0631"
+    "|\u0643\u0644\u0645\u0629[_ ](?:\u0627\u0644)?\u0645\u0631\u0648\u0631"
     "|\u0631\u0645\u0632[_ ]\u0627\u0644\u0639\u0628\u0648\u0631"
     "|\u092a\u093e\u0938\u0935\u0930\u094d\u0921"
     "|\u0e23\u0e2b\u0e31\u0e2a\u0e1c\u0e48\u0e32\u0e19|\u4ee4\u724c|\u30c8\u30fc\u30af\u30f3"
@@ -196,14 +196,14 @@ _NAME_CHARS: Final = frozenset(string.ascii_letters + string.digits + "._-")
 # "is" in the languages prose about a secret was seen in (est, ist, är, là, είναι, ...)
 _COPULAS = (
     r"is|was|are|ist|lautet|es|est|\u00e9|\u00e8|era|sind|jest|\u00e4r|er|je|l\u00e0"
-    r"|\u03b5\u03af\u03bd\u03b1\u03b9"
+    r"|\u03b5\u03af\u03bd\u03b1\u03b9|c'est|\u0647\u064a|\u0647\u0648"  # c'est; Arabic "is"
 )
 # Endings a secret word takes in prose: passwords, Lösenordet, tokenen, şifresi.
 _INFLECTION = r"(?:e[nt]|s|si)?"
 # "the admin password is X", "password set to X", "new API token generated: X"
 _PROSE = re.compile(
     rf"(?<![A-Za-z0-9])(?:{KEYWORD}){_INFLECTION}(?![A-Za-z0-9])[;,]?"
-    r"(?:[ \t]+[\w@.'-]+){0,5}?"
+    r"(?:[ \t]+[\w@.'-]+){0,8}?"
     rf"(?:[ \t]+(?:{_COPULAS}|to|now|of|will be)|[ \t]*[:=-])[ \t]+"
     r"(?:\"([^\"\n]+)\"|'([^'\n]+)'|\u00ab[ \t\u00a0]*([^\u00bb\n]+?)[ \t\u00a0]*\u00bb"
     r"|[`]?(?:[\w.@-]+[ \t]*/[ \t]*)?([^\s\"'`,;)\u00ab]+))"
