@@ -904,6 +904,16 @@ def test_an_answer_naming_a_file_or_a_ticket_is_left_readable() -> None:
             ["the password for the old jump host in rack seven is Quillon#2207 btw\n"],
             ["Quillon#2207"],
         ),
+        # recovery codes printed two to a line under their heading
+        (
+            [
+                "Recovery codes for ops-admin (each works once)\n",
+                "\n",
+                "1. 7731 0042    2. 8812 5530\n",
+                "3. 0619 4473\t4. 2290 8164\n",
+            ],
+            ["7731 0042", "8812 5530", "0619 4473", "2290 8164"],
+        ),
         # a prompt and its answer inside HTML markup
         (
             ["<p>Your sign-in code is:</p>\n", '<h2 style="margin:0">483920</h2>\n'],

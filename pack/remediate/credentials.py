@@ -1452,6 +1452,14 @@ _PHRASE_HEADING = re.compile(
 _CODE_ITEM = re.compile(
     r"[ \t]*(?:\d{1,2}[.)][ \t]+)?([A-Za-z0-9]{3,6}(?:[ -][A-Za-z0-9]{3,6}){1,9})[ \t]*$"
 )
+# Several numbered codes on one line, apart by two blanks or a tab (printed in columns)
+_NUMBERED_CODE = re.compile(
+    r"\d{1,2}[.)][ \t]+([A-Za-z0-9]{3,8}(?:[ -][A-Za-z0-9]{3,8}){0,9})(?=[ \t]{2}|\t|[ \t]*$)"
+)
+_CODE_ROW = re.compile(
+    r"[ \t]*\d{1,2}[.)][ \t]+[A-Za-z0-9]{3,8}(?:[ -][A-Za-z0-9]{3,8}){0,9}"
+    r"(?:(?:[ \t]{2,}|\t)\d{1,2}[.)][ \t]+[A-Za-z0-9]{3,8}(?:[ -][A-Za-z0-9]{3,8}){0,9})+[ \t]*$"
+)
 # A notice that a secret was reset or made: its value may follow on a labelled line.
 _NOTICE = re.compile(
     rf"(?<![a-z0-9])(?:{_STRONG}|token)s?(?![a-z0-9])[^\n]{{0,80}}"
@@ -1590,6 +1598,11 @@ def answer_spans(line: str, question: Question) -> Iterator[tuple[int, int]]:
         item = _CODE_ITEM.match(line)
         if item is not None and any(c.isdigit() for c in item.group(1)):
             yield item.span(1)  # one of a list of recovery codes, in groups
+            return
+        if _CODE_ROW.match(line) is not None:  # "1. 5539 8771    2. 9052 7904": a row of them
+            for numbered in _NUMBERED_CODE.finditer(line):
+                if any(c.isdigit() for c in numbered.group(1)):
+                    yield numbered.span(1)
             return
         words = _TYPED_WORDS.match(line)
         if words is not None and not _SENTENCE_WORDS.intersection(words.group(1).split()):
