@@ -904,6 +904,12 @@ def test_an_answer_naming_a_file_or_a_ticket_is_left_readable() -> None:
             ["the password for the old jump host in rack seven is Quillon#2207 btw\n"],
             ["Quillon#2207"],
         ),
+        # a file named for key material, printed by a shell command
+        (["$ cat ~/.erlang.cookie\n", "PLMOKNIJBUHVYGCTFXRD\n"], ["PLMOKNIJBUHVYGCTFXRD"]),
+        (
+            ["deploy@ci:~$ cat secrets/deploy.key\n", "5f1c9a0e3d7b2c4a6e8f0a1b3c5d7e9f\n"],
+            ["5f1c9a0e3d7b2c4a6e8f0a1b3c5d7e9f"],
+        ),
         # recovery codes printed two to a line under their heading
         (
             [

@@ -1406,7 +1406,8 @@ _PROMPT = re.compile(
 # A shell command that prints or types a secret: "$ kubectl get secret ... {.data.password}".
 _SECRET_COMMAND = re.compile(
     rf"[ \t]*[\w@.:~/-]*[$#%>][ \t]+\S[^\n]*?(?:(?<![a-z0-9])(?:{_STRONG}|token|vault_pass"
-    r"|creds?\b|recovery|backup[-_]codes|authenticator|otp\b|mfa)|\.pass\b)"
+    r"|creds?\b|recovery|backup[-_]codes|authenticator|otp\b|mfa)"
+    r"|\.(?:pass|key|cookie|token)\b)"  # cat config/master.key, cat ~/.erlang.cookie
 )
 # What was typed or printed: the line alone, or expect's "send: sending "X\r" to { exp6 }".
 # Also a library's debug line of what it wrote (netmiko's write_channel: b'X\n', pexpect's
@@ -1570,6 +1571,8 @@ def _decodes_to_prompt(encoded: str) -> bool:
 def _typed_secret(value: str) -> bool:
     if value.isdigit():
         return 4 <= len(value) <= 12
+    if value.isupper() and _unpronounceable(value.lower()):
+        return True  # capitals no word is made of (an Erlang cookie)
     return (
         secret_like(value, True)
         and not (value.isalpha() and value.istitle())  # "Authenticated."
