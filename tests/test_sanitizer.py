@@ -910,6 +910,14 @@ def test_an_answer_naming_a_file_or_a_ticket_is_left_readable() -> None:
             ["deploy@ci:~$ cat secrets/deploy.key\n", "5f1c9a0e3d7b2c4a6e8f0a1b3c5d7e9f\n"],
             ["5f1c9a0e3d7b2c4a6e8f0a1b3c5d7e9f"],
         ),
+        # a password after "-u user," quoted; openssl's raw key; a PIN stated in prose
+        (["lftp -u deploy,'Wq8#zPaul-7' sftp://files.internal\n"], ["Wq8#zPaul-7"]),
+        (
+            ["openssl enc -d -aes-128-cbc -K 0a1b2c3d4e5f60718293a4b5c6d7e8f9 -iv 00 -in x\n"],
+            ["0a1b2c3d4e5f60718293a4b5c6d7e8f9"],
+        ),
+        (["Nadia: the PIN for the spare badge in the NOC drawer is 40712, ok?\n"], ["40712"]),
+        (["Jonas: der PIN vom Tresor im Serverraum ist 918273.\n"], ["918273"]),
         # recovery codes printed two to a line under their heading
         (
             [

@@ -209,6 +209,9 @@ _PROSE = re.compile(
     r"|[`]?(?:[\w.@-]+[ \t]*/[ \t]*)?([^\s\"'`,;)\u00ab]+))"
     r"(?:[ \t]+to[ \t]+[\"'`]?([^\s\"'`,;)]+))?"
 )
+_PIN_PROSE = re.compile(
+    rf"\bPIN\b[^\n]{{0,60}}?[ \t](?i:{_COPULAS})[ \t]+(?:now[ \t]+)?[\"'`]?(\d{{4,8}})(?![\d.:/-])"
+)
 _FROM_TO = re.compile(rf"(?:{KEYWORD})\b[^\n]{{0,40}}?\bfrom[ \t]+(\S+)[ \t]+to[ \t]")
 # 密码是X, パスワードはXです: no space between the word and the value.
 # Korean: 비밀번호는 X 입니다 (the topic or subject particle glued to the word).
@@ -244,7 +247,8 @@ _CLI = re.compile(
     r"|\bredis-cli\b[^\n]*?[ \t]-a[ \t]+(\S+)"
     r"|\bldap\w+\b[^\n]*?[ \t]-w[ \t]*[\"']?([^\s\"'-][^\s\"']*)"
     r"|\b(?i:sqlcmd|bcp|osql)(?:\.exe)?\b[^\n]*?[ \t]-P[ \t]*[\"']?([^\s\"'-][^\s\"']*)"
-    r"|(?:^|[ \t])(?:-u|-U|--user|--username)[ \t=]+[\"']?[^\s:%,\"']*[:%,]([^\s\"']+)"
+    r"|(?:^|[ \t])(?:-u|-U|--user|--username)[ \t=]+[\"']?[^\s:%,\"']*[:%,][\"']?([^\s\"']+)"
+    r"|\bopenssl\b[^\n]*?[ \t]-K[ \t]+([0-9A-Fa-f]{16,})"  # a raw key in hex
     r"|\bsnmp\w*\b[^\n]*?[ \t]-c[ \t]*([^\s-]\S*)"
     r"|\b(?:add_user|change_password|set_password)[ \t]+\S+[ \t]+[\"']?([^\s\"']+)"
     r"|\b\w*passwd[ \t]+-\w*b\w*[ \t]+(?:-\w+[ \t]+)*(?:\S+[ \t]+)?\S+[ \t]+[\"']?([^\s\"']+)"
@@ -1273,6 +1277,9 @@ _COMBINATION = re.compile(
 def pins(text: str) -> Iterator[tuple[int, int]]:
     lower = lowered(text)
     yield from _spans(_PIN, lower)
+    if "PIN" in text:  # "the PIN of cage 4 ... is 843955", "el PIN del candado ... es 843955"
+        for match in _PIN_PROSE.finditer(text):
+            yield match.span(1)
     if "combo" in lower:
         yield from _spans(_COMBINATION, lower)
     if "code" in lower:
@@ -1758,7 +1765,7 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         r"mysql|mariadb|sshpass|login|redis-cli|ldap|sqlcmd|bcp|osql|<<<|ssh-keygen|cryptsetup"
         r"|-u[ \t=]|--user|snmp|add_user|change_password"
         r"|set_password|passwd[ \t]+-|chpasswd|net[ \t]+use|net[ \t]+user|echo|printf"
-        r"|(?:password|secret|key|key-string)[ \t]+[0-9][ \t]",
+        r"|(?:password|secret|key|key-string)[ \t]+[0-9][ \t]|openssl",
         (_any_group(_CLI),),
     ),
     (r"://[^\s/@]*@|%3a%2f%2f[^\s%/&]*%3a", (_any_group(_URL_CREDENTIALS), url_keys)),
