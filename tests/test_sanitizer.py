@@ -1058,6 +1058,18 @@ def test_secret_families_found_missing_by_blind_corpus_g(
         ),
         ("credentials: password reset requested by on-call\n", ["password reset"]),
         ("apikeys: key revoked by admin\n", ["key revoked"]),
+        # blind corpus I's keep-list (our wording): an image tag after a name holding "token",
+        # a key's fingerprint, Helm's checksum of a secret
+        ("Image: ghcr.io/acme/api-token-proxy:v2.7.19 pulled\n", ["v2.7.19"]),
+        (
+            "pub   rsa4096 2024-01-09 [SC]\n"
+            "      Key fingerprint = 1F2E3D4C5B6A79881F2E3D4C5B6A79881F2E3D4C\n",
+            ["1F2E3D4C5B6A79881F2E3D4C5B6A79881F2E3D4C"],
+        ),
+        (
+            "  checksum/secret: 3c9f0e1d2b4a59687c6e5f4d3c2b1a0918273645f5e4d3c2b1a09f8e7d6c5b4a\n",
+            ["3c9f0e1d2b4a59687c6e5f4d3c2b1a0918273645f5e4d3c2b1a09f8e7d6c5b4a"],
+        ),
         # a Secrets Manager ARN keeps its random suffix
         (
             "rotation done for"

@@ -212,6 +212,12 @@ _PROSE = re.compile(
 _PIN_PROSE = re.compile(
     rf"\bPIN\b[^\n]{{0,60}}?[ \t](?i:{_COPULAS})[ \t]+(?:now[ \t]+)?[\"'`]?(\d{{4,8}})(?![\d.:/-])"
 )
+# A name for a digest in front of a secret's word (checksum/secret), or as the last word
+# before the value ("Key fingerprint = ...", "token checksum: ...")
+_DIGEST_NAME_BEFORE = re.compile(r"(?:checksum|digest|sha\d*|md5)[/_.-]\Z")
+_DIGEST_WORD_BEFORE_VALUE = re.compile(
+    r"[ \t_-](?:fingerprint|thumbprint|checksum|digest)s?[\"']?[ \t]*[:=-]?[ \t]*[\"'`]?\Z"
+)
 _FROM_TO = re.compile(rf"(?:{KEYWORD})\b[^\n]{{0,40}}?\bfrom[ \t]+(\S+)[ \t]+to[ \t]")
 # 密码是X, パスワードはXです: no space between the word and the value.
 # Korean: 비밀번호는 X 입니다 (the topic or subject particle glued to the word).
@@ -498,6 +504,8 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
         return None  # token_type, key_id; but SecretID, private_key_id are secrets
     if "arn:" in text and _in_arn(text, start):
         return None  # arn:aws:secretsmanager:...:secret:prod/db-AbC123 names a resource
+    if _DIGEST_NAME_BEFORE.search(text.translate(_LOWER), max(0, start - 10), start):
+        return None  # Helm's "checksum/secret: <sha256>": the digest of a secret, not it
     prior = _tail_words("", prefix.rstrip("._-"))[-1:] if prefix else []
     if lower_word == "key" and (prior == ["public"] or _PUBLIC_BEFORE.search(text, 0, start)):
         return None  # a public key (WireGuard's "public key: <base64>") is public
@@ -557,7 +565,10 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
             or _VERSION.fullmatch(value) is not None
         )
     elif strong or lower_word in _ASSIGNED_SECRET:
-        keep = is_placeholder(value)
+        # token-refresher:v1.11.14: an image's tag after a name that holds the word
+        keep = is_placeholder(value) or (
+            not strong and tail[:1] in ("-", "_") and _VERSION.fullmatch(value) is not None
+        )
     elif named:
         keep = is_placeholder(value) or _word_like(value) or _VERSION.fullmatch(value) is not None
     else:
@@ -865,6 +876,11 @@ def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
                 continue  # "Idempotency-Key: <uuid>"
             if pattern is _PROSE and _ANOTHER_CLAUSE.match(lower, match.start()):
                 continue  # "secrets/api-key; X-Cloud-Trace-Context: <v>": another name's value
+            if pattern is _PROSE and (
+                _DIGEST_NAME_BEFORE.search(lower, max(0, match.start() - 10), match.start())
+                or _DIGEST_WORD_BEFORE_VALUE.search(lower, match.start(), _value_start(match))
+            ):
+                continue  # "checksum/secret: <sha>", "Key fingerprint = <hex>": a digest
             if pattern is _PROSE and (
                 _SENTENCE_END.search(lower, match.start(), _value_start(match))
                 or (
