@@ -918,6 +918,9 @@ def test_an_answer_naming_a_file_or_a_ticket_is_left_readable() -> None:
         ),
         (["Nadia: the PIN for the spare badge in the NOC drawer is 40712, ok?\n"], ["40712"]),
         (["Jonas: der PIN vom Tresor im Serverraum ist 918273.\n"], ["918273"]),
+        # a login and its password apart by a slash
+        (["used the shared login ops.lead / Tanager+2291 to get in\n"], ["Tanager+2291"]),
+        (["Vos acces : jo.martin@example.org / Brise7#ocean\n"], ["Brise7#ocean"]),
         # recovery codes printed two to a line under their heading
         (
             [

@@ -1322,6 +1322,13 @@ _LOGIN_ARG = re.compile(
 )
 
 
+# A login and its password written "user / password" (or "user@example.com / password")
+_SLASH_PAIR = re.compile(
+    r"(?:^|[\s(:])(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[a-z][a-z0-9._-]{1,30})[ \t]+/[ \t]+"
+    r"([^\s/]{6,40}?)[.,;)]?(?=\s|$)"
+)
+
+
 def user_passwords(text: str) -> Iterator[tuple[int, int]]:
     for match in _EMAIL_PASSWORD.finditer(text):
         value = match.group(1).rstrip(".,;)")
@@ -1331,6 +1338,16 @@ def user_passwords(text: str) -> Iterator[tuple[int, int]]:
         value = match.group(1)
         if re.fullmatch(_UUID, value) or shaped(value):
             yield match.span(1)
+    for match in _SLASH_PAIR.finditer(text) if " / " in text else ():
+        value = match.group(1)
+        if (
+            any(c.isdigit() for c in value)
+            and any(c.isalpha() for c in value)
+            and secret_shapes.mixed(value)
+            and DIAGNOSTIC.fullmatch(value) is None
+            and _VERSION.fullmatch(value) is None
+        ):
+            yield match.span(1)  # "admin b.nguyen / Voquisor=811": a login, a slash, its password
 
 
 def client_lines(text: str) -> Iterator[tuple[int, int]]:
@@ -1774,7 +1791,8 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         (client_lines,),
     ),
     (
-        r"@[a-z0-9-]+(?:\.[a-z0-9-]+)+:[^\s:/]|(?:auth|login|authtoken)[ \t]+[^\s]",
+        r"@[a-z0-9-]+(?:\.[a-z0-9-]+)+:[^\s:/]|(?:auth|login|authtoken)[ \t]+[^\s]"
+        r"|[a-z0-9][ \t]/[ \t][^\s/]",
         (user_passwords,),
     ),
     (
