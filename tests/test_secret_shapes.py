@@ -30,6 +30,9 @@ EXHAUSTIVE = Scanner(CTX, prefilter=False)
         "Cedar_Harbor_Quill_27",
         "Harbor.Lantern4821",  # two capitalised words, a separator, digits
         "Kp9#vR!2mXq$7tLw&Zn4b",  # 20 characters and more, with symbols (no random-token run)
+        "Autumn2024!88",  # a word, a year, a symbol, more digits
+        "Falcon#6080",  # a word, a symbol, a number
+        "marbleDynamo79#",  # lower camel case words, digits, a symbol
     ],
 )
 def test_password_shaped_tokens(token: str) -> None:
@@ -49,6 +52,7 @@ def test_password_shaped_tokens(token: str) -> None:
         "3f2b7c1e9a4d",  # hex id
         "jA9J1dQ7016560",  # sendmail queue id: a sequence number ends it
         "FileTxnSnapLog@240",  # Java object
+        "Listener@493",  # Java object: a word, "@", a number
         "IdoUdpMgr*",  # glob
         "ops@mail.example.org",  # e-mail address
         "/var/lib/Docker2x/a",  # path

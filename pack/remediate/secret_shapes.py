@@ -40,12 +40,17 @@ _RUNS = re.compile(r"[0-9]+|[a-z]+|[A-Z]+|[^0-9A-Za-z]+")
 _WORD = re.compile(r"[A-Z]?[a-z]*[aeiou][a-z]*")
 _SYMBOLS: Final = frozenset("!#$%^&*+?~")
 # A chosen password: capitalised words joined by symbols, two or more digits (Harbor2449#,
-# Pewter&dahlia5235, Umber@nutmeg3371); a Java object (FileSnap@83) has no word after the "@".
+# Pewter&dahlia5235, Umber@nutmeg3371, Summer2025#15); a Java object (FileSnap@83) has no word
+# after the "@".
 _S = "[!#$%^&*+?@~]"
 # Also a generated passphrase: three or more capitalised words and a number, one separator
 # between each (Maple-Otter-Quartz-42, Maple_Otter_Quartz_42, Maple.Otter.Quartz.42).
 _CHOSEN = re.compile(
-    rf"[A-Z][a-z]{{2,}}(?:{_S}[A-Za-z]{{3,}})+[0-9]{{2,}}{_S}?|[A-Z][a-z]{{2,}}[0-9]{{2,}}{_S}"
+    rf"[A-Z][a-z]{{2,}}(?:{_S}[A-Za-z]{{3,}})+[0-9]{{2,}}{_S}?|[A-Z][a-z]{{2,}}[0-9]{{2,}}{_S}[0-9]*"
+    # a word, a symbol (not a Java object's "@"), a number: Falcon#6080, Juniper!337
+    r"|[A-Z][a-z]{2,}[!#$%^&*+?~][0-9]{2,}"
+    # lower camel case words, a number, a symbol: dynamoLantern91*, summitGlacier12!
+    rf"|[a-z]{{3,}}(?:[A-Z][a-z]{{2,}})+[0-9]{{2,}}{_S}"
     rf"|{_S}[A-Z][a-z]{{2,}}[0-9]{{2,}}|[0-9]{{2,}}[A-Z][a-z]{{3,}}{_S}"
     r"|[A-Z][a-z]{2,}([-_.])[A-Z][a-z]{2,}(?:\1[A-Z][a-z]{2,})+\1[0-9]{1,4}"
     # two capitalised words of four letters or more, one separator, four digits or more:
