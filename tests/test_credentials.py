@@ -248,6 +248,12 @@ def hidden(text: str, value: str) -> bool:
         ("login_totp=JBSWY3DPEHPK3PXP", "JBSWY3DPEHPK3PXP"),
         # Python smtplib's debug output: AUTH LOGIN's answer on a client line of its own
         ("send: 'SDR2eSNxMm1aOHdL\\r\\n'", "SDR2eSNxMm1aOHdL"),
+        # command languages' keyword operands (RACF, IBM i CL), SQL CONNECT, the ftp client
+        ("ALTUSER OPS17 PASSWORD(K7QW2R9M) NOEXPIRED RESUME", "K7QW2R9M"),
+        ("ALU OPS17 PHRASE('quarry lantern ember 38') NOEXPIRED", "quarry lantern ember 38"),
+        ("CONNECT TO SAMPLE USER db2inst1 USING Vx81qPz3", "Vx81qPz3"),
+        ("DSNT408I CONNECT USER=BATCH USING 4KQ7ZP2W FAILED", "4KQ7ZP2W"),
+        ("ftp> user XFER01 9QZ3KD7A", "9QZ3KD7A"),
     ],
 )
 def test_a_secret_in_each_family_is_found(text: str, value: str) -> None:
@@ -314,6 +320,8 @@ def test_a_secret_in_each_family_is_found(text: str, value: str) -> None:
         "x-goog-hash: crc32c=n0Z3xA==",
         "the password is incorrect for user bob",
         "exit code is 137, status code: 500 for the token refresh",
+        "SETROPTS PASSWORD(HISTORY(8) INTERVAL(90)) PASSWORD(NOEXPIRED)",
+        "ftp> user anonymous",
     ],
 )
 def test_diagnostic_and_ordinary_text_is_left_alone(text: str) -> None:

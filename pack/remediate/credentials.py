@@ -740,7 +740,20 @@ def indirect(text: str, lower: str) -> Iterator[tuple[int, int]]:
 _SDK_CALL = re.compile(r"\b[\w.]*(?:client|init)\w*[ \t]*\(([^()\n]*)\)?")
 
 
+# A command language's keyword operand (RACF, TSO, IBM i CL, JCL, SQL): the name in capitals,
+# its value in parentheses, quoted or not: PASSWORD(X), PHRASE('four words and 42').
+_OPERAND = re.compile(
+    r"(?<![A-Za-z0-9_])[A-Z_]*(?:PASSWORD|PASSWD|PWD|PASSPHRASE|PHRASE|PASSCODE|SECRET|PW)"
+    r"\([ \t]*(?:'([^'\n]{4,})'|\"([^\"\n]{4,})\"|([^\s()'\",]{4,}))[ \t]*\)"
+)
+
+
 def calls(text: str, lower: str) -> Iterator[tuple[int, int]]:
+    for operand in _OPERAND.finditer(text):
+        group = operand.lastindex or 0
+        value = operand.group(group)
+        if not is_placeholder(value) and (group < 3 or secret_like(value, True)):
+            yield operand.span(group)
     if "client" in lower or "init" in lower:
         for call in _SDK_CALL.finditer(lower):
             for arg in _QUOTED.finditer(text, call.start(1), call.end(1)):
@@ -1384,14 +1397,21 @@ _IDENTIFY = re.compile(r"\bNickServ[ \t]+:?IDENTIFY[ \t]+(?:\S+[ \t]+)?(\S+)[ \t
 _RESP_DOTS = re.compile(r"\bAUTH\.\.(?:\$\d+\.\.[^.\s]+\.\.)?\$\d+\.\.(\S+?)\.\.")
 
 
+# SQL's CONNECT (Db2 and others): "CONNECT TO db USER u USING pw", "CONNECT USER=u USING pw"
+_USER_USING = re.compile(r"\buser[ \t]*=?[ \t]*[\w.$#@-]+[ \t]+using[ \t]+([^\s;,'\"]+)", re.I)
+# The ftp client's "user NAME PASSWORD" command, at its prompt
+_FTP_USER = re.compile(r"^[ \t]*ftp>[ \t]*user[ \t]+\S+[ \t]+(\S+)[ \t]*$", re.I | re.M)
+
+
 def structured(text: str) -> Iterator[tuple[int, int]]:
     """DSNs without a scheme, libpq's conninfo echo, pgbouncer's userlist, MySQL hashes, NSS key
-    logs, voicemail PINs, postfix sasl_passwd lines, registry values, IRC and RESP AUTH."""
+    logs, voicemail PINs, postfix sasl_passwd lines, registry values, IRC and RESP AUTH, SQL's
+    CONNECT ... USER u USING pw, the ftp client's user command."""
     yield from _spans(_MYSQL_HASH, text)
     yield from _spans(_KEYLOG, text)
     yield from _spans(_VOICEMAIL, text)
     yield from _spans(_RESP_DOTS, text)
-    for pattern in (_SASL_PASSWD, _REG_VALUE, _IDENTIFY):
+    for pattern in (_SASL_PASSWD, _REG_VALUE, _IDENTIFY, _USER_USING, _FTP_USER):
         for match in pattern.finditer(text):
             value = match.group(1)
             if not is_placeholder(value) and (
@@ -1781,7 +1801,7 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (r"bearer[ \t]|basic[ \t]", (_any_group(_BEARER),)),
     (
         rf"(?:login|logon|authenticate|connect|construct|pdo|credential|setpassword|{_STRONG}"
-        r"|token|auth|client|init)"
+        r"|token|auth|client|init|phrase|pw)"
         r"\w*[ \t]*=?[ \t]*\(",
         (lambda text: calls(text, text.translate(_LOWER)),),
     ),
@@ -1825,7 +1845,7 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         r"@(?:tcp6?|udp|unix)\(|connection info string|^[ \t]*\"[^\"]+\"[ \t]+\"|\*[0-9a-f]{40}"
         r"|_secret|client_random|^[ \t]*\d{2,12}[ \t]*=>"
         r"|^[ \t]*(?:\[[^\]\s]+\]|[\w.-]+):\d{1,5}[ \t]"
-        r"|[ \t]reg_[a-z]|nickserv|auth\.\.",
+        r"|[ \t]reg_[a-z]|nickserv|auth\.\.|[ \t]using[ \t]|ftp>",
         (structured,),
     ),
     (
