@@ -254,6 +254,8 @@ def hidden(text: str, value: str) -> bool:
         ("CONNECT TO SAMPLE USER db2inst1 USING Vx81qPz3", "Vx81qPz3"),
         ("DSNT408I CONNECT USER=BATCH USING 4KQ7ZP2W FAILED", "4KQ7ZP2W"),
         ("ftp> user XFER01 9QZ3KD7A", "9QZ3KD7A"),
+        # FIX logon: Password (554) between SOH separators
+        ("8=FIX.4.4\x0135=A\x01553=desk01\x01554=quarrylamp42\x0110=201\x01", "quarrylamp42"),
     ],
 )
 def test_a_secret_in_each_family_is_found(text: str, value: str) -> None:

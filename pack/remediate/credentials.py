@@ -1399,6 +1399,8 @@ _RESP_DOTS = re.compile(r"\bAUTH\.\.(?:\$\d+\.\.[^.\s]+\.\.)?\$\d+\.\.(\S+?)\.\.
 
 # SQL's CONNECT (Db2 and others): "CONNECT TO db USER u USING pw", "CONNECT USER=u USING pw"
 _USER_USING = re.compile(r"\buser[ \t]*=?[ \t]*[\w.$#@-]+[ \t]+using[ \t]+([^\s;,'\"]+)", re.I)
+# FIX's Password (554) and NewPassword (925) fields, between SOH (or "|", "^A" as logs show it)
+_FIX_PASSWORD = re.compile(r"(?:\x01|\||\^A)(?:554|925)=([^\x01|^\s]+)")
 # The ftp client's "user NAME PASSWORD" command, at its prompt
 _FTP_USER = re.compile(r"^[ \t]*ftp>[ \t]*user[ \t]+\S+[ \t]+(\S+)[ \t]*$", re.I | re.M)
 
@@ -1406,11 +1408,12 @@ _FTP_USER = re.compile(r"^[ \t]*ftp>[ \t]*user[ \t]+\S+[ \t]+(\S+)[ \t]*$", re.I
 def structured(text: str) -> Iterator[tuple[int, int]]:
     """DSNs without a scheme, libpq's conninfo echo, pgbouncer's userlist, MySQL hashes, NSS key
     logs, voicemail PINs, postfix sasl_passwd lines, registry values, IRC and RESP AUTH, SQL's
-    CONNECT ... USER u USING pw, the ftp client's user command."""
+    CONNECT ... USER u USING pw, the ftp client's user command, FIX's password fields."""
     yield from _spans(_MYSQL_HASH, text)
     yield from _spans(_KEYLOG, text)
     yield from _spans(_VOICEMAIL, text)
     yield from _spans(_RESP_DOTS, text)
+    yield from _spans(_FIX_PASSWORD, text)
     for pattern in (_SASL_PASSWD, _REG_VALUE, _IDENTIFY, _USER_USING, _FTP_USER):
         for match in pattern.finditer(text):
             value = match.group(1)
@@ -1845,7 +1848,7 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         r"@(?:tcp6?|udp|unix)\(|connection info string|^[ \t]*\"[^\"]+\"[ \t]+\"|\*[0-9a-f]{40}"
         r"|_secret|client_random|^[ \t]*\d{2,12}[ \t]*=>"
         r"|^[ \t]*(?:\[[^\]\s]+\]|[\w.-]+):\d{1,5}[ \t]"
-        r"|[ \t]reg_[a-z]|nickserv|auth\.\.|[ \t]using[ \t]|ftp>",
+        r"|[ \t]reg_[a-z]|nickserv|auth\.\.|[ \t]using[ \t]|ftp>|(?:\x01|\||\^a)(?:554|925)=",
         (structured,),
     ),
     (

@@ -20,8 +20,9 @@ import re
 from collections.abc import Iterator
 from typing import Final
 
-# A run of characters a password may hold (no space, quote, bracket or separator of lists).
-CANDIDATE: Final = re.compile(r"[^\s\"'`,;()\[\]{}<>|]{6,}")
+# A run of characters a password may hold (no space, control character such as FIX's SOH, quote,
+# bracket or separator of lists).
+CANDIDATE: Final = re.compile(r"[^\s\x00-\x1f\x7f\"'`,;()\[\]{}<>|]{6,}")
 
 
 def mixed(token: str) -> bool:
@@ -184,7 +185,7 @@ def _mixed_scripts(token: str) -> bool:
 # upper-case letter, lower-case letter, digit and symbol, in any order, each within a few
 # characters of the last, or Latin letters beside Greek or Cyrillic ones (UTF-8: two bytes a
 # letter). :func:`password_parts` requires the same, so the prefilter never hides a find.
-_RUN = r"[^\s\"'`,;()\[\]{}<>|]"
+_RUN = r"[^\s\x00-\x1f\x7f\"'`,;()\[\]{}<>|]"
 _GAP = 8
 _CLASSES = ("[A-Z]", "[a-z]", "[0-9]", "[!#$%^&*+?~]")
 _NEAR_ALTERNATIVES = [
@@ -214,5 +215,5 @@ _SCRIPTS_BESIDE = re.compile(
 )
 # Each alternative runs on to the end of the run of token characters, so that a long run reports
 # one match rather than one per character (the prefilter's callback costs more than its scan).
-_END = r"(?:[\s\"'`,;()\[\]{}<>|]|$)"
+_END = r"(?:[\s\x00-\x1f\x7f\"'`,;()\[\]{}<>|]|$)"
 TRIGGER: Final = f"(?-i)(?:{'|'.join(_NEAR_ALTERNATIVES)}|{_SCRIPTS_NEAR}){_RUN}*{_END}"
