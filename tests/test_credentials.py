@@ -254,6 +254,10 @@ def hidden(text: str, value: str) -> bool:
         ("CONNECT TO SAMPLE USER db2inst1 USING Vx81qPz3", "Vx81qPz3"),
         ("DSNT408I CONNECT USER=BATCH USING 4KQ7ZP2W FAILED", "4KQ7ZP2W"),
         ("ftp> user XFER01 9QZ3KD7A", "9QZ3KD7A"),
+        # a SIM's PIN1 and PUK1; a door code with a word between
+        ("SIM ICCID 8949000000000000001 PIN1: 7391 PUK1: 55160284", "7391"),
+        ("SIM ICCID 8949000000000000001 PIN1: 7391 PUK1: 55160284", "55160284"),
+        ("Facilities: cage 4 alarm disarm code is 640193, call security first", "640193"),
         # FIX logon: Password (554) between SOH separators
         ("8=FIX.4.4\x0135=A\x01553=desk01\x01554=quarrylamp42\x0110=201\x01", "quarrylamp42"),
     ],
@@ -324,6 +328,7 @@ def test_a_secret_in_each_family_is_found(text: str, value: str) -> None:
         "exit code is 137, status code: 500 for the token refresh",
         "SETROPTS PASSWORD(HISTORY(8) INTERVAL(90)) PASSWORD(NOEXPIRED)",
         "ftp> user anonymous",
+        "access denied, status code: 4031 after 3 attempts",
     ],
 )
 def test_diagnostic_and_ordinary_text_is_left_alone(text: str) -> None:

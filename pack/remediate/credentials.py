@@ -363,7 +363,10 @@ DIAGNOSTIC: Final = re.compile(
 )
 # MD5:aa:bb:.. prints; Vault's audit log HMACs values (hmac-sha256:...)
 # A door, gate, alarm or safe code: a number that opens something.
-_DOOR_CODE = r"(?:door|gate|alarm|entry|access|keypad|lock|safe|cage)[ -]?code"
+# "door code", "alarm code", also with a word between ("alarm disarm code", "gate entry code")
+_DOOR_CODE = (
+    r"(?:door|gate|alarm|keypad|safe|cage)(?:[ -][a-z]+)?[ -]?code|(?:entry|access|lock)[ -]?code"
+)
 _DIGEST_LABEL = re.compile(r"(?:hmac-)?(?:sha\d*|md5|blake2\w*):", re.IGNORECASE)
 _DIGEST_PREFIX = re.compile(r"(?:sha\d*|md5|blake2\w*|crc32c?|h1|zh)[:=]\Z")
 # Words whose id is itself secret-bearing (secret_id, tokenId): not an identifier's label.
@@ -1188,9 +1191,10 @@ _SCHEMELESS_DSN = re.compile(r"(?<![\w:/@.-])[\w.-]+:([^\s:@/\"'(]+)@(?:tcp6?|ud
 _CONNINFO_ECHO = re.compile(r"\bmissing \"=\" after \"([^\"\n]+)\" in connection info string")
 # A line of nothing but two quoted strings: pgbouncer's userlist.txt ("user" "password").
 _QUOTED_PAIR = re.compile(r"^[ \t]*\"[^\"\s]+\"[ \t]+\"([^\"\n]+)\"[ \t]*$", re.MULTILINE)
-# A numeric PIN or PUK, assigned or quoted after the word (PIN=1234, "pinCode":"1234", PUK: 1234).
+# A numeric PIN or PUK, assigned or quoted after the word (PIN=1234, "pinCode":"1234", PUK: 1234,
+# a SIM's PIN1: 1234 and PUK2: 12345678).
 _PIN = re.compile(
-    r"(?<![a-z0-9])(?:pin|puk|\u043f\u0438\u043d"
+    r"(?<![a-z0-9])(?:pin[12]?|puk[12]?|\u043f\u0438\u043d"
     rf"|{_DOOR_CODE}|otp"
     r"|one-time[ -](?:code|password|pin)|verification[ -]code|(?:2fa|mfa|sms)[ -]code"
     r"|code[ \t]+(?:[\w']+[ \t]+|\w'){0,4}?(?:alarm\w*|door|t\u00fcr|porte|puerta|safe|gate|cage)"
