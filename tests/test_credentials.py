@@ -254,6 +254,8 @@ def hidden(text: str, value: str) -> bool:
         ("CONNECT TO SAMPLE USER db2inst1 USING Vx81qPz3", "Vx81qPz3"),
         ("DSNT408I CONNECT USER=BATCH USING 4KQ7ZP2W FAILED", "4KQ7ZP2W"),
         ("ftp> user XFER01 9QZ3KD7A", "9QZ3KD7A"),
+        # Cisco IOS: an algorithm between the key number and the key
+        (" ip ospf message-digest-key 1 md5 Qz8rWp2LkTm", "Qz8rWp2LkTm"),
         # a SIM's PIN1 and PUK1; a door code with a word between
         ("SIM ICCID 8949000000000000001 PIN1: 7391 PUK1: 55160284", "7391"),
         ("SIM ICCID 8949000000000000001 PIN1: 7391 PUK1: 55160284", "55160284"),

@@ -270,8 +270,10 @@ _CLI = re.compile(
     r"|(?:password|passwd|login|kinit|passphrase|--stdin|cryptsetup|\bsudo[ \t]+-\w*S)[^\n]*"
     r"<<<[ \t]*[\"']?([^\s\"']+)"
     r"|\bssh-keygen\b[^\n]*?[ \t]-[NP][ \t]*[\"']?([^\s\"'-][^\s\"']*)"
-    # network devices: password 0 X, secret 5 $1$..., key 7 X, snmp-server community X
-    r"|\b(?:password|secret|key|key-string)[ \t]+[0-9][ \t]+(\S+)"
+    # network devices: password 0 X, secret 5 $1$..., key 7 X, snmp-server community X, and
+    # an algorithm between: message-digest-key 1 md5 X, authentication-key 2 md5 7 X
+    r"|\b(?:password|secret|key|key-string)[ \t]+[0-9][ \t]+"
+    r"(?:(?i:md5|sha\d*|hmac-sha-?\d*)[ \t]+(?:[0-9][ \t]+)?)?(\S+)"
     r"|\bsnmp-server[ \t]+community[ \t]+(\S+)"
 )
 # A short flag that many tools give a password or key (-p, -P, -w, -a, -k): only a value that
