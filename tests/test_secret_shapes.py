@@ -33,6 +33,7 @@ EXHAUSTIVE = Scanner(CTX, prefilter=False)
         "Autumn2024!88",  # a word, a year, a symbol, more digits
         "Falcon#6080",  # a word, a symbol, a number
         "marbleDynamo79#",  # lower camel case words, digits, a symbol
+        "Quarry-lintel-48-Sorrel",  # a generated passphrase with its number inside
     ],
 )
 def test_password_shaped_tokens(token: str) -> None:
@@ -53,6 +54,7 @@ def test_password_shaped_tokens(token: str) -> None:
         "jA9J1dQ7016560",  # sendmail queue id: a sequence number ends it
         "FileTxnSnapLog@240",  # Java object
         "Listener@493",  # Java object: a word, "@", a number
+        "Thread-pool-1-worker",  # a thread name: one capitalised word
         "IdoUdpMgr*",  # glob
         "ops@mail.example.org",  # e-mail address
         "/var/lib/Docker2x/a",  # path

@@ -104,7 +104,7 @@ def _password_parts(token: str) -> Iterator[tuple[int, int]]:
         token = token[:-1]
     if _NEAR.search(token) is None:
         return
-    if _CHOSEN.fullmatch(token):
+    if _CHOSEN.fullmatch(token) or _passphrase(token):
         yield 0, len(token)
         return
     parts = _SPLIT.split(token)
@@ -120,6 +120,26 @@ def _password_parts(token: str) -> Iterator[tuple[int, int]]:
         if len(part) <= longest and _random_part(part, 6):
             yield at, at + len(part)
         at += len(part)
+
+
+_PASSPHRASE_SEPARATORS = re.compile(r"[-_.+]")
+_PASSPHRASE_WORD = re.compile(r"[A-Za-z][a-z]{2,9}")
+
+
+def _passphrase(token: str) -> bool:
+    """A generated passphrase with its number anywhere: four or more parts joined by one
+    separator, all words but one number, two words or more capitalised (Glacier-gazebo-19-Orchid;
+    a thread name, Thread-pool-1-worker, capitalises one)."""
+    separators = set(_PASSPHRASE_SEPARATORS.findall(token))
+    if len(separators) != 1:
+        return False
+    parts = token.split(separators.pop())
+    if len(parts) < 4:
+        return False
+    numbers = [p for p in parts if p.isdigit() and len(p) <= 4]
+    words = [p for p in parts if _PASSPHRASE_WORD.fullmatch(p)]
+    capitalised = sum(1 for w in words if w[0].isupper())
+    return len(numbers) == 1 and len(words) == len(parts) - 1 and capitalised >= 2
 
 
 def _ascii_stand_in(char: str) -> str:
