@@ -62,7 +62,8 @@ _STRONG = (
     "|\u0442\u043e\u043a\u0435\u043d|\ud1a0\ud070"
     r"|session[-_]?(?:token|key|secret)"
     # last, spelt out: a group in front of the others slows the whole alternation threefold
-    r"|security[-_ ]?(?:word|answer)|memorable[-_ ]?word|phrase[-_ ]secr"
+    r"|security[-_ ]?(?:word|answer)|memorable[-_ ]?word|(?:mfa|otp|2fa|authenticator)[-_ ]?seed"
+    r"|phrase[-_ ]secr"
     "\u00e8te"
     # German "key", glued in compounds as German does (Netzwerkschlüssel, WLAN-Schlüssel)
     "|schl\u00fcssel"
@@ -203,7 +204,7 @@ _INFLECTION = r"(?:e[nt]|s|si)?"
 # "the admin password is X", "password set to X", "new API token generated: X"
 _PROSE = re.compile(
     rf"(?<![A-Za-z0-9])(?:{KEYWORD}){_INFLECTION}(?![A-Za-z0-9])[;,]?"
-    r"(?:[ \t]+[\w@.'-]+){0,8}?"
+    r"(?:[ \t]+(?:[\w@.'-]+|\([^()\n]{1,40}\))){0,8}?"  # words, an aside in parentheses
     rf"(?:[ \t]+(?:{_COPULAS}|to|now|of|will be)|[ \t]*[:=-])[ \t]+"
     r"(?:\"([^\"\n]+)\"|'([^'\n]+)'|\u00ab[ \t\u00a0]*([^\u00bb\n]+?)[ \t\u00a0]*\u00bb"
     r"|[`]?(?:[\w.@-]+[ \t]*/[ \t]*)?([^\s\"'`,;)\u00ab]+))"
