@@ -256,6 +256,12 @@ def hidden(text: str, value: str) -> bool:
         ("ftp> user XFER01 9QZ3KD7A", "9QZ3KD7A"),
         # Cisco IOS: an algorithm between the key number and the key
         (" ip ospf message-digest-key 1 md5 Qz8rWp2LkTm", "Qz8rWp2LkTm"),
+        # a name/value pair of elements (TR-069's SetParameterValues)
+        (
+            "<ParameterValueStruct><Name>Device.ManagementServer.Password</Name>"
+            '<Value xsi:type="xsd:string">tq8WpzLr2K</Value></ParameterValueStruct>',
+            "tq8WpzLr2K",
+        ),
         # an MFA seed, also after an aside in parentheses
         ("virtual MFA seed: JBSWY3DPEHPK3PXQ", "JBSWY3DPEHPK3PXQ"),
         ("TOTP seed for the on-call account (enter it manually): KRSXG5CTMVRXEZLU", "KRSXG5CTMVRXEZLU"),

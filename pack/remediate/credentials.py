@@ -728,7 +728,19 @@ _NESTED_VALUE = re.compile(
 )
 
 
+# The same as elements: <Name>...ConnectionRequestPassword</Name><Value ...>X</Value> (TR-069,
+# SOAP parameter lists, .NET and Java settings written as elements)
+_ELEMENT_PAIR = re.compile(
+    r"<(?:[\w-]+:)?(?:name|key|param\w*|setting|property|field)>[^<\n]*"
+    rf"(?:{KEYWORD})[^<\n]*</[^>\n]+>[ \t]*<(?:[\w-]+:)?value\b[^>\n]*>([^<\n]+)</"
+)
+
+
 def indirect(text: str, lower: str) -> Iterator[tuple[int, int]]:
+    if "value" in lower:
+        for match in _ELEMENT_PAIR.finditer(lower):
+            if not is_placeholder(match.group(1)):
+                yield match.span(1)
     for match in _NESTED_VALUE.finditer(lower):
         if not is_placeholder(match.group(2)):
             yield match.span(2)
