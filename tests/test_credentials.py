@@ -256,6 +256,8 @@ def hidden(text: str, value: str) -> bool:
         ("ftp> user XFER01 9QZ3KD7A", "9QZ3KD7A"),
         # Cisco IOS: an algorithm between the key number and the key
         (" ip ospf message-digest-key 1 md5 Qz8rWp2LkTm", "Qz8rWp2LkTm"),
+        # text about a secret, hex-encoded in a dump: the secret's hex
+        ("payload (hex): " + b"password=Kq82LmZp".hex(), b"Kq82LmZp".hex()),
         # a name/value pair of elements (TR-069's SetParameterValues)
         (
             "<ParameterValueStruct><Name>Device.ManagementServer.Password</Name>"

@@ -1726,12 +1726,15 @@ _ARGV_ITEM = re.compile(r"\"((?:[^\"\\\n]|\\.)*)\"")
 _RESP = re.compile(r"\*\d+(?:\\r\\n\$\d+\\r\\n((?:(?!\\r\\n).)*))+")
 _RESP_ITEM = re.compile(r"\\r\\n\$\d+\\r\\n((?:(?!\\r\\n).)*)")
 # auditd hex-encodes a proctitle, and an EXECVE argument or a USER_CMD with blanks or quotes
+# Hex of "pass", "PASS", "secret", "token": text about a secret, hex-encoded in a dump.
+_HEX_WORDS = "70617373|50415353|736563726574|746f6b656e"
 _PROCTITLE = re.compile(
     r"\bproctitle=((?:[0-9A-Fa-f]{2}){4,})\b|\b(?:a\d+|cmd)=((?:[0-9A-Fa-f]{2}){8,})\b"
+    rf"|\b((?:[0-9a-f]{{2}})*(?:{_HEX_WORDS})(?:[0-9a-f]{{2}}){{4,}})\b"
 )
 _DECODE_TRIGGER = (
     r"\\u00|\\\\\\\"|\[[ \t]*\"[^\"]*\"[ \t]*,|\*\d+\\r\\n\$|proctitle=[0-9a-f]{8}"
-    r"|\^@|\b(?:a\d+|cmd)=[0-9a-f]{16}"
+    rf"|\^@|\b(?:a\d+|cmd)=[0-9a-f]{{16}}|{_HEX_WORDS}"
 )
 
 View = tuple[str, list[int], list[int]]  # text, where each char starts, where it ends
