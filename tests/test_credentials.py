@@ -266,7 +266,10 @@ def hidden(text: str, value: str) -> bool:
         ),
         # an MFA seed, also after an aside in parentheses
         ("virtual MFA seed: JBSWY3DPEHPK3PXQ", "JBSWY3DPEHPK3PXQ"),
-        ("TOTP seed for the on-call account (enter it manually): KRSXG5CTMVRXEZLU", "KRSXG5CTMVRXEZLU"),
+        (
+            "TOTP seed for the on-call account (enter it manually): KRSXG5CTMVRXEZLU",
+            "KRSXG5CTMVRXEZLU",
+        ),
         # a SIM's PIN1 and PUK1; a door code with a word between
         ("SIM ICCID 8949000000000000001 PIN1: 7391 PUK1: 55160284", "7391"),
         ("SIM ICCID 8949000000000000001 PIN1: 7391 PUK1: 55160284", "55160284"),
