@@ -71,6 +71,12 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[n
     return load_settings(config, env={})
 
 
+# Long enough for a loaded machine to reach the engine's first write while the lock is held
+# (2 s was not, once, in a CI run at load 2); short of the queue's 30 s busy timeout, which
+# lets the worker record the retry once the lock is gone.
+HOLD_SECONDS = 8.0
+
+
 def _locked_for(database: Path, seconds: float) -> threading.Thread:
     """Another connection takes the write lock now and keeps it for ``seconds``."""
     holder = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
@@ -99,7 +105,7 @@ def test_a_transient_failure_is_retried_then_recorded(settings) -> None:  # type
 
     job = queue.take(workers.owner, workers.scheduler.claim)
     assert job is not None
-    holder = _locked_for(settings.database, 2.0)
+    holder = _locked_for(settings.database, HOLD_SECONDS)
     assert workers._handle(engine, job) is False
     holder.join()
     [(status, attempts, error)] = rows()
@@ -108,7 +114,7 @@ def test_a_transient_failure_is_retried_then_recorded(settings) -> None:  # type
 
     job = queue.take(workers.owner, workers.scheduler.claim)
     assert job is not None and job.attempts == 2
-    holder = _locked_for(settings.database, 2.0)
+    holder = _locked_for(settings.database, HOLD_SECONDS)
     workers._handle(engine, job)
     holder.join()
     [(status, attempts, error)] = rows()
