@@ -1725,9 +1725,10 @@ _ARGV = re.compile(
 _ARGV_ITEM = re.compile(r"\"((?:[^\"\\\n]|\\.)*)\"")
 _RESP = re.compile(r"\*\d+(?:\\r\\n\$\d+\\r\\n((?:(?!\\r\\n).)*))+")
 _RESP_ITEM = re.compile(r"\\r\\n\$\d+\\r\\n((?:(?!\\r\\n).)*)")
-# auditd hex-encodes a proctitle, and an EXECVE argument or a USER_CMD with blanks or quotes
 # Hex of "pass", "PASS", "secret", "token": text about a secret, hex-encoded in a dump.
 _HEX_WORDS = "70617373|50415353|736563726574|746f6b656e"
+# auditd hex-encodes a proctitle, and an EXECVE argument or a USER_CMD with blanks or quotes;
+# a dump prints any text as hex
 _PROCTITLE = re.compile(
     r"\bproctitle=((?:[0-9A-Fa-f]{2}){4,})\b|\b(?:a\d+|cmd)=((?:[0-9A-Fa-f]{2}){8,})\b"
     rf"|\b((?:[0-9a-f]{{2}})*(?:{_HEX_WORDS})(?:[0-9a-f]{{2}}){{4,}})\b"
