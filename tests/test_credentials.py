@@ -274,6 +274,20 @@ def hidden(text: str, value: str) -> bool:
         ("SIM ICCID 8949000000000000001 PIN1: 7391 PUK1: 55160284", "7391"),
         ("SIM ICCID 8949000000000000001 PIN1: 7391 PUK1: 55160284", "55160284"),
         ("Facilities: cage 4 alarm disarm code is 640193, call security first", "640193"),
+        # one-time codes as sign-in mails, SMS gateways and people put them, in several languages
+        ("Your Lanternpay sign-in code is 408213. It expires soon.", "408213"),
+        ("Your Quillbank code is 771920", "771920"),
+        ("Enter the code 5521 to confirm the new device", "5521"),
+        ("gateway: sent code 930417 to [PHONE_NUMBER_1]", "930417"),
+        ("ok the code on my phone says 662810, go", "662810"),
+        ("\u9a8c\u8bc1\u7801\uff1a381920\uff0c\u5341\u5206\u949f\u5185\u6709\u6548", "381920"),
+        ("\u0906\u092a\u0915\u093e \u0913\u091f\u0940\u092a\u0940 662014 \u0939\u0948", "662014"),
+        ("\u0986\u09aa\u09a8\u09be\u09b0 \u09aa\u09bf\u09a8 \u09b9\u09b2 4471", "4471"),
+        ("Nambari yako ya siri ni 5530, usimpe mtu", "5530"),
+        ("Kod PIN do sejfu to 8812.", "8812"),
+        # an aside in parentheses between the word and the number
+        ("Bypass code for the on-call (single use): 558201993", "558201993"),
+        ("Desk phone PIN (ask me first): 2210", "2210"),
         # FIX logon: Password (554) between SOH separators
         ("8=FIX.4.4\x0135=A\x01553=desk01\x01554=quarrylamp42\x0110=201\x01", "quarrylamp42"),
     ],
@@ -345,6 +359,9 @@ def test_a_secret_in_each_family_is_found(text: str, value: str) -> None:
         "SETROPTS PASSWORD(HISTORY(8) INTERVAL(90)) PASSWORD(NOEXPIRED)",
         "ftp> user anonymous",
         "access denied, status code: 4031 after 3 attempts",
+        "your error code is 10054, retry the token refresh",
+        "use code 1045 to look the SQL error up",
+        "gpio pin 17 mapped to 2048 on the board",
     ],
 )
 def test_diagnostic_and_ordinary_text_is_left_alone(text: str) -> None:

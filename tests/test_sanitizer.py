@@ -946,6 +946,79 @@ def test_secret_families_found_missing_by_blind_corpus_g(
     assert not [s for s in secrets if s in out], out
 
 
+# Blind corpus K's first run showed these families missing; each case is our own wording.
+@pytest.mark.parametrize(
+    ("lines", "secrets"),
+    [
+        # backup codes printed in columns, no numbers, under their heading
+        (
+            [
+                "Your new backup codes (store them offline):\n",
+                "4f2a1-9c3e0   7b1d2-0a9f4\n",
+                "e5c83-21dd7   90ab1-c3f42\n",
+            ],
+            ["4f2a1-9c3e0", "7b1d2-0a9f4", "e5c83-21dd7", "90ab1-c3f42"],
+        ),
+        # a passphrase with a number, printed by a command that reads a secret field
+        (
+            ["$ vault kv get -field=passphrase kv/ops/restic\n", "lemon orbit castle harbor 27\n"],
+            ["lemon orbit castle harbor 27"],
+        ),
+        # a name/value pair over lines with another field between (aws ssm get-parameter)
+        (
+            [
+                '    "Parameter": {\n',
+                '        "Name": "/prod/billing/DB_PASSWORD",\n',
+                '        "Type": "SecureString",\n',
+                '        "Value": "tidepool-lantern",\n',
+            ],
+            ["tidepool-lantern"],
+        ),
+        # a secret written into a file named for it
+        (["$ echo 'marble canyon ferry 41' > ~/.vault_pass.txt\n"], ["marble canyon ferry 41"]),
+        # a plan's change of a secret: the new value after the arrow
+        (['      ~ "DB_PASS" = (sensitive value) -> "cobalt-heron"\n'], ["cobalt-heron"]),
+        # a value that starts with "&", after an arrow (Spark's environment tab)
+        (["spark.es.net.http.auth.pass -> &cobalt-heron\n"], ["&cobalt-heron"]),
+        # "api key" with a blank, then hex; a bare "key" beside a user name
+        (
+            [
+                "validating api key 3f9c0e2b4d6f8a1c3e5a7b9d0f2e4c11 for endpoint https://x.example\n"
+            ],
+            ["3f9c0e2b4d6f8a1c3e5a7b9d0f2e4c11"],
+        ),
+        (
+            ['{"username":"ml-bot","key":"5d0c1e2b4d6f8a1c3e5a7b9d0f2e4c77"}\n'],
+            ["5d0c1e2b4d6f8a1c3e5a7b9d0f2e4c77"],
+        ),
+        # Bundler's per-host credentials (BUNDLE_<HOST>: user:password)
+        (['BUNDLE_GEMS__EXAMPLE__IO: "a1b2c3d4:e5f60718"\n'], ["e5f60718"]),
+        # "pw ..., it's X" in chat
+        (["[15:15:40] Ana: pasting the root pw here, it's k7PqwzoRmTs-\n"], ["k7PqwzoRmTs-"]),
+        # PIN and alarm-code columns of a spreadsheet export
+        (
+            ["Name;Badge;PIN\n", "Ana Diaz;4471920;55821\n", "Li Wei;3391021;740193\n"],
+            ["55821", "740193"],
+        ),
+        (["Site,Alarm code,Notes\n", "Lisbon,66190,back door\n"], ["66190"]),
+        # a base32 TOTP seed printed by a cloud CLI
+        (
+            [
+                "Base32StringSeed: "
+                "36PM6TDZ4WWXO4A47SEMDFTDFM2TCSOYLAIKHAPUNH4PYBO4DOJOYMLIF7PFMGIX\n"
+            ],
+            ["36PM6TDZ4WWXO4A47SEMDFTDFM2TCSOYLAIKHAPUNH4PYBO4DOJOYMLIF7PFMGIX"],
+        ),
+    ],
+)
+def test_secret_families_found_missing_by_blind_corpus_k(
+    lines: list[str], secrets: list[str]
+) -> None:
+    out = "".join(Sanitizer().sanitize_lines(lines))
+
+    assert not [s for s in secrets if s in out], out
+
+
 @pytest.mark.parametrize(
     ("line", "kept"),
     [
@@ -1078,6 +1151,31 @@ def test_secret_families_found_missing_by_blind_corpus_g(
             "rotation done for"
             " arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/api/db-Xk29Qa\n",
             ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/api/db-Xk29Qa"],
+        ),
+        # blind corpus K's keep-list (our wording): an SSH public host key fact and its type,
+        # a CSV column of key ids, a case number after a sentence about a password, a password
+        # manager's item id, an RFC 5424 structured-data element after the message id AUTH
+        (
+            '"ansible_ssh_host_key_ecdsa_public":'
+            ' "AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBKq9",\n'
+            '"ansible_ssh_host_key_ecdsa_public_keytype": "ecdsa-sha2-nistp256",\n',
+            ["AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBKq9", "ecdsa-sha2-nistp256"],
+        ),
+        (
+            "key_id,created,state\n0b7c9e1a-3d2f-4a6b-9c8d-7e6f5a4b3c2d,2026-03-01,active\n",
+            ["0b7c9e1a-3d2f-4a6b-9c8d-7e6f5a4b3c2d"],
+        ),
+        (
+            "Agent: I changed the password; your case number is case-20931-ops, keep it.\n",
+            ["case-20931-ops"],
+        ),
+        (
+            "bw get password 9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d (vault locked)\n",
+            ["9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d"],
+        ),
+        (
+            '<86>1 2026-12-04T03:23:07.741Z web-3 sshd 4412 AUTH [meta sequenceId="88231"] ok\n',
+            ['[meta sequenceId="88231"]'],
         ),
     ],
 )

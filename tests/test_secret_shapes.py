@@ -34,6 +34,13 @@ EXHAUSTIVE = Scanner(CTX, prefilter=False)
         "Falcon#6080",  # a word, a symbol, a number
         "marbleDynamo79#",  # lower camel case words, digits, a symbol
         "Quarry-lintel-48-Sorrel",  # a generated passphrase with its number inside
+        "Autumn#42Falcon",  # a word, a symbol, a number, a word
+        "Cedar@15Quill",
+        "HarborQuill48&&",  # two capitalised words, a number, symbols
+        "$QuillHarbor58",  # a symbol, words, a number
+        "#CedarMeadow7",  # a symbol, two words, a digit
+        "Gr@nite2231",  # a symbol for a letter, a number
+        "Sl0pe$ide884",
     ],
 )
 def test_password_shaped_tokens(token: str) -> None:
@@ -54,6 +61,11 @@ def test_password_shaped_tokens(token: str) -> None:
         "jA9J1dQ7016560",  # sendmail queue id: a sequence number ends it
         "FileTxnSnapLog@240",  # Java object
         "Listener@493",  # Java object: a word, "@", a number
+        "Handler@1f2e3d",  # Java object: hex after the "@"
+        "deploy@app02",  # user@host
+        "Admin@ab123",  # a Java-like hex tail
+        "#Issue",  # a hash tag
+        "ThinkPad14",  # a product and a number, no symbol
         "Thread-pool-1-worker",  # a thread name: one capitalised word
         "IdoUdpMgr*",  # glob
         "ops@mail.example.org",  # e-mail address

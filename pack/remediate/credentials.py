@@ -30,7 +30,7 @@ Finder = Callable[[str], Iterator[tuple[int, int]]]
 # also their common spellings in other languages (Passwort, contraseña, mot de passe, 密码).
 _STRONG = (
     r"passw(?:or)?d|pasw(?:or)?d|pwd|passphrase|pre[-_.]?shared[-_.]?key"
-    r"|passcode|passkey|secret|credentials?|api[-_.]?key|apikey|totp"
+    r"|passcode|passkey|secret|credentials?|api[-_. ]?key|apikey|totp"
     r"|private[-_.]?key|access[-_.]?key|account[-_.]?key|shared[-_.]?access[-_.]?key|psk|bindpw"
     r"|passwort|kennwort|contrase(?:n|"
     "\u00f1"
@@ -141,6 +141,9 @@ _METADATA_TAILS: Final = frozenset(
         "labels",
         "fingerprint",
         "fp",
+        "public",
+        "pub",
+        "keytype",
         "index",
         "idx",
         "usage",
@@ -185,7 +188,7 @@ _METADATA_TAILS: Final = frozenset(
 _NAME_TAIL = r"((?:[a-z0-9]|[._-](?=[a-z0-9]))*)"
 _VALUE = (
     r"(?:(\[[A-Za-z][A-Za-z0-9_]*\])|[bBrRuU]?\\?\"((?:[^\"\\\n]|\\[^\"])*)\\?\"|[bBrRuU]?'([^'\n]*)'|`([^`\n]*)`"
-    r"|([^\s\"'`,;&)}\]<>]+))"
+    r"|((?:&(?![\w.\[\]-]*=))?[^\s\"'`,;&)}\]<>]+))"
 )
 # Starts at the secret word (a literal, so the scan is fast); the name's prefix is read back.
 _ASSIGNMENT = re.compile(
@@ -198,13 +201,14 @@ _NAME_CHARS: Final = frozenset(string.ascii_letters + string.digits + "._-")
 _COPULAS = (
     r"is|was|are|ist|lautet|es|est|\u00e9|\u00e8|era|sind|jest|\u00e4r|er|je|l\u00e0"
     r"|\u03b5\u03af\u03bd\u03b1\u03b9|c'est|\u0647\u064a|\u0647\u0648"  # c'est; Arabic "is"
+    r"|it's|it\u2019s|\u05d4\u05d9\u05d0|\u05d4\u05d5\u05d0"  # it's; Hebrew "is" (she, he)
 )
 # Endings a secret word takes in prose: passwords, Lösenordet, tokenen, şifresi.
 _INFLECTION = r"(?:e[nt]|s|si)?"
 # "the admin password is X", "password set to X", "new API token generated: X"
 _PROSE = re.compile(
     rf"(?<![A-Za-z0-9])(?:{KEYWORD}){_INFLECTION}(?![A-Za-z0-9])[;,]?"
-    r"(?:[ \t]+(?:[\w@.'-]+|\([^()\n]{1,40}\))){0,8}?"  # words, an aside in parentheses
+    r"(?:[ \t]+(?:[\w@.'-]+,?|\([^()\n]{1,40}\))){0,8}?"  # words, an aside in parentheses
     rf"(?:[ \t]+(?:{_COPULAS}|to|now|of|will be)|[ \t]*[:=-])[ \t]+"
     r"(?:\"([^\"\n]+)\"|'([^'\n]+)'|\u00ab[ \t\u00a0]*([^\u00bb\n]+?)[ \t\u00a0]*\u00bb"
     r"|[`]?(?:[\w.@-]+[ \t]*/[ \t]*)?([^\s\"'`,;)\u00ab]+))"
@@ -267,6 +271,9 @@ _CLI = re.compile(
     r"|\b(?:echo|printf)[ \t]+(?:-n[ \t]+|'%s(?:\\n)?'[ \t]+|\"%s(?:\\n)?\"[ \t]+)?"
     r"[\"']?([^\s\"'|$]+)[\"']?[ \t]*\|"
     r"(?=[^\n]*(?:password|passwd|login|kinit|passphrase|--stdin|cryptsetup|\bsudo[ \t]+-\w*S))"
+    # a value written into a file named for a secret: echo 'X' > ~/.vault_pass.txt
+    r"|\b(?:echo|printf)[ \t]+(?:-n[ \t]+)?(?:'([^'\n]{4,})'|\"([^\"\n$]{4,})\"|([^\s\"'|>$]{4,}))"
+    r"[ \t]*>>?[ \t]*[\w.~/-]*(?:pass|secret|token|key|cred|pw)[\w.~/-]*[ \t]*(?:$|[;&|])"
     # a here-string into the same: sudo -S ... <<< 'X'
     r"|(?:password|passwd|login|kinit|passphrase|--stdin|cryptsetup|\bsudo[ \t]+-\w*S)[^\n]*"
     r"<<<[ \t]*[\"']?([^\s\"']+)"
@@ -306,7 +313,8 @@ _QUOTED = re.compile(r"\"((?:[^\"\\\n]|\\.)*)\"|'([^'\n]*)'")
 # MONITOR's quoted form), SMTP AUTH PLAIN <base64>, IMAP LOGIN user password, an SMTP client
 # line carrying only base64 (AUTH LOGIN's answers).
 _REDIS_AUTH = re.compile(
-    r"\bAUTH[ \t]+(?!PLAIN\b|LOGIN\b|XOAUTH2\b|OAUTHBEARER\b|CRAM-MD5\b)"
+    # (not RFC 5424's message id AUTH before a structured-data element: AUTH [meta ...])
+    r"\bAUTH[ \t]+(?!PLAIN\b|LOGIN\b|XOAUTH2\b|OAUTHBEARER\b|CRAM-MD5\b|\[)"
     r"((?:[^\s:)]+[ \t:])?([^\s)]+))"
 )
 _PROTOCOL = re.compile(
@@ -370,6 +378,8 @@ DIAGNOSTIC: Final = re.compile(
 _DOOR_CODE = (
     r"(?:door|gate|alarm|keypad|safe|cage)(?:[ -][a-z]+)?[ -]?code|(?:entry|access|lock)[ -]?code"
 )
+# A column or field that holds a PIN or an opening code (PIN, PIN1, Alarm code, door_code)
+PIN_NAMES: Final = rf"(?<![a-z])(?:pin[12]?|puk[12]?|{_DOOR_CODE})(?![a-z])"
 _DIGEST_LABEL = re.compile(r"(?:hmac-)?(?:sha\d*|md5|blake2\w*):", re.IGNORECASE)
 _DIGEST_PREFIX = re.compile(r"(?:sha\d*|md5|blake2\w*|crc32c?|h1|zh)[:=]\Z")
 # Words whose id is itself secret-bearing (secret_id, tokenId): not an identifier's label.
@@ -394,6 +404,9 @@ _ID_WORD_BEFORE = re.compile(
 _ID_PREFIX = re.compile(r"(?:req|request|trace|span|evt|event|txn|corr|ray)[_-]", re.IGNORECASE)
 _DOTTED_HEAD = re.compile(r"(?<![\w.-])[A-Za-z0-9]{12,40}\Z")
 _SRI = re.compile(r"(?:sha\d+|md5)-", re.IGNORECASE)  # Subresource Integrity: sha512-<base64>
+# An SSH public key's blob: base64 of its length-prefixed type (ssh-rsa, ssh-ed25519, ecdsa-..,
+# sk-...): public, as in authorized_keys and host key facts
+_SSH_PUBLIC = re.compile(r"AAAA(?:B3NzaC1|C3NzaC1|E2VjZHNh|GnNrLW|InNrLW)[A-Za-z0-9+/]*={0,3}")
 _GLUED: Final = re.compile(r"[\w+/-]").match
 _LOWER: Final = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 # Capitals beyond ASCII whose lower case is one character (Пароль, Κωδικός, ÅTKOMST): the
@@ -416,8 +429,13 @@ def lowered(text: str) -> str:
 _WORDS = re.compile(r"[a-z]+(?:[._-][a-z]+)*")
 _PLACEHOLDER = re.compile(
     r"\[[A-Za-z][A-Za-z0-9_]*\]|\$\{?[\w.-]+\}?|\{\{.*\}\}|%\(?\w*\)?s|<[^>]*>|[*x.#?-]+|[{\[]|"
-    r"(?i:none|null|nil|true|false|yes|no|n/a|undefined|empty|redacted|masked|hidden|required)"
+    r"(?i:none|null|nil|true|false|yes|no|n/a|undefined|empty|redacted|masked|hidden|required"
+    r"|sensitive|\(sensitive(?:[ \t]value)?\))"
 )
+
+
+# A plan's change of a secret-bearing attribute (Terraform, Pulumi): old -> "new"
+_CHANGED_TO = re.compile(rf"(?:{KEYWORD})[\w.-]*[\"']?[ \t]*[:=][^\n]*?[ \t]->[ \t]*\"([^\"\n]+)\"")
 
 
 def keyword_secrets(text: str) -> Iterator[tuple[int, int]]:
@@ -439,6 +457,10 @@ def keyword_secrets(text: str) -> Iterator[tuple[int, int]]:
     if "authorization" in lower:
         yield from _spans(_AUTHORIZATION, lower)
     yield from indirect(text, lower)
+    if "->" in text:
+        for match in _CHANGED_TO.finditer(lower):
+            if not is_placeholder(text[match.start(1) : match.end(1)]):
+                yield match.span(1)
     if "<" in text:
         yield from markup(text, lower)
     if "values" in lower:
@@ -531,6 +553,8 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     named = strong or bool(prefix) or bool(tail) or lower_word in _ASSIGNED_SECRET
     group = match.lastindex or 0
     value = text[match.start(group) : match.end(group)]
+    if not named and len(value) >= 24 and _HEX_PART.fullmatch(value) and _USER_BESIDE.search(text):
+        named = True  # {"username": "x", "key": "<hex>"}: a user's key (kaggle.json), not an id
     grouped = _grouped_end(text, match.end(group), value) if group == match.re.groups else None
     if grouped is not None and separator not in (",", " ", "\t"):
         return match.start(group), grouped  # "WLAN key: 1494 0966 9642 5147": a grouped key
@@ -540,6 +564,13 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
         keep = True  # auth-token-svc:2.4.1@sha256:<digest>, an ARN: they name, not hold
     elif value.startswith("hmac-"):
         keep = True  # Vault's audit log: "client_token":"hmac-sha256:..." (HMAC'd, not the token)
+    elif _SSH_PUBLIC.fullmatch(value):
+        keep = True  # an SSH public key, after a name that holds "key"
+    elif separator in (" ", "\t") and (
+        value.startswith("--")
+        or (not prefix and _READ_VERB_BEFORE.search(text, max(0, start - 12), start) is not None)
+    ):
+        keep = True  # "label=password --reveal"; "bw get password <item id>": an object named
     elif separator == "," and _DOTTED_NAME.fullmatch(value):
         keep = True  # "API_KEY","api_key.id": a list of names, not a name and its value
     elif separator == "," and _KEY_AFTER.match(text, match.end(group)):
@@ -596,10 +627,20 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     return match.start(group), end
 
 
+def metadata_name(name: str) -> bool:
+    """Whether a secret-bearing name (a column, a field) names something about the secret, not
+    the secret: key_id, token_type, password_changed_at."""
+    last = _tail_words("", name.strip(" \t\"'").replace(".", "_").replace(" ", "_"))[-1:]
+    return bool(last) and last[0] in _METADATA_TAILS
+
+
 def _plural(word: str) -> bool:
     return word.endswith("s") and not word.endswith("ss")  # credentials, tokens; not pass
 
 
+# A verb that reads a secret, before its word: "get password <item>", "show secret <name>"
+_READ_VERB_BEFORE = re.compile(r"\b(?:get|show|read|fetch|reveal|print|copy|list)[ \t]+\Z")
+_USER_BESIDE = re.compile(r"[\"']?(?:user(?:name)?|login)[\"']?[ \t]*[:=]", re.IGNORECASE)
 _NEXT_ASSIGNMENT = re.compile(r"(?:[a-z][a-z_.-]{2,}(?:[A-Z][a-z]+)*|id)=")
 # "token: unexpected status: 401", "secret: successfully stored ...": an adverb or participle
 # that a sentence goes on from is prose, not a value
@@ -841,6 +882,10 @@ def _word_like(value: str) -> bool:
     return _WORDS.fullmatch(value) is not None
 
 
+# A new clause whose subject is a number or an id, before the value: "; your case number is"
+_ID_CLAUSE = re.compile(
+    rf"[;,][^;,\n]*[ \t](?:number|no|id|ticket|case|reference|ref)[ \t]+(?:{_COPULAS})[ \t]+\Z"
+)
 _COPULA_BEFORE = re.compile(rf"[ \t](?:{_COPULAS})[ \t]+\Z")
 _ANOTHER_CLAUSE = re.compile(rf"(?:{KEYWORD}){_INFLECTION};[ \t]+[\w-]+[ \t]*:")
 _VOWELS = re.compile(r"[aeiouy]")
@@ -920,6 +965,8 @@ def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
                 )
             ):
                 continue  # "client secret ID. Trace ID: <uuid>": a new sentence; "public key:"
+            if pattern is _PROSE and _ID_CLAUSE.search(lower, match.start(), _value_start(match)):
+                continue  # "I reset the password; your case number is <id>": another subject
             for group in range(1, (pattern.groups or 0) + 1):
                 start, end = match.span(group)
                 value = text[start:end]
@@ -1016,6 +1063,8 @@ def random_tokens(text: str) -> Iterator[tuple[int, int]]:
             continue  # part of a longer word (non-ASCII letters, a dotted base64 tail)
         if _SRI.match(match.group()) or (arn and _in_arn(text, start)):
             continue  # an SRI digest; a resource path inside an ARN
+        if _SSH_PUBLIC.match(match.group()):
+            continue  # an SSH public key
         token = match.group()
         if text[start - 1 : start] == "." and len(token) >= 32 and _HEX_PART.fullmatch(token):
             head = _DOTTED_HEAD.search(text, 0, start - 1)
@@ -1039,8 +1088,21 @@ def random_tokens(text: str) -> Iterator[tuple[int, int]]:
                     yield at, at + len(segment)
                 at += len(segment) + 1
             continue
-        if looks_random(token) and not _labelled_id(text, start, token):
+        if (looks_random(token) or _base32_key(token)) and not _labelled_id(text, start, token):
             yield start, end
+
+
+_BASE32 = re.compile(r"[A-Z2-7]{32,}=*")
+
+
+def _base32_key(token: str) -> bool:
+    """A TOTP seed or key in base32 (capitals and the digits 2-7, 32 characters and more): the
+    digits are too few for :func:`looks_random`, but no name or id is made of that alphabet."""
+    return (
+        _BASE32.fullmatch(token) is not None
+        and sum(c.isdigit() for c in token) >= 4
+        and shannon_entropy(token) >= 4.0
+    )
 
 
 # Names glued to the value in front of it (lower-case words, camel-case humps).
@@ -1188,7 +1250,10 @@ _IPV4 = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?")
 
 
 def is_placeholder(value: str) -> bool:
-    return not value.strip() or _PLACEHOLDER.fullmatch(value.strip()) is not None
+    value = value.strip()
+    if value[:1] == "$" and value[1:2] != "{" and secret_shapes.password_shaped(value):
+        return False  # "$QuillHarbor58": a chosen password, not a shell variable ($DB_PASSWORD)
+    return not value or _PLACEHOLDER.fullmatch(value) is not None
 
 
 def shannon_entropy(text: str) -> float:
@@ -1206,18 +1271,51 @@ _SCHEMELESS_DSN = re.compile(r"(?<![\w:/@.-])[\w.-]+:([^\s:@/\"'(]+)@(?:tcp6?|ud
 _CONNINFO_ECHO = re.compile(r"\bmissing \"=\" after \"([^\"\n]+)\" in connection info string")
 # A line of nothing but two quoted strings: pgbouncer's userlist.txt ("user" "password").
 _QUOTED_PAIR = re.compile(r"^[ \t]*\"[^\"\s]+\"[ \t]+\"([^\"\n]+)\"[ \t]*$", re.MULTILINE)
+# A code sent to sign someone in, in the languages such mails were seen in.
+_CODE_NAMES = (
+    r"(?:verification|sign-?in|log-?in|security|one-time|confirmation|2fa|mfa)[ \t-]+code"
+    r"|code[ \t]+de[ \t]+(?:v\u00e9rification|confirmation|s\u00e9curit\u00e9)"
+    r"|c\u00f3digo[ \t]+de[ \t]+(?:verificaci\u00f3n|verifica\u00e7\u00e3o|seguridad)"
+    r"|(?:best\u00e4tigungs|verifizierungs|sicherheits)code"
+)
+# One-time code and PIN words in other scripts: Hindi OTP and PIN, Bengali PIN, Swahili
+# "nambari (yako) ya siri" (secret number)
+_CODE_WORDS_WIDE = (
+    "\u0913\u091f\u0940\u092a\u0940|\u092a\u093f\u0928|\u09aa\u09bf\u09a8"
+    r"|nambari[ \t]+(?:\w+[ \t]+)?ya[ \t]+siri"
+)
+# Codes that are no secret: "your error code is 10054", "use code 1045".
+_PUBLIC_CODES = (
+    r"(?!(?:error|exit|status|return|response|reason|result|http|tracking|order|promo|discount"
+    r"|coupon|zip|postal|area|country|region|product|source|event|colou?r|dial\w*|sql|fault)\b)"
+)
 # A numeric PIN or PUK, assigned or quoted after the word (PIN=1234, "pinCode":"1234", PUK: 1234,
-# a SIM's PIN1: 1234 and PUK2: 12345678).
+# a SIM's PIN1: 1234 and PUK2: 12345678); a one-time code as sign-in mails, SMS gateways and
+# people give it ("your Acme code is", "use the code", "sent code", "the code on my phone says").
 _PIN = re.compile(
     r"(?<![a-z0-9])(?:pin[12]?|puk[12]?|\u043f\u0438\u043d"
-    rf"|{_DOOR_CODE}|otp"
-    r"|one-time[ -](?:code|password|pin)|verification[ -]code|(?:2fa|mfa|sms)[ -]code"
+    rf"|{_DOOR_CODE}|otp|{_CODE_NAMES}|{_CODE_WORDS_WIDE}"
+    r"|one-time[ -](?:code|password|pin)|bypass[ -]code|(?:2fa|mfa|sms)[ -]code"
+    rf"|your[ \t]+(?:{_PUBLIC_CODES}[\w-]+[ \t]+)?code"
+    r"|(?:use|enter|type)[ \t]+(?:the|this)[ \t]+code"
+    r"|(?:sent|texted|sending)[ \t]+(?:the[ \t]+|a[ \t]+)?code"
+    r"|code[ \t]+(?:on|in|from)[ \t]+(?:my|your|the)[ \t]+(?:phone|screen|app|authenticator|device)"
     r"|code[ \t]+(?:[\w']+[ \t]+|\w'){0,4}?(?:alarm\w*|door|t\u00fcr|porte|puerta|safe|gate|cage)"
     r"|code[ \t]+(?:they|i|we|you)[ \t]+(?:just[ \t]+)?(?:texted|sent|got))"
     r"(?:[-_ ]?(?:code|number|no|\u043a\u043e\u0434))?\\?[\"']?"
-    r"(?:[ \t]*[:=]|[ \t]+(?=\d)|(?:[ \t]+[\w/'.-]+){0,6}?[ \t]+(?:is|was|are|ist|lautet|es|est"
-    r"|\u00e9|\u00e8|l\u00e0|era|jest|\u00e4r|er|on)|(?:[ \t]+[\w/'.-]+){1,6}?:)"
+    # (a number of three digits or fewer after the word is a GPIO pin's, not a PIN)
+    r"(?:[ \t]*[:=]|[ \t]+(?=\d)|(?![ \t]+\d{1,3}[ \t])(?:[ \t]+[\w/'.()-]+){0,6}?[ \t]+"
+    r"(?:is|was|are|ist|lautet|es|est"
+    r"|\u00e9|\u00e8|l\u00e0|era|jest|\u00e4r|er|on|to|ni|says|reads|shows|\u09b9\u09b2)"
+    r"|(?:[ \t]+[\w/'.()-]+){1,6}?:)"
     r"[ \t]*\\?[\"']?(\d{4,12})(?!\w|[.,]\d)"
+)
+# 验证码 381920, 認証コードは 4821: a sign-in code glued to its word, in Chinese, Japanese, Korean
+_CODE_CJK = re.compile(
+    "(?:\u9a8c\u8bc1\u7801|\u9a57\u8b49\u78bc|\u6821\u9a8c\u7801|\u52a8\u6001\u7801"
+    "|\u8a8d\u8a3c\u30b3\u30fc\u30c9|\u78ba\u8a8d\u30b3\u30fc\u30c9|\uc778\uc99d[ ]?\ubc88\ud638)"
+    "(?:\u662f|\u4e3a|\u70ba|\u306f|\uff1a|\ub294|\uc740|:)?"
+    r"[ \t]*(\d{4,8})(?!\d)"
 )
 # Diceware-like passphrases: four or more plain words (maybe a number), after a secret word and
 # a colon ("passphrase for the vault: a b c d 42") or between "use" and "as the passphrase".
@@ -1325,6 +1423,8 @@ _COMBINATION = re.compile(
 def pins(text: str) -> Iterator[tuple[int, int]]:
     lower = lowered(text)
     yield from _spans(_PIN, lower)
+    if not text.isascii():
+        yield from _spans(_CODE_CJK, text)
     if "PIN" in text:  # "the PIN of cage 4 ... is 843955", "el PIN del candado ... es 843955"
         for match in _PIN_PROSE.finditer(text):
             yield match.span(1)
@@ -1420,6 +1520,10 @@ _RESP_DOTS = re.compile(r"\bAUTH\.\.(?:\$\d+\.\.[^.\s]+\.\.)?\$\d+\.\.(\S+?)\.\.
 _USER_USING = re.compile(r"\buser[ \t]*=?[ \t]*[\w.$#@-]+[ \t]+using[ \t]+([^\s;,'\"]+)", re.I)
 # FIX's Password (554) and NewPassword (925) fields, between SOH (or "|", "^A" as logs show it)
 _FIX_PASSWORD = re.compile(r"(?:\x01|\||\^A)(?:554|925)=([^\x01|^\s]+)")
+# Bundler's credentials for a gem source: BUNDLE_<HOST, dots as "__">: user:password
+_BUNDLE_HOST = re.compile(
+    r"\bBUNDLE_[A-Z0-9_]*?[A-Z0-9]__[A-Z0-9_]+[\"']?[ \t]*[:=][ \t]*[\"']?[^\s:\"']+:([^\s\"']+)"
+)
 # The ftp client's "user NAME PASSWORD" command, at its prompt
 _FTP_USER = re.compile(r"^[ \t]*ftp>[ \t]*user[ \t]+\S+[ \t]+(\S+)[ \t]*$", re.I | re.M)
 
@@ -1433,7 +1537,7 @@ def structured(text: str) -> Iterator[tuple[int, int]]:
     yield from _spans(_VOICEMAIL, text)
     yield from _spans(_RESP_DOTS, text)
     yield from _spans(_FIX_PASSWORD, text)
-    for pattern in (_SASL_PASSWD, _REG_VALUE, _IDENTIFY, _USER_USING, _FTP_USER):
+    for pattern in (_SASL_PASSWD, _REG_VALUE, _IDENTIFY, _USER_USING, _FTP_USER, _BUNDLE_HOST):
         for match in pattern.finditer(text):
             value = match.group(1)
             if not is_placeholder(value) and (
@@ -1449,13 +1553,6 @@ def structured(text: str) -> Iterator[tuple[int, int]]:
 
 # A chat question about a secret ("what's the password for X?", "anyone have the vault token?",
 # "PIN for the HSM?"): the next line is likely its answer.
-# A code sent to sign someone in, in the languages such mails were seen in.
-_CODE_NAMES = (
-    r"(?:verification|sign-?in|log-?in|security|one-time|confirmation|2fa|mfa)[ \t-]+code"
-    r"|code[ \t]+de[ \t]+(?:v\u00e9rification|confirmation|s\u00e9curit\u00e9)"
-    r"|c\u00f3digo[ \t]+de[ \t]+(?:verificaci\u00f3n|verifica\u00e7\u00e3o|seguridad)"
-    r"|(?:best\u00e4tigungs|verifizierungs|sicherheits)code"
-)
 # A question about a secret or a code (the ASCII, Arabic and full-width question marks);
 # \u0631\u0645\u0632 is Arabic "code".
 QUESTION_MARKS: Final = "?\u061f\uff1f"
@@ -1499,13 +1596,15 @@ _TYPED = re.compile(
     r"|[^\n]*?(?:write_channel|sendline|send|write)[:(][ \t]*b?|\[[\d.]+,[ \t]*\"i\",[ \t]*)?"
     r"([\"']?)([^\s\"']+?)(?:\\r|\\n)*\1\)?\]?(?:[ \t]+to[ \t]+\{[^}\n]*\})?[ \t]*\Z"
 )
-_TYPED_WORDS = re.compile(r"[ \t]*((?:[a-z]{3,12}[ \t]+){3,23}[a-z]{3,12})[ \t]*$")
+_TYPED_WORDS = re.compile(
+    r"[ \t]*((?:(?:[a-z]{3,12}|\d{1,4})[ \t]+){3,23}(?:[a-z]{3,12}|\d{1,4}))[ \t]*$"
+)
 # The name of a name/value pair on a line of its own: Hadoop's <name>x.password</name>, an ECS
 # or Kubernetes JSON env entry "name": "DB_PASSWORD",
 _NAME_LINE = re.compile(
     rf"[ \t]*(?:<name>([\w.:-]*(?:{KEYWORD})[\w.:-]*)</name>"
     rf"|\[[\"']([\w.-]*(?:{KEYWORD})[\w.-]*)[\"']\][ \t]*=>"
-    rf"|[\"']?(?:name|key)[\"']?[ \t]*:[ \t]*[\"']([\w.-]*(?:{KEYWORD})[\w.-]*)[\"']"
+    rf"|[\"']?(?:name|key)[\"']?[ \t]*:[ \t]*[\"']([\w./-]*(?:{KEYWORD})[\w.-]*)[\"']"
     r"[ \t]*,?)[ \t]*\Z"
 )
 _VALUE_LINE = re.compile(
@@ -1535,13 +1634,15 @@ _PHRASE_HEADING = re.compile(
 _CODE_ITEM = re.compile(
     r"[ \t]*(?:\d{1,2}[.)][ \t]+)?([A-Za-z0-9]{3,6}(?:[ -][A-Za-z0-9]{3,6}){1,9})[ \t]*$"
 )
-# Several numbered codes on one line, apart by two blanks or a tab (printed in columns)
+# Several codes on one line, numbered or not, apart by two blanks or a tab (printed in columns)
 _NUMBERED_CODE = re.compile(
-    r"\d{1,2}[.)][ \t]+([A-Za-z0-9]{3,8}(?:[ -][A-Za-z0-9]{3,8}){0,9})(?=[ \t]{2}|\t|[ \t]*$)"
+    r"(?:\d{1,2}[.)][ \t]+|(?<![\w.)-]))([A-Za-z0-9]{3,8}(?:[ -][A-Za-z0-9]{3,8}){0,9})"
+    r"(?=[ \t]{2}|\t|[ \t]*$)"
 )
 _CODE_ROW = re.compile(
-    r"[ \t]*\d{1,2}[.)][ \t]+[A-Za-z0-9]{3,8}(?:[ -][A-Za-z0-9]{3,8}){0,9}"
-    r"(?:(?:[ \t]{2,}|\t)\d{1,2}[.)][ \t]+[A-Za-z0-9]{3,8}(?:[ -][A-Za-z0-9]{3,8}){0,9})+[ \t]*$"
+    r"[ \t]*(?:\d{1,2}[.)][ \t]+)?[A-Za-z0-9]{3,8}(?:[ -][A-Za-z0-9]{3,8}){0,9}"
+    r"(?:(?:[ \t]{2,}|\t)(?:\d{1,2}[.)][ \t]+)?[A-Za-z0-9]{3,8}(?:[ -][A-Za-z0-9]{3,8}){0,9})+"
+    r"[ \t]*$"
 )
 # A notice that a secret was reset or made: its value may follow on a labelled line.
 _NOTICE = re.compile(
@@ -1605,7 +1706,7 @@ def prompts_for_secret(body: str) -> Question | None:
         return Question.TYPED
     named = _NAME_LINE.match(lower) if pair else None
     if named is not None:
-        name = named.group(named.lastindex or 0)
+        name = named.group(named.lastindex or 0).rsplit("/", 1)[-1]
         last = _tail_words("", name.replace(".", "_"))[-1:]
         if not (last and last[0] in _METADATA_TAILS):
             return Question.VALUE
@@ -1690,7 +1791,11 @@ def answer_spans(line: str, question: Question) -> Iterator[tuple[int, int]]:
                     yield numbered.span(1)
             return
         words = _TYPED_WORDS.match(line)
-        if words is not None and not _SENTENCE_WORDS.intersection(words.group(1).split()):
+        if (
+            words is not None
+            and sum(1 for w in words.group(1).split() if w.isalpha()) >= 3
+            and not _SENTENCE_WORDS.intersection(words.group(1).split())
+        ):
             yield words.span(1)  # a passphrase or recovery phrase of plain words
             return
         typed = _TYPED.match(line.rstrip("\r\n"))
@@ -1871,7 +1976,8 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         r"@(?:tcp6?|udp|unix)\(|connection info string|^[ \t]*\"[^\"]+\"[ \t]+\"|\*[0-9a-f]{40}"
         r"|_secret|client_random|^[ \t]*\d{2,12}[ \t]*=>"
         r"|^[ \t]*(?:\[[^\]\s]+\]|[\w.-]+):\d{1,5}[ \t]"
-        r"|[ \t]reg_[a-z]|nickserv|auth\.\.|[ \t]using[ \t]|ftp>|(?:\x01|\||\^a)(?:554|925)=",
+        r"|[ \t]reg_[a-z]|nickserv|auth\.\.|[ \t]using[ \t]|ftp>|(?:\x01|\||\^a)(?:554|925)="
+        r"|bundle_[a-z0-9_]*__",
         (structured,),
     ),
     (
@@ -1879,6 +1985,14 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         rf"|{_DOOR_CODE}"
         r"|(?:^|[^a-z0-9])otp|one-time"
         r"|verification[ -]code|(?:2fa|mfa|sms)[ -]code|code[ \t]+(?:they|i|we|you)[ \t]"
+        r"|(?:sign-?in|log-?in|security|one-time|confirmation|bypass)[ \t-]+code|code[ \t]+de[ \t]"
+        r"|c\xc3\xb3digo[ \t]+de[ \t]|(?:best\xc3\xa4tigungs|verifizierungs|sicherheits)code"
+        r"|your[ \t]+(?:[\w-]+[ \t]+)?code"
+        r"|(?:use|enter|type|sent|texted|sending)[ \t]+(?:\w+[ \t]+)?code"
+        r"|code[ \t]+(?:on|in|from)[ \t]|nambari[ \t]"
+        "|\u0913\u091f\u0940\u092a\u0940|\u092a\u093f\u0928|\u09aa\u09bf\u09a8"
+        "|\u9a8c\u8bc1\u7801|\u9a57\u8b49\u78bc|\u6821\u9a8c\u7801|\u52a8\u6001\u7801"
+        "|\u8a8d\u8a3c\u30b3\u30fc\u30c9|\u78ba\u8a8d\u30b3\u30fc\u30c9|\uc778\uc99d"
         r"|code[ \t]+(?:\S+[ \t]+|\w'){0,4}(?:alarm|door|t\xc3\xbcr|porte|puerta|safe|gate|cage)"
         r"|\xd0\x9f\xd0\x98\xd0\x9d|\xd0\xbf\xd0\xb8\xd0\xbd"
         r"|(?:recovery|backup|scratch|emergency)[ \t-]code|(?:safe|lock|vault|cage)[ \t]+combo",

@@ -174,7 +174,8 @@ DANGLING_SECRET_KEY: Final = re.compile(
 # A delimited header naming a secret column (username,password,role): its field in the rows
 # that follow is the secret.
 CSV_SECRET_HEADER: Final = re.compile(
-    rf"(?:^|(?<=[,;\t|]))[ \t]*[\"']?[\w .-]*{credentials.KEYWORD}[\w .-]*[\"']?[ \t]*"
+    rf"(?:^|(?<=[,;\t|]))[ \t]*[\"']?[\w .-]*(?:{credentials.KEYWORD}|{credentials.PIN_NAMES})"
+    r"[\w .-]*[\"']?[ \t]*"
     r"(?=[,;\t|]|$)",
     re.IGNORECASE,
 )

@@ -90,6 +90,10 @@ _KEY_ENDS: Final = frozenset(":|>-+{")  # last characters of a "password:" line 
 _COMMENT = re.compile(r"[ \t]*(?:#|\"|;|//)[ \t]")  # a comment or option line in a file
 
 _ASKED: Final = frozenset((credentials.Question.NUMBER, credentials.Question.OTHER))
+# Another field of the same object between a secret's name and its value ("Type": "SecureString")
+_SIBLING = re.compile(
+    r"[ \t]*[\"']?[A-Za-z_][\w.-]*[\"']?[ \t]*:[ \t]*(?:\"[^\"\n]*\"|[\w.-]+),?[ \t]*$"
+)
 
 _Value = TypeVar("_Value")
 
@@ -253,6 +257,12 @@ class Sanitizer:
                     # a list printed one per line (recovery codes, a seed, ...); the comment
                     # and option lines of a printed secret file do not end it
                     carried = asked
+                elif (
+                    asked is credentials.Question.VALUE
+                    and answered is line
+                    and _SIBLING.match(line)
+                ):
+                    carried = asked  # the value of a name/value pair comes after other fields
                 line, asked = answered, None
             if not block:
                 stripped = line.rstrip()
@@ -557,8 +567,10 @@ def _csv_header(body: str) -> tuple[str, int, frozenset[int]] | None:
     if len(fields) < 2:
         return None
     secret = frozenset(
-        i for i, f in enumerate(fields) if len(f) <= 200 and CSV_SECRET_HEADER.fullmatch(f)
-    )  # a column's name is short; a long field would only cost backtracking
+        i
+        for i, f in enumerate(fields)
+        if len(f) <= 200 and CSV_SECRET_HEADER.fullmatch(f) and not credentials.metadata_name(f)
+    )  # a column's name is short; a long field would only cost backtracking (key_id: an id)
     return (separator, len(fields), secret) if secret else None
 
 

@@ -52,7 +52,17 @@ _CHOSEN = re.compile(
     r"|[A-Z][a-z]{2,}[!#$%^&*+?~][0-9]{2,}"
     # lower camel case words, a number, a symbol: dynamoLantern91*, summitGlacier12!
     rf"|[a-z]{{3,}}(?:[A-Z][a-z]{{2,}})+[0-9]{{2,}}{_S}"
-    rf"|{_S}[A-Z][a-z]{{2,}}[0-9]{{2,}}|[0-9]{{2,}}[A-Z][a-z]{{3,}}{_S}"
+    # a symbol, then a word and a number ($Harbor42), or two words and a digit (#CedarQuill7)
+    rf"|{_S}(?:[A-Z][a-z]{{2,}})+[0-9]{{2,}}|{_S}(?:[A-Z][a-z]{{2,}}){{2,}}[0-9]"
+    rf"|[0-9]{{2,}}[A-Z][a-z]{{3,}}{_S}"
+    # a word, a symbol, a number, a word: Autumn#42Falcon, Cedar@15Quill (a Java object's "@"
+    # has hex digits after it, never a word)
+    rf"|[A-Z][a-z]{{2,}}{_S}[0-9]{{2,}}[A-Z][a-z]{{2,}}"
+    # two or more capitalised words, a number, symbols: HarborQuill48&&
+    rf"|(?:[A-Z][a-z]{{2,}}){{2,}}[0-9]{{2,}}{_S}{{1,3}}"
+    # a capitalised word with a symbol for a letter, then a number: Gr@nite2231, Sl0pe$ide884
+    # (not user@host: its user is lower case; not a Java object: a letter beyond hex follows)
+    rf"|[A-Z][a-z0-9]*[a-z][@$!](?=[a-z]*[g-z])[a-z]+[0-9]{{3,}}{_S}?"
     r"|[A-Z][a-z]{2,}([-_.])[A-Z][a-z]{2,}(?:\1[A-Z][a-z]{2,})+\1[0-9]{1,4}"
     # two capitalised words of four letters or more, one separator, four digits or more:
     # Harbor.Lantern4821 (a class, a method and a count, Thread.Sleep100, have fewer)
