@@ -288,6 +288,85 @@ def hidden(text: str, value: str) -> bool:
         # an aside in parentheses between the word and the number
         ("Bypass code for the on-call (single use): 558201993", "558201993"),
         ("Desk phone PIN (ask me first): 2210", "2210"),
+        # blind corpus L's first run (our wording): prose in more languages
+        ("Tuotantokannan salasana on kPz8wQ2m, vaihdetaan huomenna", "kPz8wQ2m"),
+        ("Parola pentru contul de test este mq7ZpLw2, te rog", "mq7ZpLw2"),
+        ("Nenosiri la seva ni Tw9mPq4z, tafadhali", "Tw9mPq4z"),
+        ("A szerver root jelszava: Qm8pZw4k \u2013 holnap", "Qm8pZw4k"),
+        ("PIN k SIM kart\u011b v modemu je 5531.", "5531"),
+        (
+            "\u8cc7\u6599\u5eab\u5bc6\u78bc\u662f\u300cqW8pLm2z\u300d\uff0c\u7528\u5b8c",
+            "qW8pLm2z",
+        ),
+        (
+            "\u0e23\u0e2b\u0e31\u0e2a\u0e1c\u0e48\u0e32\u0e19 Wi-Fi \u0e2b\u0e49\u0e2d\u0e07 5"
+            " \u0e04\u0e37\u0e2d pQ8mWz4k \u0e19\u0e30",
+            "pQ8mWz4k",
+        ),
+        # HTML tables: a name cell and its value, a header naming a column
+        ("<tr><td>Voicemail PIN</td><td>7731</td></tr>", "7731"),
+        (
+            "<tr><th>Host</th><th>Password</th></tr><tr><td>ilo-3</td><td>ZK4Q9PLM</td></tr>",
+            "ZK4Q9PLM",
+        ),
+        ("temporary password for `svc_ci`: kPw8mz2Lq-", "kPw8mz2Lq-"),
+        (
+            "reissued the API key (new: 6f1e2d3c-4b5a-4c69-8d7e-0f1a2b3c4d5e), old key revoked",
+            "6f1e2d3c-4b5a-4c69-8d7e-0f1a2b3c4d5e",
+        ),
+        # read aloud: spaced digits, number words, letters spelt one by one
+        ("the PIN for the key safe is 4 4 1 9 2 7, ok", "4 4 1 9 2 7"),
+        ("the pin is three one four one five nine", "three one four one five nine"),
+        (
+            "so the password is capital T, r, e, e, seven, exclamation mark, all one word",
+            "capital T, r, e, e, seven, exclamation mark",
+        ),
+        ("passphrase is amber falcon ridge lantern with spaces", "amber falcon ridge lantern"),
+        ("read me the recovery code... 7f3ab-91c2e, yes", "7f3ab-91c2e"),
+        # OCR confusing letters and digits
+        ("Pas5word: amber-ridge-falcon-lantern", "amber-ridge-falcon-lantern"),
+        ("WPS PlN               55104433", "55104433"),
+        # tools' own syntax for a password argument
+        ("radtest ops walrus-tide 127.0.0.1 0 ferry-lamp", "walrus-tide"),
+        ("radtest ops walrus-tide 127.0.0.1 0 ferry-lamp", "ferry-lamp"),
+        ("wpa_passphrase \"HQ-Guest\" 'ember-quill-ferry-lamp'", "ember-quill-ferry-lamp"),
+        ("sudo hostapd_cli -i wlan0 wps_pin any 31415926", "31415926"),
+        ('adb shell cmd wifi connect-network "Lab" wpa2 "ember-quill-ferry"', "ember-quill-ferry"),
+        ("adb shell locksettings clear --old 428119", "428119"),
+        (
+            'reg add "HKLM\\SOFTWARE\\Winlogon" /v DefaultPassword /t REG_SZ /d "ember-quill" /f',
+            "ember-quill",
+        ),
+        (
+            "iscsiadm -m node --op=update -n node.session.auth.password -v ember-quill",
+            "ember-quill",
+        ),
+        ('    login = cleartext "ember-quill"', "ember-quill"),
+        ('createUser ops SHA-256 "ember quill ferry" AES "lamp walrus tide"', "ember quill ferry"),
+        ('createUser ops SHA-256 "ember quill ferry" AES "lamp walrus tide"', "lamp walrus tide"),
+        ('alice : EAP "ember-quill"', "ember-quill"),
+        (
+            "   2 11/30/2026 09:14:02 host/web@EXAMPLE.COM (aes256-cts-hmac-sha1-96)  "
+            "(0x5f1c9a0e3d7b2c4a6e8f0a1b3c5d7e9f5f1c9a0e3d7b2c4a6e8f0a1b3c5d7e9f)",
+            "5f1c9a0e3d7b2c4a6e8f0a1b3c5d7e9f5f1c9a0e3d7b2c4a6e8f0a1b3c5d7e9f",
+        ),
+        (
+            "01000000d08c9ddf0115d1118c7a00c04fc297eb0100000042c00a959ff9006e1d1f9216ea904de8"
+            "06420b52922cf3045bdaa7c31d92728640",
+            "01000000d08c9ddf0115d1118c7a00c04fc297eb0100000042c00a959ff9006e1d1f9216ea904de8"
+            "06420b52922cf3045bdaa7c31d92728640",
+        ),
+        ("admin = ENC(1024:AB12CD34EF56:0A1B2C3D4E5F)", "1024:AB12CD34EF56:0A1B2C3D4E5F"),
+        (
+            '"AZDO"="tfi3puiajjjbzjxfwgavrq4atcjkikxql7rxjikj5iglkdkhk4kq"',
+            "tfi3puiajjjbzjxfwgavrq4atcjkikxql7rxjikj5iglkdkhk4kq",
+        ),
+        ("nbcertcmd -getCertificate -token QWRTZPLKMNBVCXSD -server x", "QWRTZPLKMNBVCXSD"),
+        ("xcrun altool --upload-app -u me -p abcd-efgh-ijkl-mnop", "abcd-efgh-ijkl-mnop"),
+        ("schtasks /Create /TN x /RU DOM\\svc /RP quill95-Lotus", "quill95-Lotus"),
+        ("rclone obscure 'ember quill'", "ember quill"),
+        ("samba-tool user create bob 'ember-quill' --given-name=Bob", "ember-quill"),
+        ('client.username_pw_set("bob", "ember-quill")', "ember-quill"),
         # FIX logon: Password (554) between SOH separators
         ("8=FIX.4.4\x0135=A\x01553=desk01\x01554=quarrylamp42\x0110=201\x01", "quarrylamp42"),
     ],

@@ -1001,6 +1001,45 @@ def test_secret_families_found_missing_by_blind_corpus_g(
             ["55821", "740193"],
         ),
         (["Site,Alarm code,Notes\n", "Lisbon,66190,back door\n"], ["66190"]),
+        # blind corpus L's first run (our wording): a property list's key, then its value
+        (
+            ["    <key>AuthPassword</key>\n", "    <string>ember-quill</string>\n"],
+            ["ember-quill"],
+        ),
+        (["<key>Challenge</key>\n", "<string>0A1B2C3D4E5F6071</string>\n"], ["0A1B2C3D4E5F6071"]),
+        (
+            ["<key>SharedSecret</key>\n", "<data>ZW1iZXItcXVpbGwtZmVycnk=</data>\n"],
+            ["ZW1iZXItcXVpbGwtZmVycnk="],
+        ),
+        # a Windows prompt before a command that prints a password
+        (
+            ["C:\\inetsrv> appcmd list apppool /text:processModel.password\n", "ember-quill\n"],
+            ["ember-quill"],
+        ),
+        # pass(1) prints the password on the first line
+        (["$ pass show infra/db/root\n", "ember-quill-42\n"], ["ember-quill-42"]),
+        # a command that makes a key, then the key
+        (
+            [
+                "$ headscale preauthkeys create --user ops --reusable\n",
+                "5f1c9a0e3d7b2c4a6e8f0a1b3c5d7e9f1a2b3c4d5e6f7a8b\n",
+            ],
+            ["5f1c9a0e3d7b2c4a6e8f0a1b3c5d7e9f1a2b3c4d5e6f7a8b"],
+        ),
+        (
+            ["$ sudo cat /var/lib/app/.erlang.cookie\n", "QUERTYZAPLOKIMUJNHYB\n"],
+            ["QUERTYZAPLOKIMUJNHYB"],
+        ),
+        # redis-cli's numbered reply: the name, then the value
+        (['1) "requirepass"\n', '2) "ember-quill"\n'], ["ember-quill"]),
+        # bash -x: a process substitution echoes the vault password
+        (
+            [
+                "+ ansible-vault view --vault-password-file=/dev/fd/63 vault.yml\n",
+                "++ echo 'ember quill ferry lamp'\n",
+            ],
+            ["ember quill ferry lamp"],
+        ),
         # a base32 TOTP seed printed by a cloud CLI
         (
             [
@@ -1152,6 +1191,62 @@ def test_secret_families_found_missing_by_blind_corpus_k(
             " arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/api/db-Xk29Qa\n",
             ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/api/db-Xk29Qa"],
         ),
+        # blind corpus L's keep-list (our wording): property list keys, references to a secret
+        # (deploy-time variables, env lookups, YAML tags, secret-manager URIs, templates), type
+        # names, paths, a secret's name, protocols, digests, time stamps, public NATS keys,
+        # token accessors, DKIM body hashes, ids in a sentence about a token
+        ("<key>DD_API_KEY</key>\n<key>PayloadType</key>\n", ["DD_API_KEY", "PayloadType"]),
+        (
+            '<add connectionString="Server=db;Password=#{Database.Password};" />\n',
+            ["#{Database.Password}"],
+        ),
+        ('<machineKey validationKey="AutoGenerate,IsolateApps" />\n', ["AutoGenerate,IsolateApps"]),
+        ("Password            : System.Security.SecureString\n", ["System.Security.SecureString"]),
+        (
+            "I AuthSession: session_id=0b7c9e1a-3d2f-4a6b-9c8d-7e6f5a4b3c2d expires_at=17962041\n",
+            ["0b7c9e1a-3d2f-4a6b-9c8d-7e6f5a4b3c2d"],
+        ),
+        ('storePassword=System.getenv("KEYSTORE_PASS")\n', ['System.getenv("KEYSTORE_PASS")']),
+        ("*5e0c7d2a  root  backup-1  2026-11-30 02:00:01\n", ["*5e0c7d2a"]),
+        ("Using credentials secret cloud-credentials (key: cloud)\n", ["cloud-credentials"]),
+        ("mount options: credentials=/root/.smbcred (STATUS_LOGON_FAILURE)\n", ["/root/.smbcred"]),
+        ("usmUserAuthProtocol usmHMAC192SHA256AuthProtocol\n", ["usmHMAC192SHA256AuthProtocol"]),
+        (
+            "<ds:DigestValue>Qm4e9R2vXk8LpZt6Wn3Yh7Jd5Fs1Gc0Bv9Nx2Mq4Kz8=</ds:DigestValue>\n",
+            ["Qm4e9R2vXk8LpZt6Wn3Yh7Jd5Fs1Gc0Bv9Nx2Mq4Kz8="],
+        ),
+        ("krbLastPwdChange: 20261020124223Z\n", ["20261020124223Z"]),
+        ("msDS-UserPasswordExpiryTimeComputed : 134092097585793597\n", ["134092097585793597"]),
+        (
+            'auth error - User "UDXU4RCSJNZOIQHZNWXHXORDPRTNFYLMM3M7SOGCN3RAZ5U5LGHSTZQM"\n',
+            ["UDXU4RCSJNZOIQHZNWXHXORDPRTNFYLMM3M7SOGCN3RAZ5U5LGHSTZQM"],
+        ),
+        ("  password: !secret mqtt_password\n", ["!secret mqtt_password"]),
+        (
+            "DB_PASSWORD=op://Infra/postgres-admin/password\n",
+            ["op://Infra/postgres-admin/password"],
+        ),
+        ("accessor            Qz8mTr2LkWp4Xn6Vb9Hs3Jd1\n", ["Qz8mTr2LkWp4Xn6Vb9Hs3Jd1"]),
+        (
+            '<ac:parameter ac:name="secret-ref">vault:secret/data/pay#stripe_key</ac:parameter>\n',
+            ["vault:secret/data/pay#stripe_key"],
+        ),
+        (
+            "DKIM-Signature: v=1; a=rsa-sha256; bh=Qm4e9R2vXk8LpZt6Wn3Yh7Jd5Fs1Gc0Bv9Nx2Mq4=;\n",
+            ["v=1", "Qm4e9R2vXk8LpZt6Wn3Yh7Jd5Fs1Gc0Bv9Nx2Mq4="],
+        ),
+        (
+            "the trace id for the failed token refresh is 5f1c9a0e3d7b2c4a6e8f0a1b3c5d7e9f, see\n",
+            ["5f1c9a0e3d7b2c4a6e8f0a1b3c5d7e9f"],
+        ),
+        ("  NPM_TOKEN: ${{ secrets.NPM_TOKEN }}\n", ["${{ secrets.NPM_TOKEN }}"]),
+        ("  password: {{ .Values.db.password | quote }}\n", ["{{ .Values.db.password | quote }}"]),
+        (
+            "  Key Container = 0b7c9e1a-3d2f-4a6b-9c8d-7e6f5a4b3c2d\n",
+            ["0b7c9e1a-3d2f-4a6b-9c8d-7e6f5a4b3c2d"],
+        ),
+        ("Get-Secret -Name sql-sa-password -Vault OpsVault\n", ["-Vault"]),
+        ('wpa_passphrase "HQ-Guest" "ember-quill-ferry-lamp"\n', ["HQ-Guest"]),
         # blind corpus K's keep-list (our wording): an SSH public host key fact and its type,
         # a CSV column of key ids, a case number after a sentence about a password, a password
         # manager's item id, an RFC 5424 structured-data element after the message id AUTH

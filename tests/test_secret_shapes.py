@@ -41,6 +41,10 @@ EXHAUSTIVE = Scanner(CTX, prefilter=False)
         "#CedarMeadow7",  # a symbol, two words, a digit
         "Gr@nite2231",  # a symbol for a letter, a number
         "Sl0pe$ide884",
+        "lantern52$Quill",  # a word, a number, a symbol, a capitalised word
+        "Harbor-quill-48?",  # words joined by dashes, a number, a symbol
+        "Quill!4821+",  # a word, a symbol, a number, a symbol
+        "H4rb0rl1ght.52",  # digits for letters, then a number
     ],
 )
 def test_password_shaped_tokens(token: str) -> None:
@@ -66,6 +70,8 @@ def test_password_shaped_tokens(token: str) -> None:
         "Admin@ab123",  # a Java-like hex tail
         "#Issue",  # a hash tag
         "ThinkPad14",  # a product and a number, no symbol
+        "Log4j2.17",  # a library and its version
+        "*13e4a163",  # the current item's marker before a hex id (restic key list)
         "Thread-pool-1-worker",  # a thread name: one capitalised word
         "IdoUdpMgr*",  # glob
         "ops@mail.example.org",  # e-mail address

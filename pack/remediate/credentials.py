@@ -40,11 +40,11 @@ _STRONG = (
     r")o|salasana|l(?:o|"
     "\u00f6"
     r")senord|parola|"
-    "\u043f\u0430\u0440\u043e\u043b\u044c|\u5bc6\u7801|\u30d1\u30b9\u30ef\u30fc\u30c9"
+    "\u043f\u0430\u0440\u043e\u043b\u044c|\u5bc6\u7801|\u5bc6\u78bc|\u30d1\u30b9\u30ef\u30fc\u30c9"
     r"|securestring|requirepass|masterauth|storepass|keypass|jsessionid|phpsessid|authtok|mdp"
     "|clave|heslo|kata[-_ ]sandi|s\u0327?ifre|\u015fifre|\ube44\ubc00\ubc88\ud638|\uc554\ud638"
     "|\u03ba\u03c9\u03b4\u03b9\u03ba\u03cc\u03c2"
-    r"|passord|lozinka|parool|adgangskode|geheimnis|jelsz(?:o|"
+    r"|passord|lozinka|parool|adgangskode|geheimnis|nenosiri|jelsz(?:o|av|"
     "\u00f3"
     r")|m(?:a|"
     "\u1ead"
@@ -144,6 +144,10 @@ _METADATA_TAILS: Final = frozenset(
         "public",
         "pub",
         "keytype",
+        "protocol",
+        "protocols",
+        "container",
+        "alias",
         "index",
         "idx",
         "usage",
@@ -202,6 +206,7 @@ _COPULAS = (
     r"is|was|are|ist|lautet|es|est|\u00e9|\u00e8|era|sind|jest|\u00e4r|er|je|l\u00e0"
     r"|\u03b5\u03af\u03bd\u03b1\u03b9|c'est|\u0647\u064a|\u0647\u0648"  # c'est; Arabic "is"
     r"|it's|it\u2019s|\u05d4\u05d9\u05d0|\u05d4\u05d5\u05d0"  # it's; Hebrew "is" (she, he)
+    r"|este|adalah|ni"  # Romanian, Indonesian and Malay, Swahili
 )
 # Endings a secret word takes in prose: passwords, Lösenordet, tokenen, şifresi.
 _INFLECTION = r"(?:e[nt]|s|si)?"
@@ -227,15 +232,23 @@ _FROM_TO = re.compile(rf"(?:{KEYWORD})\b[^\n]{{0,40}}?\bfrom[ \t]+(\S+)[ \t]+to[
 # 密码是X, パスワードはXです: no space between the word and the value.
 # Korean: 비밀번호는 X 입니다 (the topic or subject particle glued to the word).
 _PROSE_CJK = re.compile(
-    "(?:\u5bc6\u7801|\u53e3\u4ee4|\u30d1\u30b9\u30ef\u30fc\u30c9|\ube44\ubc00\ubc88\ud638|\uc554\ud638"
-    "|\u6697\u8a3c\u756a\u53f7)"  # ... and the Japanese PIN (暗証番号)
+    "(?:\u5bc6\u7801|\u5bc6\u78bc|\u53e3\u4ee4|\u30d1\u30b9\u30ef\u30fc\u30c9"
+    "|\ube44\ubc00\ubc88\ud638|\uc554\ud638|\u6697\u8a3c\u756a\u53f7)"  # ... the Japanese PIN
     "(?:\u662f|\u4e3a|\u70ba|\u306f|\uff1a|\ub294|\uc740|\uc774|\uac00|:)?[ \t]*"
+    # the value, maybe in corner brackets: 密碼是「X」
+    "\u300c?"
     r"([^\s"
-    "\u3002\u3001\uff0c\u3067]+)"
+    "\u3002\u3001\uff0c\u3067\u300c\u300d]+)"
 )
 # Thai writes no blanks between words: รหัสผ่าน...คือ X ("the password ... is X")
 _PROSE_THAI = re.compile(
-    "\u0e23\u0e2b\u0e31\u0e2a\u0e1c\u0e48\u0e32\u0e19\\S{0,30}?\u0e04\u0e37\u0e2d[ \t]*(\\S+)"
+    "\u0e23\u0e2b\u0e31\u0e2a\u0e1c\u0e48\u0e32\u0e19[^\\n]{0,40}?\u0e04\u0e37\u0e2d[ \t]*(\\S+)"
+)
+_NEW_VALUE = re.compile(
+    rf"(?<![a-z0-9])(?:{KEYWORD})s?[ \t]*\((?:new|now)[ \t]*[:=][ \t]*([^\s),;]+)[),;]"
+)
+_PROSE_FI = re.compile(
+    r"salasana\w*(?:[ \t]+[\w-]+){0,3}?[ \t]+on[ \t]+(?:nyt[ \t]+|nykyaan[ \t]+)?([^\s,;]+)"
 )
 _USE_AS = re.compile(
     rf"\buse[ \t]+[\"'`]?([^\s\"'`]+?)[\"'`]?[ \t]+as[ \t]+(?:the[ \t]+|a[ \t]+)?(?:[\w-]+[ \t]+)?"
@@ -297,14 +310,14 @@ _SLASH_AT = re.compile(
 # Spring <property>, Java XML properties, JSON and YAML name/value environment entries.
 _INDIRECT = re.compile(
     r"(?:name|key|id|param\w*|var\w*|setting|field|property|attr\w*|env)[\"']?[ \t]*[:=][ \t]*"
-    rf"[\"']?[\w.:-]*(?:{KEYWORD})[\w.:-]*[\"']?"
+    rf"[\"']?([\w.:-]*(?:{KEYWORD})[\w.:-]*)[\"']?"
     r"(?:[ \t]*[,;]?[ \t]*[\"']?(?:value|val|default|content|data|secret)[\"']?[ \t]*[:=]"
     r"|[ \t]*>)[ \t]*" + _VALUE
 )
 # A call whose name speaks of logging in or of a secret: its quoted arguments are candidates.
 _CALL = re.compile(
     rf"\b[\w.]*(?:login|logon|authenticate|connect|construct|pdo|credential|setpassword|{_STRONG}"
-    r"|token|auth)"
+    r"|token|auth|_pw_)"  # paho-mqtt's username_pw_set(user, password)
     r"\w*[ \t]*=?[ \t]*\(([^()\n]*)\)?"
 )
 _AT_DOMAIN = re.compile(r"@[\w-]+\.[\w.-]+")  # an e-mail address or user@host
@@ -381,7 +394,9 @@ _DOOR_CODE = (
 # A column or field that holds a PIN or an opening code (PIN, PIN1, Alarm code, door_code)
 PIN_NAMES: Final = rf"(?<![a-z])(?:pin[12]?|puk[12]?|{_DOOR_CODE})(?![a-z])"
 _DIGEST_LABEL = re.compile(r"(?:hmac-)?(?:sha\d*|md5|blake2\w*):", re.IGNORECASE)
-_DIGEST_PREFIX = re.compile(r"(?:sha\d*|md5|blake2\w*|crc32c?|h1|zh)[:=]\Z")
+_DIGEST_PREFIX = re.compile(
+    r"(?:sha\d*|md5|blake2\w*|crc32c?|h1|zh|bh)[:=]\Z|digestvalue>\Z"  # DKIM's bh=, XML-DSig
+)
 # Words whose id is itself secret-bearing (secret_id, tokenId): not an identifier's label.
 _KEYED_ID_WORDS = "key|token|secret|access|api|auth"
 # cluster_id=<random>, "requestId": "<random>": labelled identifiers, not keys.
@@ -395,7 +410,7 @@ _ID_LABEL = re.compile(
 # "(Request req_8HnKq2LpX4vZ7m)", "trace abc...": a request, trace or event id, by the word
 # before it or by its own prefix.
 _ID_WORD_BEFORE = re.compile(
-    r"(?:request|trace|span|correlation|transaction|event|ray|recipient|peer|item"
+    r"(?:request|trace|span|correlation|transaction|event|ray|recipient|peer|item|accessor"
     r"|lease[ \t]+(?:revoke|lookup|renew)"  # Vault's lease ids: <mount>/creds/<role>/<id>
     # "analysis id X", "session ID: X": any word's id, but a secret's id (Vault's secret_id)
     r"|(?<![a-z])(?!secret)[a-z]{3,}[ \t]id)"
@@ -429,6 +444,13 @@ def lowered(text: str) -> str:
 _WORDS = re.compile(r"[a-z]+(?:[._-][a-z]+)*")
 _PLACEHOLDER = re.compile(
     r"\[[A-Za-z][A-Za-z0-9_]*\]|\$\{?[\w.-]+\}?|\{\{.*\}\}|%\(?\w*\)?s|<[^>]*>|[*x.#?-]+|[{\[]|"
+    # a reference to a secret, not the secret: deploy-time variables (#{Db.Password}), templates
+    # opened (${{ secrets.X }}, {{ .Values.x }}), YAML tags (!secret name), secret-manager URIs,
+    # environment lookups, a .NET type name printed for a SecureString, machineKey's AutoGenerate
+    r"#\{[^}\n]*\}?|\$?\{\{.*|\{%.*|![a-z][a-z_-]*"
+    r"|(?:op|vault|bw|sm|ssm|awssm|azkv|keyvault|gcpsm|doppler|infisical|env|secrets?)://\S*"
+    r"|vault:[\w/.#:-]+|(?:process\.env|os\.environ|ENV)[.\[]\S*"
+    r"|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\(.*|System(?:\.[A-Z]\w*)+|AutoGenerate(?:,\w+)*|"
     r"(?i:none|null|nil|true|false|yes|no|n/a|undefined|empty|redacted|masked|hidden|required"
     r"|sensitive|\(sensitive(?:[ \t]value)?\))"
 )
@@ -530,11 +552,21 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     )
     if last and last[0] in _METADATA_TAILS and not secret_id:
         return None  # token_type, key_id; but SecretID, private_key_id are secrets
+    if tail and not _TIME_WORDS.isdisjoint(_tail_words(word, tail)):
+        return None  # msDS-UserPasswordExpiryTimeComputed, krbPwdChange: a time, not the secret
+    if (prefix + word + tail).lower() in _SECRET_PROGRAMS and separator in (" ", "\t"):
+        return None  # wpa_passphrase <ssid> ...: a program, then its arguments
+    if text[start - 1 : start] == "!":
+        return None  # a YAML tag (!secret mqtt_password): a reference by name
+    if lower_word == "signature" and prefix.lower() in ("dkim-", "arc-message-"):
+        return None  # a mail's DKIM signature header: public, like the body hash in it
     if "arn:" in text and _in_arn(text, start):
         return None  # arn:aws:secretsmanager:...:secret:prod/db-AbC123 names a resource
     if _DIGEST_NAME_BEFORE.search(text.translate(_LOWER), max(0, start - 10), start):
         return None  # Helm's "checksum/secret: <sha256>": the digest of a secret, not it
     prior = _tail_words("", prefix.rstrip("._-"))[-1:] if prefix else []
+    if prior == ["last"]:
+        return None  # krbLastPwdChange, lastTokenRefresh: when, not what
     if lower_word == "key" and (prior == ["public"] or _PUBLIC_BEFORE.search(text, 0, start)):
         return None  # a public key (WireGuard's "public key: <base64>") is public
     if prior and (prior[0] == "max" or (lower_word == "key" and prior[0] in _ID_KEYS)):
@@ -553,6 +585,8 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     named = strong or bool(prefix) or bool(tail) or lower_word in _ASSIGNED_SECRET
     group = match.lastindex or 0
     value = text[match.start(group) : match.end(group)]
+    if _UPPER_NAME.fullmatch(value) and _KEYWORD_PART.search(value.lower()):
+        return None  # <key>DD_API_KEY</key>, password: DB_PASSWORD: a variable's name
     if not named and len(value) >= 24 and _HEX_PART.fullmatch(value) and _USER_BESIDE.search(text):
         named = True  # {"username": "x", "key": "<hex>"}: a user's key (kaggle.json), not an id
     grouped = _grouped_end(text, match.end(group), value) if group == match.re.groups else None
@@ -567,9 +601,12 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     elif _SSH_PUBLIC.fullmatch(value):
         keep = True  # an SSH public key, after a name that holds "key"
     elif separator in (" ", "\t") and (
-        value.startswith("--")
+        _FLAG.fullmatch(value) is not None
         or (not prefix and _READ_VERB_BEFORE.search(text, max(0, start - 12), start) is not None)
+        or _SECRET_OBJECT_NAME.fullmatch(value) is not None
     ):
+        # "label=password --reveal", "-Name x-password -Vault"; "bw get password <item id>";
+        # "credentials secret cloud-credentials": a Kubernetes secret's name
         keep = True  # "label=password --reveal"; "bw get password <item id>": an object named
     elif separator == "," and _DOTTED_NAME.fullmatch(value):
         keep = True  # "API_KEY","api_key.id": a list of names, not a name and its value
@@ -602,12 +639,21 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
             or _VERSION.fullmatch(value) is not None
         )
     elif strong or lower_word in _ASSIGNED_SECRET:
-        # token-refresher:v1.11.14: an image's tag after a name that holds the word
-        keep = is_placeholder(value) or (
-            not strong and tail[:1] in ("-", "_") and _VERSION.fullmatch(value) is not None
+        # token-refresher:v1.11.14: an image's tag after a name that holds the word; a path
+        keep = (
+            is_placeholder(value)
+            or (not strong and tail[:1] in ("-", "_") and _VERSION.fullmatch(value) is not None)
+            or _FILE_PATH.fullmatch(value) is not None
         )
     elif named:
-        keep = is_placeholder(value) or _word_like(value) or _VERSION.fullmatch(value) is not None
+        # "AuthSession: session_id=<uuid>": a component's name, then another field
+        keep = (
+            is_placeholder(value)
+            or _word_like(value)
+            or _VERSION.fullmatch(value) is not None
+            or _FILE_PATH.fullmatch(value) is not None
+            or _NEXT_ASSIGNMENT.match(value) is not None
+        )
     else:
         # key="ApiBaseUrl" (web.config appSettings): a bare key's value may be a name
         keep = not secret_like(value, False) or _structured_id(value) or _camel_name(value)
@@ -639,6 +685,48 @@ def _plural(word: str) -> bool:
 
 
 # A verb that reads a secret, before its word: "get password <item>", "show secret <name>"
+# Words in a name that make it a time about the secret (password_expiry_time, krbPwdChange)
+_TIME_WORDS: Final = frozenset(
+    [
+        "expiry",
+        "expires",
+        "expiration",
+        "time",
+        "timestamp",
+        "date",
+        "changed",
+        "change",
+        "created",
+        "updated",
+        "ttl",
+        "lifetime",
+        "duration",
+        "age",
+    ]
+)
+# Programs named for a secret: their first argument is no value of theirs
+_SECRET_PROGRAMS: Final = frozenset(
+    [
+        "wpa_passphrase",
+        "htpasswd",
+        "smbpasswd",
+        "ldappasswd",
+        "kpasswd",
+        "chpasswd",
+        "gpasswd",
+        "yppasswd",
+        "vncpasswd",
+        "passwd",
+    ]
+)
+_FLAG = re.compile(r"-{1,2}[A-Za-z][A-Za-z-]*")
+_SECRET_OBJECT_NAME = re.compile(
+    r"[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)*[-_.](?:credentials|creds|secrets?|tokens?|keys?|tls|auth)"
+)
+_UPPER_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
+_KEYWORD_PART = re.compile(rf"(?<![a-z])(?:{KEYWORD})(?![a-z])")
+# A path to a file (credentials=/root/.smbcred): names where the secret is, lower-case parts
+_FILE_PATH = re.compile(r"(?:~|\.{1,2})?(?:/\.?[a-z0-9][\w.-]*)+/?")
 _READ_VERB_BEFORE = re.compile(r"\b(?:get|show|read|fetch|reveal|print|copy|list)[ \t]+\Z")
 _USER_BESIDE = re.compile(r"[\"']?(?:user(?:name)?|login)[\"']?[ \t]*[:=]", re.IGNORECASE)
 _NEXT_ASSIGNMENT = re.compile(r"(?:[a-z][a-z_.-]{2,}(?:[A-Z][a-z]+)*|id)=")
@@ -724,7 +812,10 @@ def markup(text: str, lower: str) -> Iterator[tuple[int, int]]:
     """<Pass encoding="base64">X</Pass>, <apiSecret><![CDATA[X]]></apiSecret>."""
     for match in _XML_ELEMENT.finditer(lower):
         group = match.lastindex or 0
-        if group >= 2 and not is_placeholder(text[match.start(group) : match.end(group)]):
+        value = text[match.start(group) : match.end(group)]
+        if match.group(1).rsplit(":", 1)[-1] == "key" and not shaped(value):
+            continue  # a property list's <key>Name</key>, S3's <Key>path</Key>: a name
+        if group >= 2 and not is_placeholder(value):
             yield match.span(group)
 
 
@@ -787,11 +878,40 @@ def indirect(text: str, lower: str) -> Iterator[tuple[int, int]]:
             yield match.span(2)
     arn = "arn:" in text
     for match in _INDIRECT.finditer(lower):
+        if metadata_name(match.group(1)):
+            continue  # name="secret-ref": a reference to a secret, not its value
         group = match.lastindex or 0
         if arn and _in_arn(text, match.start(group)):
             continue  # "secretId":"arn:...:secret:prod/api-Zx81Qa": a resource's name
         if not is_placeholder(text[match.start(group) : match.end(group)]):
             yield match.span(group)
+
+
+# HTML tables: a cell naming a secret, then its value in the next cell; a header row naming a
+# secret column, then that column's cells (Confluence pages, HTML mail)
+_CELL = re.compile(r"<(t[dh])\b[^>\n]*>[ \t]*([^<\n]*?)[ \t]*</t[dh]>", re.IGNORECASE)
+_ROW = re.compile(r"<tr\b[^>\n]*>(.*?)(?:</tr>|(?=<tr\b)|$)", re.IGNORECASE)
+_SECRET_NAME = re.compile(rf"[\w .:-]*(?:(?:{KEYWORD})|{PIN_NAMES})[\w .:-]*", re.IGNORECASE)
+
+
+def _secret_column(name: str) -> bool:
+    return _SECRET_NAME.fullmatch(name) is not None and not metadata_name(name)
+
+
+def html_tables(text: str) -> Iterator[tuple[int, int]]:
+    columns: set[int] = set()
+    for row in _ROW.finditer(text):
+        cells = list(_CELL.finditer(text, row.start(1), row.end(1)))
+        if cells and all(c.group(1).lower() == "th" for c in cells):
+            columns = {i for i, c in enumerate(cells) if _secret_column(c.group(2))}
+            continue
+        for i, cell in enumerate(cells):
+            value = cell.group(2)
+            if not value or is_placeholder(value):
+                continue
+            named = i > 0 and _secret_column(cells[i - 1].group(2))
+            if i in columns or (named and cells[i - 1].group(1).lower() == "td" and i == 1):
+                yield cell.span(2)
 
 
 # An SDK client built from its keys: Client("AC...", "<auth token>"), Sentry.init('<key>'): only
@@ -828,15 +948,24 @@ def calls(text: str, lower: str) -> Iterator[tuple[int, int]]:
 
 
 # Windows flags: schtasks /RP X, /P X; wmic /password:X
-_WINDOWS_FLAG = re.compile(r"[ \t]/(?i:rp|p|password|passwd|pwd|pw)(?:[ \t]+|:)([^\s\"/]\S*)")
+_WINDOWS_FLAG = re.compile(r"[ \t]/((?i:rp|p|password|passwd|pwd|pw))(?:[ \t]+|:)([^\s\"/]\S*)")
+
+
+_APP_PASSWORD = re.compile(r"[a-z]{4}(?:-[a-z]{4}){3}")
 
 
 def short_flags(text: str) -> Iterator[tuple[int, int]]:
     for match in _WINDOWS_FLAG.finditer(text):
-        if secret_like(match.group(1), False) and not _structured_id(match.group(1)):
-            yield match.span(1)
+        value = match.group(2)
+        if match.group(1).lower() != "p" and secret_like(value, True):
+            yield match.span(2)  # /RP, /password: a password whatever its shape
+        elif secret_like(value, False) and not _structured_id(value):
+            yield match.span(2)  # /P is also xcopy's prompt flag
     for match in _SHORT_FLAG.finditer(text):
         value = match.group(2)
+        if _APP_PASSWORD.fullmatch(value):
+            yield match.span(2)  # Apple's app-specific password (xcrun altool -p)
+            continue
         if "://" in value or "=" in value or _structured_id(value) or DIAGNOSTIC.fullmatch(value):
             continue
         if secret_like(value, False):
@@ -882,6 +1011,18 @@ def _word_like(value: str) -> bool:
     return _WORDS.fullmatch(value) is not None
 
 
+# A noun about a secret (its container, refresh, name, type) as the last word before the value
+# (not "id": a secret's id is the secret in Vault, Nomad and Consul)
+_ABOUT_NOUNS = (
+    "type|name|count|length|size|expiry|ttl|age|time|timestamp|date|policy|file|path|dir"
+    "|url|uri|endpoint|version|hint|field|header|prefix|format|algorithm|kind|mode|source|ref|arn"
+    "|store|provider|rotation|status|state|label|fingerprint|index|usage|limit|location|template"
+    "|manager|strategy|scheme|method|lifetime|duration|timeout|interval|retries|attempts|bits"
+    "|service|server|proxy|issuer|refresh|cache|container|alias|protocol"
+)
+_ABOUT_BEFORE_VALUE = re.compile(
+    rf"[ \t](?:{_ABOUT_NOUNS})(?:[ \t]+(?:{_COPULAS})[ \t]+|[ \t]*[:=-][ \t]*)[\"'`\u00ab]?\Z"
+)
 # A new clause whose subject is a number or an id, before the value: "; your case number is"
 _ID_CLAUSE = re.compile(
     rf"[;,][^;,\n]*[ \t](?:number|no|id|ticket|case|reference|ref)[ \t]+(?:{_COPULAS})[ \t]+\Z"
@@ -967,6 +1108,10 @@ def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
                 continue  # "client secret ID. Trace ID: <uuid>": a new sentence; "public key:"
             if pattern is _PROSE and _ID_CLAUSE.search(lower, match.start(), _value_start(match)):
                 continue  # "I reset the password; your case number is <id>": another subject
+            if pattern is _PROSE and _ABOUT_BEFORE_VALUE.search(
+                lower, match.start(), _value_start(match)
+            ):
+                continue  # "Key Container = <id>", "token refresh is <trace id>": about it
             for group in range(1, (pattern.groups or 0) + 1):
                 start, end = match.span(group)
                 value = text[start:end]
@@ -994,6 +1139,14 @@ def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
                     if after is not None and _plainly_secret(after.group(1).rstrip(".")):
                         yield after.start(1), after.start(1) + len(after.group(1).rstrip("."))
     yield from _passphrases(text, lower)
+    if "(new" in lower or "(now" in lower:
+        for match in _NEW_VALUE.finditer(lower):
+            if secret_like(text[match.start(1) : match.end(1)], True):
+                yield match.span(1)  # "reissued the API key (new: X)"
+    if "salasana" in lower:  # Finnish: "salasana on X" ("on", a copula English uses otherwise)
+        for match in _PROSE_FI.finditer(lower):
+            if secret_like(text[match.start(1) : match.end(1)], True):
+                yield match.span(1)
     for match in _FROM_TO.finditer(lower) if "from" in lower and "to" in lower else ():
         if secret_like(text[match.start(1) : match.end(1)], True):
             yield match.span(1)
@@ -1092,16 +1245,21 @@ def random_tokens(text: str) -> Iterator[tuple[int, int]]:
             yield start, end
 
 
-_BASE32 = re.compile(r"[A-Z2-7]{32,}=*")
+_BASE32 = re.compile(r"[A-Z2-7]{32,}=*|[a-z2-7]{32,}=*")
+# A NATS public key (user, account, operator, server, cluster): 56 base32 characters, public
+_NKEY_PUBLIC = re.compile(r"[UAONCX][A-Z2-7]{55}")
 
 
 def _base32_key(token: str) -> bool:
-    """A TOTP seed or key in base32 (capitals and the digits 2-7, 32 characters and more): the
-    digits are too few for :func:`looks_random`, but no name or id is made of that alphabet."""
+    """A TOTP seed or key in base32 (one case, the digits 2-7, 32 characters and more; Azure
+    DevOps' lower-case tokens): the digits are too few for :func:`looks_random`, but no name or
+    id is made of that alphabet (a hex id has 0, 1, 8 or 9, or no letter beyond f)."""
     return (
         _BASE32.fullmatch(token) is not None
         and sum(c.isdigit() for c in token) >= 4
+        and any(c not in "abcdefABCDEF" for c in token if c.isalpha())
         and shannon_entropy(token) >= 4.0
+        and _NKEY_PUBLIC.fullmatch(token) is None
     )
 
 
@@ -1144,8 +1302,9 @@ def _labelled_id(text: str, start: int, token: str) -> bool:
     "Request req_...")."""
     if _ID_PREFIX.match(token):
         return True
-    label = text[max(0, start - 14) : start].translate(_LOWER)
-    return _LABEL.search(label) is not None
+    before = text[max(0, start - 40) : start]
+    label = before.rstrip()[-14:] + before[len(before.rstrip()) :][:1]  # a table's padding
+    return _LABEL.search(label.translate(_LOWER)) is not None
 
 
 def shaped(value: str) -> bool:
@@ -1243,6 +1402,7 @@ def secret_like(value: str, named: bool) -> bool:
         any(c.isdigit() for c in value)
         or not value.isalnum()
         or (any(c.isupper() for c in value) and any(c.islower() for c in value))
+        or (named and value.isupper() and _unpronounceable(value.lower()))
     )
 
 
@@ -1305,8 +1465,7 @@ _PIN = re.compile(
     r"(?:[-_ ]?(?:code|number|no|\u043a\u043e\u0434))?\\?[\"']?"
     # (a number of three digits or fewer after the word is a GPIO pin's, not a PIN)
     r"(?:[ \t]*[:=]|[ \t]+(?=\d)|(?![ \t]+\d{1,3}[ \t])(?:[ \t]+[\w/'.()-]+){0,6}?[ \t]+"
-    r"(?:is|was|are|ist|lautet|es|est"
-    r"|\u00e9|\u00e8|l\u00e0|era|jest|\u00e4r|er|on|to|ni|says|reads|shows|\u09b9\u09b2)"
+    rf"(?:{_COPULAS}|on|to|says|reads|shows|\u09b9\u09b2)"
     r"|(?:[ \t]+[\w/'.()-]+){1,6}?:)"
     r"[ \t]*\\?[\"']?(\d{4,12})(?!\w|[.,]\d)"
 )
@@ -1379,7 +1538,21 @@ _WORD_RUN_END = re.compile(
 )
 
 
+# "passphrase is amber falcon ridge lantern with spaces": four or more plain words after a
+# copula, up to the end or a word that goes on with the sentence
+_WORDS_IS = re.compile(
+    rf"(?<![a-z0-9])(?:{_STRONG}|pw|pin)(?![a-z0-9])[^\n]{{0,30}}?[ \t](?:is|was)[ \t]+"
+    r"((?:[a-z]{3,12}[ \t]+){3,9}?[a-z]{3,12})"
+    r"(?=[ \t]*(?:$|[,.;)!]|[ \t]+(?:with|and|all|but|so|please|then|for|in|on)\b))"
+)
+
+
 def _passphrases(text: str, lower: str) -> Iterator[tuple[int, int]]:
+    if " is " in lower or " was " in lower:
+        for match in _WORDS_IS.finditer(lower):
+            words = match.group(1).split()
+            if not _SENTENCE_WORDS.intersection(words) and not _STATE_WORDS.intersection(words):
+                yield match.span(1)
     for pattern in (_WORDS_AFTER, _USE_WORDS_AS):
         if pattern is _WORDS_AFTER and not _WORD_RUN_END.search(lower):
             continue
@@ -1407,9 +1580,43 @@ def login_with(text: str) -> Iterator[tuple[int, int]]:
             yield match.span(group)
 
 
+# A secret read aloud (call transcripts): digits apart, number words, letters spelt one by one
+# with their case, symbols by name, the NATO alphabet; four or more in a row, on a line that
+# names a secret or a PIN.
+_NUMBER_WORDS = "zero|oh|one|two|three|four|five|six|seven|eight|nine"
+_SPOKEN_ITEM = (
+    r"(?:(?:capital|upper[ -]?case|lower[ -]?case|small|big)[ \t]+[a-z](?![a-z0-9])"
+    rf"|[a-z0-9](?![a-z0-9'])|(?:{_NUMBER_WORDS})(?![a-z])"
+    r"|(?:exclamation|question)[ \t]+mark|(?:at|hash|dollar|percent|plus|equals)[ \t]+sign"
+    r"|hash|ampersand|asterisk|star|dash|hyphen|underscore|dot|period|tilde|slash|caret"
+    r"|alfa|alpha|bravo|charlie|delta|echo|foxtrot|golf|hotel|india|juliett?|kilo|lima|mike"
+    r"|november|oscar|papa|quebec|romeo|sierra|tango|uniform|victor|whiskey|x-ray|yankee|zulu)"
+)
+_SPOKEN = re.compile(
+    rf"(?<![a-z0-9'-]){_SPOKEN_ITEM}(?:(?:,[ \t]*|[ \t]+)(?:then[ \t]+)?{_SPOKEN_ITEM}){{3,}}"
+)
+_SPOKEN_SECRET_WORD = re.compile(
+    rf"(?<![a-z0-9])(?:{KEYWORD}|pin|puk|passcode|code|otp)(?![a-z0-9])"
+)
+
+
+def spoken(text: str) -> Iterator[tuple[int, int]]:
+    lower = lowered(text)
+    said = _SPOKEN_SECRET_WORD.search(lower)
+    if said is None:
+        return
+    for match in _SPOKEN.finditer(lower, said.end()):
+        items = match.group()
+        if "," in items or all(
+            part in _NUMBER_WORDS.split("|") or part.isdigit() for part in items.split()
+        ):
+            yield match.span()
+
+
 # Two-factor recovery codes listed after their name: "Recovery codes (two left): efrrz-i26sy ...".
 _RECOVERY_CODES = re.compile(
-    r"(?:recovery|backup|scratch|emergency)[ \t-]codes?\b[^:\n]{0,60}:[ \t]*([^\n]+)"
+    r"(?:recovery|backup|scratch|emergency)[ \t-]codes?\b[^:\n]{0,60}?(?::|\.\.\.|\u2026)"
+    r"[ \t]*([^\n]+)"
 )
 _CODE = re.compile(r"(?<![\w-])[a-z0-9]{4,6}(?:-[a-z0-9]{4,6})*(?![\w-])", re.IGNORECASE)
 
@@ -1528,6 +1735,60 @@ _BUNDLE_HOST = re.compile(
 _FTP_USER = re.compile(r"^[ \t]*ftp>[ \t]*user[ \t]+\S+[ \t]+(\S+)[ \t]*$", re.I | re.M)
 
 
+# Where tools take a password as a positional argument or after a flag of their own (their
+# documented syntax): radtest user PASSWORD server port SECRET; wpa_passphrase SSID PASSPHRASE;
+# hostapd_cli wps_pin UUID PIN; Android's cmd wifi connect-network SSID wpa2 PASSPHRASE and
+# locksettings --old CREDENTIAL; reg add /v <secret name> ... /d DATA; iscsiadm -n <secret name>
+# -v VALUE; tac_plus's cleartext; net-snmp's createUser; ipsec.secrets' EAP/XAUTH/NTLM;
+# rclone obscure; samba-tool user create/setpassword; klist -K's keys; Jasypt/Artemis ENC(...)
+_ARG = r"(\"[^\"\n]+\"|'[^'\n]+'|[^\s\"']+)"
+_TOOL_ARGUMENTS = (
+    re.compile(rf"\bradtest[ \t]+(?:-\S+[ \t]+)*\S+[ \t]+{_ARG}[ \t]+\S+[ \t]+\d+[ \t]+{_ARG}"),
+    re.compile(rf"\bwpa_passphrase[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\S+)[ \t]+{_ARG}"),
+    re.compile(r"\bwps_pin[ \t]+\S+[ \t]+(\d{4,8})\b"),
+    re.compile(rf"\bconnect-network[ \t]+(?:\"[^\"\n]*\"|\S+)[ \t]+(?:wpa2|wpa3|wep)[ \t]+{_ARG}"),
+    re.compile(rf"\blocksettings\b[^\n]*?[ \t]--old[ \t]+{_ARG}"),
+    re.compile(
+        rf"\breg(?:\.exe)?[ \t]+add\b[^\n]*?/v[ \t]+\"?[\w ]*(?:{KEYWORD})[\w ]*\"?"
+        rf"[^\n]*?/d[ \t]+{_ARG}",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"(?:[ \t]-n|--name)[ \t]+[\w.:-]*(?:{KEYWORD})[\w.:-]*[ \t]+(?:-v|--value)[ \t]+{_ARG}"
+    ),
+    re.compile(rf"\bcleartext[ \t]+{_ARG}"),
+    re.compile(
+        rf"\bcreateUser[ \t]+(?:-e[ \t]+\S+[ \t]+)?\S+[ \t]+(?:MD5|SHA[-\w]*)[ \t]+{_ARG}"
+        rf"(?:[ \t]+(?:DES|AES[-\w]*)[ \t]+{_ARG})?"
+    ),
+    re.compile(rf"^[^:\n]*:[ \t]*(?:EAP|XAUTH|NTLM)[ \t]+{_ARG}", re.MULTILINE),
+    re.compile(rf"\brclone[ \t]+obscure[ \t]+{_ARG}"),
+    re.compile(rf"\bsamba-tool[ \t]+user[ \t]+(?:create|add|setpassword)[ \t]+\S+[ \t]+{_ARG}"),
+    re.compile(
+        r"\((?:aes|des|rc4|arcfour|camellia)[\w-]*\)[ \t]+\(0x([0-9A-Fa-f]{16,})\)", re.IGNORECASE
+    ),
+    re.compile(r"\bENC\(([^()\s]{8,})\)"),
+)
+TOOL_TRIGGER: Final = (
+    r"radtest|wpa_passphrase|wps_pin|connect-network|locksettings|reg(?:\.exe)?[ \t]+add"
+    r"|[ \t]-n[ \t]|--name|cleartext|createuser|:[ \t]*(?:eap|xauth|ntlm)[ \t]|rclone"
+    r"|samba-tool|\)[ \t]+\(0x|enc\("
+)
+
+
+def tool_arguments(text: str) -> Iterator[tuple[int, int]]:
+    for pattern in _TOOL_ARGUMENTS:
+        for match in pattern.finditer(text):
+            for group in range(1, (pattern.groups or 0) + 1):
+                start, end = match.span(group)
+                if start < 0:
+                    continue
+                if text[start] in "\"'" and end - start >= 2:
+                    start, end = start + 1, end - 1
+                if not is_placeholder(text[start:end]):
+                    yield start, end
+
+
 def structured(text: str) -> Iterator[tuple[int, int]]:
     """DSNs without a scheme, libpq's conninfo echo, pgbouncer's userlist, MySQL hashes, NSS key
     logs, voicemail PINs, postfix sasl_passwd lines, registry values, IRC and RESP AUTH, SQL's
@@ -1584,8 +1845,11 @@ _PROMPT = re.compile(
 )
 # A shell command that prints or types a secret: "$ kubectl get secret ... {.data.password}".
 _SECRET_COMMAND = re.compile(
-    rf"[ \t]*[\w@.:~/-]*[$#%>][ \t]+\S[^\n]*?(?:(?<![a-z0-9])(?:{_STRONG}|token|vault_pass"
-    r"|creds?\b|recovery|backup[-_]codes|authenticator|otp\b|mfa)"
+    rf"[ \t]*(?:\++|[\w@.:~/\\-]*[$#%>])[ \t]+(?=\S)[^\n]*?"
+    rf"(?:(?<![a-z0-9])(?:{_STRONG}|token|vault_pass"
+    r"|creds?\b|recovery|backup[-_]codes|authenticator|otp\b|mfa|pin\b)"
+    # pass(1) and gopass print the password first; a command that makes a key prints it
+    r"|(?<![\w-])(?:go)?pass[ \t]+(?:show|get|cat)\b|keys?[ \t]+(?:create|generate|new)\b"
     r"|\.(?:pass|key|cookie|token)\b)"  # cat config/master.key, cat ~/.erlang.cookie
 )
 # What was typed or printed: the line alone, or expect's "send: sending "X\r" to { exp6 }".
@@ -1596,6 +1860,9 @@ _TYPED = re.compile(
     r"|[^\n]*?(?:write_channel|sendline|send|write)[:(][ \t]*b?|\[[\d.]+,[ \t]*\"i\",[ \t]*)?"
     r"([\"']?)([^\s\"']+?)(?:\\r|\\n)*\1\)?\]?(?:[ \t]+to[ \t]+\{[^}\n]*\})?[ \t]*\Z"
 )
+_XTRACE_ECHO = re.compile(
+    r"[ \t]*\++[ \t]+(?:echo|printf)[ \t]+(?:-n[ \t]+)?([\"']?)([^\"'\n]+)\1[ \t]*$"
+)
 _TYPED_WORDS = re.compile(
     r"[ \t]*((?:(?:[a-z]{3,12}|\d{1,4})[ \t]+){3,23}(?:[a-z]{3,12}|\d{1,4}))[ \t]*$"
 )
@@ -1603,12 +1870,17 @@ _TYPED_WORDS = re.compile(
 # or Kubernetes JSON env entry "name": "DB_PASSWORD",
 _NAME_LINE = re.compile(
     rf"[ \t]*(?:<name>([\w.:-]*(?:{KEYWORD})[\w.:-]*)</name>"
+    # a property list's key (SCEP's Challenge is a password too)
+    rf"|<key>([\w.:-]*(?:{KEYWORD}|challenge)[\w.:-]*)</key>"
+    # redis-cli's numbered reply to CONFIG GET: 1) "requirepass", then 2) "<value>"
+    rf"|\d+\)[ \t]+\"([\w.-]*(?:{KEYWORD})[\w.-]*)\""
     rf"|\[[\"']([\w.-]*(?:{KEYWORD})[\w.-]*)[\"']\][ \t]*=>"
     rf"|[\"']?(?:name|key)[\"']?[ \t]*:[ \t]*[\"']([\w./-]*(?:{KEYWORD})[\w.-]*)[\"']"
     r"[ \t]*,?)[ \t]*\Z"
 )
 _VALUE_LINE = re.compile(
     r"[ \t]*(?:<value>([^<\n]*)</value>|[\"']?value[\"']?[ \t]*:[ \t]*[\"']([^\"'\n]*)[\"']"
+    r"|<(?:string|data)>[ \t]*([^<\n]+?)[ \t]*</(?:string|data)>|\d+\)[ \t]+\"([^\"\n]*)\"[ \t]*$"
     r"|string\(\d+\)[ \t]*\"([^\"\n]*)\")"
     # Azure Pipelines' debug output: "##[debug]Result: 'X'"
     r"|[^\n]*##\[debug\]result:[ \t]*'([^'\n]*)'"
@@ -1677,9 +1949,11 @@ def prompts_for_secret(body: str) -> Question | None:
     notice = "reset" in body or "changed" in body or "generated" in body or "rotated" in body
     # a heading over a recovery phrase or a list of codes
     phrase = "hrase" in body or "nemonic" in body or "odes" in body or "ODES" in body
-    command = "$ " in head or "# " in head or "> " in head or "% " in head
+    command = "$ " in head or "# " in head or "> " in head or "% " in head or head[:2] == "+ "
     pair = (
         "<name>" in body
+        or "<key>" in body
+        or (body[-1:] == '"' and ") " in head)
         or 'ame"' in body
         or "ame'" in body
         or 'ey"' in body
@@ -1754,7 +2028,9 @@ def _decodes_to_prompt(encoded: str) -> bool:
 def _typed_secret(value: str) -> bool:
     if value.isdigit():
         return 4 <= len(value) <= 12
-    if value.isupper() and _unpronounceable(value.lower()):
+    if value.isupper() and (
+        _unpronounceable(value.lower()) or (value.isalpha() and len(value) >= 16)
+    ):
         return True  # capitals no word is made of (an Erlang cookie)
     return (
         secret_like(value, True)
@@ -1780,6 +2056,11 @@ def answer_spans(line: str, question: Question) -> Iterator[tuple[int, int]]:
         if markup is not None:
             if _typed_secret(markup.group(1)) and " " not in markup.group(1):
                 yield markup.span(1)
+            return
+        echoed = _XTRACE_ECHO.match(line)
+        if echoed is not None:  # bash -x: "++ echo 'X'" is what a substitution printed
+            if _typed_secret(echoed.group(2)) or _TYPED_WORDS.fullmatch(echoed.group(2)):
+                yield echoed.span(2)
             return
         item = _CODE_ITEM.match(line)
         if item is not None and any(c.isdigit() for c in item.group(1)):
@@ -1838,7 +2119,19 @@ _PROCTITLE = re.compile(
     r"\bproctitle=((?:[0-9A-Fa-f]{2}){4,})\b|\b(?:a\d+|cmd)=((?:[0-9A-Fa-f]{2}){8,})\b"
     rf"|\b((?:[0-9a-f]{{2}})*(?:{_HEX_WORDS})(?:[0-9a-f]{{2}}){{4,}})\b"
 )
+# A secret's word as OCR misreads it (Pas5word, P4ssword, pvv, PlN): the view puts the letters
+# back, so the finders read the value after it
+_OCR_WORD = re.compile(
+    r"(?<![A-Za-z0-9])(?:[Pp][Aa@4][Ss5$][Ss5$](?:[Ww]|vv|VV)[Oo0][Rr][Dd]|pvv|PVV|P[l1|]N|p1n)"
+    r"(?![A-Za-z0-9])"
+)
+_OCR_LETTERS: Final = str.maketrans("0135$@4|l", "oiessaaii")
+_OCR_TRIGGER = (
+    r"p[@4][s5$]{2}w[o0]rd|pa(?:[5$][s5$]|s[5$])w[o0]rd|passw0rd|pa[s5$]{2}vv[o0]rd"
+    r"|(?:^|[^a-z0-9])pvv(?:[^a-z0-9]|$)|(?-i:P[l1|]N)|(?-i:p1n)"
+)
 _DECODE_TRIGGER = (
+    rf"{_OCR_TRIGGER}|"
     r"\\u00|\\\\\\\"|\[[ \t]*\"[^\"]*\"[ \t]*,|\*\d+\\r\\n\$|proctitle=[0-9a-f]{8}"
     rf"|\^@|\b(?:a\d+|cmd)=[0-9a-f]{{16}}|{_HEX_WORDS}"
 )
@@ -1884,6 +2177,9 @@ def _joined(text: str, match: re.Match[str], item: re.Pattern[str]) -> View:
 
 
 def _views(text: str) -> Iterator[View]:
+    ocr = _ocr_view(text)
+    if ocr is not None:
+        yield ocr
     if "\\" in text:
         view: View = (text, list(range(len(text))), list(range(1, len(text) + 1)))
         for _ in range(3):  # escaped JSON inside escaped JSON
@@ -1907,6 +2203,41 @@ def _views(text: str) -> Iterator[View]:
             [at + 2 * i for i in range(len(raw))],
             [at + 2 * i + 2 for i in range(len(raw))],
         )
+
+
+def _ocr_view(text: str) -> View | None:
+    """``text`` with OCR-misread secret words spelt right (one character may stand for two)."""
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    at = 0
+    for match in _OCR_WORD.finditer(text):
+        if match.group().lower() in ("password", "pin"):
+            continue
+        for i in range(at, match.start()):
+            out.append(text[i])
+            starts.append(i)
+            ends.append(i + 1)
+        i = match.start()
+        while i < match.end():
+            if text[i : i + 2].lower() == "vv":
+                out.append("w")
+                starts.append(i)
+                ends.append(i + 2)
+                i += 2
+                continue
+            out.append(text[i].lower().translate(_OCR_LETTERS))
+            starts.append(i)
+            ends.append(i + 1)
+            i += 1
+        at = match.end()
+    if at == 0:
+        return None
+    for i in range(at, len(text)):
+        out.append(text[i])
+        starts.append(i)
+        ends.append(i + 1)
+    return "".join(out), starts, ends
 
 
 def decoded(text: str) -> Iterator[tuple[int, int]]:
@@ -2002,6 +2333,13 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         r"log(?:ging|ged)?[ \t]*-?in[ \t]+(?:as[ \t]+\S+[ \t]+)?with[ \t]|login[ \t]+(?:is[ \t]|:)",
         (login_with,),
     ),
+    (TOOL_TRIGGER, (tool_arguments,)),
+    (
+        rf"(?:^|[^a-z0-9])[a-z0-9],?[ \t]+[a-z0-9],?[ \t]+[a-z0-9],?[ \t]+[a-z0-9](?:[^a-z0-9]|$)"
+        rf"|(?:{_NUMBER_WORDS})[ \t,]+(?:{_NUMBER_WORDS})[ \t,]|capital[ \t]|upper[ -]?case[ \t]",
+        (spoken,),
+    ),
+    (r"<t[dh][ \t>]", (html_tables,)),
     # decoded() runs every other family on its views.
     (_DECODE_TRIGGER, (decoded,)),
     # Once per run of token characters, not at each of its positions (multi-line mode: "^").

@@ -193,6 +193,8 @@ _VENDOR_KEYS = re.compile(
     r"|SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}"  # SendGrid
     r"|sk-[A-Za-z0-9_-]{20,}"  # OpenAI-style
     r"|hv[sbr]\.[A-Za-z0-9_-]{24,}|s\.[A-Za-z0-9]{24}"  # Vault
+    # Windows DPAPI blob (ConvertFrom-SecureString): reversible by that user on that machine
+    r"|01000000d08c9ddf0115d1118c7a00c04fc297eb[0-9A-Fa-f]{16,}"
     r")(?![A-Za-z0-9_-])"
 )
 _CARD = re.compile(r"(?<![\w.-])(?:\d{4}[ -]?){3}\d{1,7}(?![\w.-]|:\d)", re.ASCII)
@@ -300,15 +302,20 @@ def _named_hosts(text: str, ctx: Context) -> Iterator[Span]:
             yield Span(match.start(1), match.end(1), HOST, 0.7)
 
 
+_SECRET_REFERENCE = re.compile(r"(?:op|vault|bw|doppler|infisical|gcpsm|azkv|keyvault)://", re.I)
+
+
 def _context_hosts(text: str, ctx: Context) -> Iterator[Span]:
     for pattern in (_URL_HOST, _RHOST):
         for match in pattern.finditer(text):
             name = match.group(1)
             lower = name.lower()
             quiet = lower in ctx.allow or lower in PUBLIC_DOC_HOSTS or lower in LOCAL_HOSTS
-            # containerd://<64 hex>, docker://<id>: a container or object id, not a host
+            # containerd://<64 hex>, docker://<id>: a container or object id, not a host; a
+            # secret manager's reference (op://<vault>/<item>/<field>) names a vault
             digest = len(name) >= 32 and _HEX_NAME.fullmatch(name) is not None
-            if not (quiet or digest or is_ip_address(name)):
+            reference = pattern is _URL_HOST and _SECRET_REFERENCE.match(text, match.start())
+            if not (quiet or digest or reference or is_ip_address(name)):
                 yield Span(match.start(1), match.end(1), HOST, 0.7)
 
 
@@ -417,7 +424,8 @@ FAMILIES: Final = (
     Family(
         r"age-secret-key-|akia|asia|agpa|aida|aroa|aipa|anpa|anva|aiza|ya29\.|gh[pousr]_"
         r"|github_pat_|gl[a-z]+-"
-        r"|npm_|xox|xapp-|[sr]k_|whsec_|sg\.|sk-|hv[sbr]\.|s\.[a-z0-9]{24}",
+        r"|npm_|xox|xapp-|[sr]k_|whsec_|sg\.|sk-|hv[sbr]\.|s\.[a-z0-9]{24}"
+        r"|01000000d08c9ddf0115d1118c7a00c04fc297eb",
         (_groups(_VENDOR_KEYS),),
     ),
     Family(r"\d{4}[ -]?\d{4}[ -]?\d{4}[ -]?\d", (_cards,)),

@@ -49,7 +49,13 @@ _S = "[!#$%^&*+?@~]"
 _CHOSEN = re.compile(
     rf"[A-Z][a-z]{{2,}}(?:{_S}[A-Za-z]{{3,}})+[0-9]{{2,}}{_S}?|[A-Z][a-z]{{2,}}[0-9]{{2,}}{_S}[0-9]*"
     # a word, a symbol (not a Java object's "@"), a number: Falcon#6080, Juniper!337
-    r"|[A-Z][a-z]{2,}[!#$%^&*+?~][0-9]{2,}"
+    r"|[A-Z][a-z]{2,}[!#$%^&*+?~][0-9]{2,}[!#$%^&*+?@~]?"
+    # a word, a number, a symbol, a capitalised word: lantern52$Quill
+    rf"|[a-z]{{3,}}[0-9]{{2,}}{_S}[A-Z][a-z]{{2,}}"
+    # words joined by dashes, a number, a symbol: Harbor-quill-48? (not Thread-pool-12)
+    rf"|[A-Z][a-z]{{2,}}(?:-[a-z]{{3,}})+-[0-9]{{2,}}{_S}"
+    # digits for letters inside a capitalised word, then a number: H4rb0rl1ght.52
+    rf"|[A-Z](?=[a-z0-9]*[a-z][0-9][a-z][a-z0-9]*[a-z][0-9][a-z])[a-z0-9]{{5,}}[.@~$!#%+_-][0-9]{{2,}}"
     # lower camel case words, a number, a symbol: dynamoLantern91*, summitGlacier12!
     rf"|[a-z]{{3,}}(?:[A-Z][a-z]{{2,}})+[0-9]{{2,}}{_S}"
     # a symbol, then a word and a number ($Harbor42), or two words and a digit (#CedarQuill7)
@@ -112,6 +118,8 @@ def _password_parts(token: str) -> Iterator[tuple[int, int]]:
         token = "".join(c if c.isascii() else _ascii_stand_in(c) for c in token)
     if token[-1] in "*?" and token[-2:-1].isalpha():  # a glob or a question: Mgr*, name?
         token = token[:-1]
+    if token[0] == "*" and _KEPT.fullmatch(token[1:]):
+        return  # the current item's marker before an id (restic key list, kubectl contexts)
     if _NEAR.search(token) is None:
         return
     if _CHOSEN.fullmatch(token) or _passphrase(token):
