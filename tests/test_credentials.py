@@ -367,6 +367,12 @@ def hidden(text: str, value: str) -> bool:
         ("rclone obscure 'ember quill'", "ember quill"),
         ("samba-tool user create bob 'ember-quill' --given-name=Bob", "ember-quill"),
         ('client.username_pw_set("bob", "ember-quill")', "ember-quill"),
+        ("A szerver root jelszava: Kp.8432@ \u2013 holnap", "Kp.8432@"),
+        ("break-glass password for `svc_ci`: ember-quill-7", "ember-quill-7"),
+        (
+            '"text": "onsite:\\n\u2022 guest wifi: CedarHarbor86!\\n\u2022 door: 4471"',
+            "CedarHarbor86!",
+        ),
         # FIX logon: Password (554) between SOH separators
         ("8=FIX.4.4\x0135=A\x01553=desk01\x01554=quarrylamp42\x0110=201\x01", "quarrylamp42"),
     ],
@@ -438,6 +444,7 @@ def test_a_secret_in_each_family_is_found(text: str, value: str) -> None:
         "SETROPTS PASSWORD(HISTORY(8) INTERVAL(90)) PASSWORD(NOEXPIRED)",
         "ftp> user anonymous",
         "access denied, status code: 4031 after 3 attempts",
+        "nats: auth error - User OYWS3QHJKBSDE7FV52FALQPALPZ7YB3PC5FXHX543TEF5YPPN6QVIC3W",
         "your error code is 10054, retry the token refresh",
         "use code 1045 to look the SQL error up",
         "gpio pin 17 mapped to 2048 on the board",

@@ -1040,6 +1040,11 @@ def test_secret_families_found_missing_by_blind_corpus_g(
             ],
             ["ember quill ferry lamp"],
         ),
+        # a secret found once on a line is masked wherever it appears on that line
+        (
+            ["(echo 'ember-quill'; echo 'ember-quill') | sudo smbpasswd -s -a bob\n"],
+            ["ember-quill"],
+        ),
         # a base32 TOTP seed printed by a cloud CLI
         (
             [

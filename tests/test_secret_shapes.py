@@ -45,6 +45,7 @@ EXHAUSTIVE = Scanner(CTX, prefilter=False)
         "Harbor-quill-48?",  # words joined by dashes, a number, a symbol
         "Quill!4821+",  # a word, a symbol, a number, a symbol
         "H4rb0rl1ght.52",  # digits for letters, then a number
+        "W4lnutc0r4l@07",
     ],
 )
 def test_password_shaped_tokens(token: str) -> None:

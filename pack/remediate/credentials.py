@@ -44,7 +44,7 @@ _STRONG = (
     r"|securestring|requirepass|masterauth|storepass|keypass|jsessionid|phpsessid|authtok|mdp"
     "|clave|heslo|kata[-_ ]sandi|s\u0327?ifre|\u015fifre|\ube44\ubc00\ubc88\ud638|\uc554\ud638"
     "|\u03ba\u03c9\u03b4\u03b9\u03ba\u03cc\u03c2"
-    r"|passord|lozinka|parool|adgangskode|geheimnis|nenosiri|jelsz(?:o|av|"
+    r"|passord|lozinka|parool|adgangskode|geheimnis|nenosiri|jelsz(?:o|ava|"
     "\u00f3"
     r")|m(?:a|"
     "\u1ead"
@@ -213,7 +213,7 @@ _INFLECTION = r"(?:e[nt]|s|si)?"
 # "the admin password is X", "password set to X", "new API token generated: X"
 _PROSE = re.compile(
     rf"(?<![A-Za-z0-9])(?:{KEYWORD}){_INFLECTION}(?![A-Za-z0-9])[;,]?"
-    r"(?:[ \t]+(?:[\w@.'-]+,?|\([^()\n]{1,40}\))){0,8}?"  # words, an aside in parentheses
+    r"(?:[ \t]+(?:`?[\w@.'-]+`?,?|\([^()\n]{1,40}\))){0,8}?"  # words, an aside in parentheses
     rf"(?:[ \t]+(?:{_COPULAS}|to|now|of|will be)|[ \t]*[:=-])[ \t]+"
     r"(?:\"([^\"\n]+)\"|'([^'\n]+)'|\u00ab[ \t\u00a0]*([^\u00bb\n]+?)[ \t\u00a0]*\u00bb"
     r"|[`]?(?:[\w.@-]+[ \t]*/[ \t]*)?([^\s\"'`,;)\u00ab]+))"
@@ -282,10 +282,11 @@ _CLI = re.compile(
     r"|\bnet[ \t]+use\b[^\n]*?/user:\S+[ \t]+([^\s/*]\S*)"
     # a value piped into a login: echo 'X' | docker login --password-stdin, | passwd --stdin
     r"|\b(?:echo|printf)[ \t]+(?:-n[ \t]+|'%s(?:\\n)?'[ \t]+|\"%s(?:\\n)?\"[ \t]+)?"
-    r"[\"']?([^\s\"'|$]+)[\"']?[ \t]*\|"
+    r"[\"']?([^\s\"'|$]+)[\"']?(?:[ \t]*;[ \t]*(?:echo|printf)[ \t]+[^\n|;]*?)?\)?[ \t]*\|"
     r"(?=[^\n]*(?:password|passwd|login|kinit|passphrase|--stdin|cryptsetup|\bsudo[ \t]+-\w*S))"
     # a value written into a file named for a secret: echo 'X' > ~/.vault_pass.txt
-    r"|\b(?:echo|printf)[ \t]+(?:-n[ \t]+)?(?:'([^'\n]{4,})'|\"([^\"\n$]{4,})\"|([^\s\"'|>$]{4,}))"
+    r"|\b(?:echo|printf)[ \t]+(?:-n[ \t]+|'%s(?:\\n)?'[ \t]+|\"%s(?:\\n)?\"[ \t]+)?"
+    r"(?:'([^'\n]{4,})'|\"([^\"\n$]{4,})\"|([^\s\"'|>$]{4,}))"
     r"[ \t]*>>?[ \t]*[\w.~/-]*(?:pass|secret|token|key|cred|pw)[\w.~/-]*[ \t]*(?:$|[;&|])"
     # a here-string into the same: sudo -S ... <<< 'X'
     r"|(?:password|passwd|login|kinit|passphrase|--stdin|cryptsetup|\bsudo[ \t]+-\w*S)[^\n]*"
@@ -1216,8 +1217,8 @@ def random_tokens(text: str) -> Iterator[tuple[int, int]]:
             continue  # part of a longer word (non-ASCII letters, a dotted base64 tail)
         if _SRI.match(match.group()) or (arn and _in_arn(text, start)):
             continue  # an SRI digest; a resource path inside an ARN
-        if _SSH_PUBLIC.match(match.group()):
-            continue  # an SSH public key
+        if _SSH_PUBLIC.match(match.group()) or _NKEY_PUBLIC.fullmatch(match.group()):
+            continue  # an SSH public key, a NATS public key
         token = match.group()
         if text[start - 1 : start] == "." and len(token) >= 32 and _HEX_PART.fullmatch(token):
             head = _DOTTED_HEAD.search(text, 0, start - 1)
@@ -2131,7 +2132,7 @@ _OCR_TRIGGER = (
     r"|(?:^|[^a-z0-9])pvv(?:[^a-z0-9]|$)|(?-i:P[l1|]N)|(?-i:p1n)"
 )
 _DECODE_TRIGGER = (
-    rf"{_OCR_TRIGGER}|"
+    rf"{_OCR_TRIGGER}|[^\\]\\[nrt][^\s\\]|"
     r"\\u00|\\\\\\\"|\[[ \t]*\"[^\"]*\"[ \t]*,|\*\d+\\r\\n\$|proctitle=[0-9a-f]{8}"
     rf"|\^@|\b(?:a\d+|cmd)=[0-9a-f]{{16}}|{_HEX_WORDS}"
 )

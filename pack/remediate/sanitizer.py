@@ -312,7 +312,9 @@ class Sanitizer:
                 out.append(unit)
                 continue
             unit = self._neutralized(unit)  # same length: the spans still fit
-            spans = _non_overlapping(self._with_mentions(unit, next(scanned)))
+            spans = _non_overlapping(
+                _repeated_secrets(unit, self._with_mentions(unit, next(scanned)))
+            )
             out.append(self._replace(unit, spans) if spans else unit)
         return out
 
@@ -523,6 +525,32 @@ def _whole_word(text: str, start: int, end: int) -> bool:
 
 def _texts(batch: list[tuple[str, bool]]) -> list[str]:
     return [unit for unit, scan in batch if scan]
+
+
+def _repeated_secrets(unit: str, spans: list[Span]) -> list[Span]:
+    """``spans`` and the other places in ``unit`` where a secret found there appears again as a
+    whole token ("(echo 'X'; echo 'X') | smbpasswd -s": found once, masked twice). Per unit, so
+    that the output does not depend on how lines are batched."""
+    values = {
+        value
+        for s in spans
+        if s.entity_type == SECRET
+        and len(value := unit[s.start : s.end]) >= 4
+        and "/" not in value
+        and (value.isdigit() or credentials.secret_like(value, True))
+    }  # a PIN, or a value that can be a secret by itself (not "Token", not a URL or a path)
+    if not values:
+        return spans
+    more = list(spans)
+    for value in values:
+        at = unit.find(value)
+        while at >= 0:
+            end = at + len(value)
+            before, after = unit[at - 1 : at], unit[end : end + 1]
+            if not (before.isalnum() or after.isalnum()):
+                more.append(Span(at, end, SECRET, 0.5))
+            at = unit.find(value, end)
+    return more
 
 
 def _non_overlapping(spans: list[Span]) -> list[Span]:

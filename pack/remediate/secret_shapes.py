@@ -55,7 +55,7 @@ _CHOSEN = re.compile(
     # words joined by dashes, a number, a symbol: Harbor-quill-48? (not Thread-pool-12)
     rf"|[A-Z][a-z]{{2,}}(?:-[a-z]{{3,}})+-[0-9]{{2,}}{_S}"
     # digits for letters inside a capitalised word, then a number: H4rb0rl1ght.52
-    rf"|[A-Z](?=[a-z0-9]*[a-z][0-9][a-z][a-z0-9]*[a-z][0-9][a-z])[a-z0-9]{{5,}}[.@~$!#%+_-][0-9]{{2,}}"
+    rf"|[A-Z](?=(?:[a-z0-9]*?[a-z][0-9]){{2}}[a-z])[a-z0-9]{{5,}}[.@~$!#%+_-][0-9]{{2,}}"
     # lower camel case words, a number, a symbol: dynamoLantern91*, summitGlacier12!
     rf"|[a-z]{{3,}}(?:[A-Z][a-z]{{2,}})+[0-9]{{2,}}{_S}"
     # a symbol, then a word and a number ($Harbor42), or two words and a digit (#CedarQuill7)
