@@ -1045,6 +1045,21 @@ def test_secret_families_found_missing_by_blind_corpus_g(
             ["(echo 'ember-quill'; echo 'ember-quill') | sudo smbpasswd -s -a bob\n"],
             ["ember-quill"],
         ),
+        # a table with a border line between its header and its rows (ProxySQL, psql)
+        (
+            [
+                "| username | password     | default_hostgroup |\n",
+                "+----------+--------------+-------------------+\n",
+                "| etl      | ember-quill  | 20                |\n",
+            ],
+            ["ember-quill"],
+        ),
+        (
+            ["$ cat /etc/pgpool-II/.pgpoolkey\n", "ember-quill-ferry-lamp\n"],
+            ["ember-quill-ferry-lamp"],
+        ),
+        # a name/value pair in a flight recorder event: key = "...", then value = "..."
+        (['  key = "db.password"\n', '  value = "ember-quill"\n'], ["ember-quill"]),
         # a base32 TOTP seed printed by a cloud CLI
         (
             [

@@ -46,6 +46,11 @@ EXHAUSTIVE = Scanner(CTX, prefilter=False)
         "Quill!4821+",  # a word, a symbol, a number, a symbol
         "H4rb0rl1ght.52",  # digits for letters, then a number
         "W4lnutc0r4l@07",
+        "Harbor2091-",  # a word, four digits, a separator
+        "Quill-meadow-4417",  # a word, a word, four digits
+        "Basil+fennel+2735",
+        "cedar.Lantern6604",  # a word, a separator, a capitalised word, digits
+        "cedar^Lantern6604",
     ],
 )
 def test_password_shaped_tokens(token: str) -> None:
@@ -72,6 +77,8 @@ def test_password_shaped_tokens(token: str) -> None:
         "#Issue",  # a hash tag
         "ThinkPad14",  # a product and a number, no symbol
         "Log4j2.17",  # a library and its version
+        "Item12-",  # a list item
+        "Thread-pool-12",
         "*13e4a163",  # the current item's marker before a hex id (restic key list)
         "Thread-pool-1-worker",  # a thread name: one capitalised word
         "IdoUdpMgr*",  # glob

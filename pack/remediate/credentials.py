@@ -44,7 +44,9 @@ _STRONG = (
     r"|securestring|requirepass|masterauth|storepass|keypass|jsessionid|phpsessid|authtok|mdp"
     "|clave|heslo|kata[-_ ]sandi|s\u0327?ifre|\u015fifre|\ube44\ubc00\ubc88\ud638|\uc554\ud638"
     "|\u03ba\u03c9\u03b4\u03b9\u03ba\u03cc\u03c2"
-    r"|passord|lozinka|parool|adgangskode|geheimnis|nenosiri|jelsz(?:o|ava|"
+    r"|passord|lozinka|parool|adgangskode|geheimnis|nenosiri|parol'|kwdikos|kodikos|anahtar(?:i|"
+    "\u0131"
+    r")?|jelsz(?:o|ava|"
     "\u00f3"
     r")|m(?:a|"
     "\u1ead"
@@ -144,6 +146,8 @@ _METADATA_TAILS: Final = frozenset(
         "public",
         "pub",
         "keytype",
+        "algo",
+        "accessor",
         "protocol",
         "protocols",
         "container",
@@ -191,14 +195,15 @@ _METADATA_TAILS: Final = frozenset(
 # What may follow the secret word inside the name: password_b64, SECRET_KEY_BASE, secretHex.
 _NAME_TAIL = r"((?:[a-z0-9]|[._-](?=[a-z0-9]))*)"
 _VALUE = (
-    r"(?:(\[[A-Za-z][A-Za-z0-9_]*\])|[bBrRuU]?\\?\"((?:[^\"\\\n]|\\[^\"])*)\\?\"|[bBrRuU]?'([^'\n]*)'|`([^`\n]*)`"
+    r"(?:(\[[A-Za-z][A-Za-z0-9_]*\])|\"\"\"([^\"\n]+)\"\"\"|[bBrRuU]?\\?\"((?:[^\"\\\n]|\\[^\"])*)\\?\"|[bBrRuU]?'([^'\n]*)'|`([^`\n]*)`"
     r"|((?:&(?![\w.\[\]-]*=))?[^\s\"'`,;&)}\]<>]+))"
 )
 # Starts at the secret word (a literal, so the scan is fast); the name's prefix is read back.
 _ASSIGNMENT = re.compile(
     rf"({KEYWORD}){_NAME_TAIL}"
     r"\\?[\"'`]?\]?[ \t]*(=>|:=|->|<-|::|[:=>,|\u2502]|\\u003[ad]|%3[ad]|[ \t])[ \t]*"
-    r"(?:\(|some\(|ok\(|n(?=')|=[ \t]*n?(?='))?[ \t]*" + _VALUE
+    # (a C string's address before it in gdb: passwd = 0x5555... "X"; OTel's Str(X))
+    r"(?:\(|some\(|ok\(|str\(|0x[0-9a-f]{4,16}[ \t]+(?=\")|n(?=')|=[ \t]*n?(?='))?[ \t]*" + _VALUE
 )
 _NAME_CHARS: Final = frozenset(string.ascii_letters + string.digits + "._-")
 # "is" in the languages prose about a secret was seen in (est, ist, är, là, είναι, ...)
@@ -206,7 +211,7 @@ _COPULAS = (
     r"is|was|are|ist|lautet|es|est|\u00e9|\u00e8|era|sind|jest|\u00e4r|er|je|l\u00e0"
     r"|\u03b5\u03af\u03bd\u03b1\u03b9|c'est|\u0647\u064a|\u0647\u0648"  # c'est; Arabic "is"
     r"|it's|it\u2019s|\u05d4\u05d9\u05d0|\u05d4\u05d5\u05d0"  # it's; Hebrew "is" (she, he)
-    r"|este|adalah|ni"  # Romanian, Indonesian and Malay, Swahili
+    r"|este|adalah|ni|einai|ficou"  # Romanian, Indonesian and Malay, Swahili, Greeklish, Portuguese
 )
 # Endings a secret word takes in prose: passwords, Lösenordet, tokenen, şifresi.
 _INFLECTION = r"(?:e[nt]|s|si)?"
@@ -233,7 +238,8 @@ _FROM_TO = re.compile(rf"(?:{KEYWORD})\b[^\n]{{0,40}}?\bfrom[ \t]+(\S+)[ \t]+to[
 # Korean: 비밀번호는 X 입니다 (the topic or subject particle glued to the word).
 _PROSE_CJK = re.compile(
     "(?:\u5bc6\u7801|\u5bc6\u78bc|\u53e3\u4ee4|\u30d1\u30b9\u30ef\u30fc\u30c9"
-    "|\ube44\ubc00\ubc88\ud638|\uc554\ud638|\u6697\u8a3c\u756a\u53f7)"  # ... the Japanese PIN
+    "|\ube44\ubc00\ubc88\ud638|\uc554\ud638|\u6697\u8a3c\u756a\u53f7"  # ... the Japanese PIN
+    "|\u0e23\u0e2b\u0e31\u0e2a\u0e1c\u0e48\u0e32\u0e19(?=[\uff1a:]))"  # Thai, then a colon
     "(?:\u662f|\u4e3a|\u70ba|\u306f|\uff1a|\ub294|\uc740|\uc774|\uac00|:)?[ \t]*"
     # the value, maybe in corner brackets: 密碼是「X」
     "\u300c?"
@@ -243,6 +249,10 @@ _PROSE_CJK = re.compile(
 # Thai writes no blanks between words: รหัสผ่าน...คือ X ("the password ... is X")
 _PROSE_THAI = re.compile(
     "\u0e23\u0e2b\u0e31\u0e2a\u0e1c\u0e48\u0e32\u0e19[^\\n]{0,40}?\u0e04\u0e37\u0e2d[ \t]*(\\S+)"
+)
+_WITH_KEY = re.compile(
+    rf"\b(?:with|using)[ \t]+(?:the[ \t]+)?(?:[\w-]+[ \t]+)?(?:{KEYWORD})[ \t]+"
+    r"([\"'`])([^\"'`\s]{8,})\1"
 )
 _NEW_VALUE = re.compile(
     rf"(?<![a-z0-9])(?:{KEYWORD})s?[ \t]*\((?:new|now)[ \t]*[:=][ \t]*([^\s),;]+)[),;]"
@@ -311,8 +321,8 @@ _SLASH_AT = re.compile(
 # Spring <property>, Java XML properties, JSON and YAML name/value environment entries.
 _INDIRECT = re.compile(
     r"(?:name|key|id|param\w*|var\w*|setting|field|property|attr\w*|env)[\"']?[ \t]*[:=][ \t]*"
-    rf"[\"']?([\w.:-]*(?:{KEYWORD})[\w.:-]*)[\"']?"
-    r"(?:[ \t]*[,;]?[ \t]*[\"']?(?:value|val|default|content|data|secret)[\"']?[ \t]*[:=]"
+    rf"[\"']?([\w.:-]*(?:{KEYWORD}|sessionid|(?<![a-z])pin(?![a-z]))[\w.:-]*)[\"']?"
+    r"(?:[ \t]*[,;]?[ \t]*[\"']?(?:\w*value|val|default|content|data|secret)[\"']?[ \t]*[:=]"
     r"|[ \t]*>)[ \t]*" + _VALUE
 )
 # A call whose name speaks of logging in or of a secret: its quoted arguments are candidates.
@@ -346,6 +356,8 @@ _AUTHORIZATION = re.compile(
     r"(?:[A-Za-z][\w-]*[ \t]+)?(?:([a-z][\w-]*=[^\n]*?)(?=\\r|\\n|[\"']?[,}\])]?$)"
     r"|([^\s\"',;\\]+))"
 )
+# IntelliJ's HTTP client: "Authorization: Basic <user> <password>", the pair in clear
+_BASIC_PAIR = re.compile(r"\bauthorization:[ \t]*basic[ \t]+[^\s:]+[ \t]+(\S+)[ \t]*$", re.I | re.M)
 _BEARER = re.compile(r"\b(?:bearer|basic)[ \t]+([A-Za-z0-9._~+/-]{16,}=*)", re.IGNORECASE)
 _COOKIE = re.compile(r"\b(?:set-)?cookie[ \t]*:[ \t]*([^\n]*)")
 _COOKIE_PAIR = re.compile(r"([^\s=;,]+)=([^\s;,]*)")
@@ -406,18 +418,23 @@ _ID_LABEL = re.compile(
     # camel case lowered: "VersionId" is versionid (but secretId, tokenId stay secret-bearing)
     r"(?:[a-z]{3,}(?<!key)(?<!token)(?<!secret)(?<!access)(?<!api)(?<!auth)(?=id))?"
     r"(?:id|ids|uid|guid|kids?|x5t(?:#s256)?|thumbprint|peer|recipient|public[ _-]key)"
-    r"(?:[_-]\d)?[\"']?[ \t]*[:=][ \t]*[\"'\[(]?\Z"
+    r"(?:[_-]\d)?[\"']?(?:[ \t]*[:=][ \t]*[\"'\[(]?|[ \t]+[\"'])\Z"
 )
 # "(Request req_8HnKq2LpX4vZ7m)", "trace abc...": a request, trace or event id, by the word
 # before it or by its own prefix.
 _ID_WORD_BEFORE = re.compile(
-    r"(?:request|trace|span|correlation|transaction|event|ray|recipient|peer|item|accessor"
+    r"(?:request|trace|span|correlation|transaction|event|ray|recipient|peer|item|accessor|kid"
     r"|lease[ \t]+(?:revoke|lookup|renew)"  # Vault's lease ids: <mount>/creds/<role>/<id>
     # "analysis id X", "session ID: X": any word's id, but a secret's id (Vault's secret_id)
     r"|(?<![a-z])(?!secret)[a-z]{3,}[ \t]id)"
     r"[ \t]*[:#]?[ \t]*[(\[]?\Z"
 )
-_ID_PREFIX = re.compile(r"(?:req|request|trace|span|evt|event|txn|corr|ray)[_-]", re.IGNORECASE)
+_ID_PREFIX = re.compile(
+    r"(?:req|request|trace|span|evt|event|txn|corr|ray)[_-]"
+    # Stripe's object ids (its secrets are sk_, rk_, whsec_)
+    r"|(?:we|cus|ch|pi|pm|sub|acct|prod|price|seti|cs|py|tr|po|re|in|ii|il)_(?=[A-Za-z0-9]{14,})",
+    re.IGNORECASE,
+)
 _DOTTED_HEAD = re.compile(r"(?<![\w.-])[A-Za-z0-9]{12,40}\Z")
 _SRI = re.compile(r"(?:sha\d+|md5)-", re.IGNORECASE)  # Subresource Integrity: sha512-<base64>
 # An SSH public key's blob: base64 of its length-prefixed type (ssh-rsa, ssh-ed25519, ecdsa-..,
@@ -448,7 +465,7 @@ _PLACEHOLDER = re.compile(
     # a reference to a secret, not the secret: deploy-time variables (#{Db.Password}), templates
     # opened (${{ secrets.X }}, {{ .Values.x }}), YAML tags (!secret name), secret-manager URIs,
     # environment lookups, a .NET type name printed for a SecureString, machineKey's AutoGenerate
-    r"#\{[^}\n]*\}?|\$?\{\{.*|\{%.*|![a-z][a-z_-]*"
+    r"#\{[^}\n]*\}?|\$?\{\{.*|[\w.-]*\*{3,}[\w.-]*|\w+\(\[[A-Za-z]\w*\]\)|\{%.*|![a-z][a-z_-]*"
     r"|(?:op|vault|bw|sm|ssm|awssm|azkv|keyvault|gcpsm|doppler|infisical|env|secrets?)://\S*"
     r"|vault:[\w/.#:-]+|(?:process\.env|os\.environ|ENV)[.\[]\S*"
     r"|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\(.*|System(?:\.[A-Z]\w*)+|AutoGenerate(?:,\w+)*|"
@@ -534,8 +551,12 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     prefix = text[start : match.start()]
     if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
         return None  # inside a longer word
-    if text[start - 1 : start] == "[" and text[match.end(2) : match.end(2) + 1] == "]":
-        return None  # a placeholder: [SECRET_TOKEN]
+    if (
+        text[start - 1 : start] == "["
+        and text[match.end(2) : match.end(2) + 1] == "]"
+        and _OUR_PLACEHOLDER.fullmatch(text, start, match.end(2))
+    ):
+        return None  # a placeholder: [SECRET_TOKEN] (not PHP's [PHP_AUTH_PW] => X)
     lower_word = word.lower()
     strong = _STRONG_WORD.match(word) is not None
     glued = bool(prefix) and prefix[-1] not in "._-" and not strong
@@ -548,11 +569,13 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     tail = text[match.start(2) : match.end(2)]
     last = _tail_words(word, tail)[-1:] if tail else []
     # SecretID, private_key_id are secrets; an API key's or access key's id is an identifier
-    secret_id = (
-        strong and last[:1] in (["id"], ["ids"]) and not lower_word.startswith(("api", "access"))
+    secret_id = (  # Vault's and Consul's secret ids; not Kong's credential_id, an API key's id
+        strong and last[:1] in (["id"], ["ids"]) and lower_word.startswith(("secret", "private"))
     )
     if last and last[0] in _METADATA_TAILS and not secret_id:
         return None  # token_type, key_id; but SecretID, private_key_id are secrets
+    if last == ["hash"] and not strong:
+        return None  # Tyk's key_hash, a token's hash: a digest that names it
     if tail and not _TIME_WORDS.isdisjoint(_tail_words(word, tail)):
         return None  # msDS-UserPasswordExpiryTimeComputed, krbPwdChange: a time, not the secret
     if (prefix + word + tail).lower() in _SECRET_PROGRAMS and separator in (" ", "\t"):
@@ -588,6 +611,8 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     value = text[match.start(group) : match.end(group)]
     if _UPPER_NAME.fullmatch(value) and _KEYWORD_PART.search(value.lower()):
         return None  # <key>DD_API_KEY</key>, password: DB_PASSWORD: a variable's name
+    if not named and "0x" in text[match.end(3) : match.start(group)]:
+        named = True  # gdb: key=0x5555557a0f40 "<hex>": the string a key's pointer holds
     if not named and len(value) >= 24 and _HEX_PART.fullmatch(value) and _USER_BESIDE.search(text):
         named = True  # {"username": "x", "key": "<hex>"}: a user's key (kaggle.json), not an id
     grouped = _grouped_end(text, match.end(group), value) if group == match.re.groups else None
@@ -632,6 +657,8 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
         quoted = strong and len(value) >= 4 and opening != "" and opening in "\"'`"
         keep = not quoted and (
             (value.istitle() and value.isalpha())  # "Secret Manager", "Key Vault": a name
+            # "| password | default_hostgroup |": a table's header names the next column
+            or (separator in ("|", "\u2502") and _word_like(value) and "_" in value)
             # "orders-api-tokens  <uuid>": a listing names the objects, then their ids
             or (_plural(lower_word + tail.lower()) and DIAGNOSTIC.fullmatch(value) is not None)
             or _NEXT_ASSIGNMENT.match(value.lstrip("[(")) is not None
@@ -721,6 +748,10 @@ _SECRET_PROGRAMS: Final = frozenset(
     ]
 )
 _FLAG = re.compile(r"-{1,2}[A-Za-z][A-Za-z-]*")
+_DOTTED_SECRET_NAME = re.compile(
+    rf"[a-z][a-z0-9]*(?:[._][a-z0-9]+)*[._](?:[a-z0-9]+[._-])*(?:{_STRONG}|{_WEAK})[a-z0-9._-]*"
+)
+_OUR_PLACEHOLDER = re.compile(r"SECRET_TOKEN|[A-Z]+(?:_[A-Z]+)*_\d+")
 _SECRET_OBJECT_NAME = re.compile(
     r"[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)*[-_.](?:credentials|creds|secrets?|tokens?|keys?|tls|auth)"
 )
@@ -1121,6 +1152,8 @@ def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
                     continue
                 if _FIELD.match(value):
                     continue  # "password expiry check: expires_at=<epoch>": another field
+                if _DOTTED_SECRET_NAME.fullmatch(value):
+                    continue  # key = "db.password": a setting's name, not its value
                 if secret_like(value, True) or (quoted and len(value) >= 6):
                     yield start, end
                 elif group == 4 and _unpronounceable(value):
@@ -1140,6 +1173,10 @@ def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
                     if after is not None and _plainly_secret(after.group(1).rstrip(".")):
                         yield after.start(1), after.start(1) + len(after.group(1).rstrip("."))
     yield from _passphrases(text, lower)
+    if "with" in lower or "using" in lower:
+        for match in _WITH_KEY.finditer(lower):
+            if secret_like(text[match.start(2) : match.end(2)], True):
+                yield match.span(2)  # "HMAC mismatch computing sha256 with key '<hex>'"
     if "(new" in lower or "(now" in lower:
         for match in _NEW_VALUE.finditer(lower):
             if secret_like(text[match.start(1) : match.end(1)], True):
@@ -1201,6 +1238,16 @@ def pgpass(text: str) -> Iterator[tuple[int, int]]:
             yield match.span(1)
 
 
+def url_credentials(text: str) -> Iterator[tuple[int, int]]:
+    for match in _URL_CREDENTIALS.finditer(text):
+        group = match.lastindex or 1
+        value = match.group(group)
+        if group == 1 and is_placeholder(value.split(":", 1)[1]):
+            continue  # postgresql://app:***@db, %(user)s:%(password)s@: masked or a template
+        if not is_placeholder(value):
+            yield match.span(group)
+
+
 def url_keys(text: str) -> Iterator[tuple[int, int]]:
     for match in _URL_KEY.finditer(text):
         key = match.group(1)
@@ -1208,8 +1255,12 @@ def url_keys(text: str) -> Iterator[tuple[int, int]]:
             yield match.span(1)
 
 
+_JWK_PUBLIC = re.compile(r"\"(?:n|e|x|y|x5t|x5t#S256|kid)\"[ \t]*:[ \t]*\"\Z")
+
+
 def random_tokens(text: str) -> Iterator[tuple[int, int]]:
     arn = "arn:" in text
+    jwk = '"kty"' in text
     for match in _CANDIDATE.finditer(text):
         start, end = match.span()
         after = text[end : end + 1]
@@ -1219,6 +1270,8 @@ def random_tokens(text: str) -> Iterator[tuple[int, int]]:
             continue  # an SRI digest; a resource path inside an ARN
         if _SSH_PUBLIC.match(match.group()) or _NKEY_PUBLIC.fullmatch(match.group()):
             continue  # an SSH public key, a NATS public key
+        if jwk and _JWK_PUBLIC.search(text, max(0, start - 12), start):
+            continue  # a JSON Web Key's public members (n, e, x, y); d, p, q are private
         token = match.group()
         if text[start - 1 : start] == "." and len(token) >= 32 and _HEX_PART.fullmatch(token):
             head = _DOTTED_HEAD.search(text, 0, start - 1)
@@ -1465,7 +1518,7 @@ _PIN = re.compile(
     r"|code[ \t]+(?:they|i|we|you)[ \t]+(?:just[ \t]+)?(?:texted|sent|got))"
     r"(?:[-_ ]?(?:code|number|no|\u043a\u043e\u0434))?\\?[\"']?"
     # (a number of three digits or fewer after the word is a GPIO pin's, not a PIN)
-    r"(?:[ \t]*[:=]|[ \t]+(?=\d)|(?![ \t]+\d{1,3}[ \t])(?:[ \t]+[\w/'.()-]+){0,6}?[ \t]+"
+    r"(?:[ \t]*(?:=>|[:=])|[ \t]+(?=\d)|(?![ \t]+\d{1,3}[ \t])(?:[ \t]+[\w/'.()-]+){0,6}?[ \t]+"
     rf"(?:{_COPULAS}|on|to|says|reads|shows|\u09b9\u09b2)"
     r"|(?:[ \t]+[\w/'.()-]+){1,6}?:)"
     r"[ \t]*\\?[\"']?(\d{4,12})(?!\w|[.,]\d)"
@@ -1628,9 +1681,16 @@ _COMBINATION = re.compile(
 )
 
 
+_PIN_PAIR = re.compile(
+    r"(?:name|key|field)[\"']?[ \t]*[:=][ \t]*[\"'][^\"'\n]*(?<![a-z])pin(?:code)?[\"']"
+    r"[ \t]*,[ \t]*[\"']?\w*value[\"']?[ \t]*[:=][ \t]*[\"']?(\d{4,12})\b"
+)
+
+
 def pins(text: str) -> Iterator[tuple[int, int]]:
     lower = lowered(text)
     yield from _spans(_PIN, lower)
+    yield from _spans(_PIN_PAIR, lower)
     if not text.isascii():
         yield from _spans(_CODE_CJK, text)
     if "PIN" in text:  # "the PIN of cage 4 ... is 843955", "el PIN del candado ... es 843955"
@@ -1769,11 +1829,20 @@ _TOOL_ARGUMENTS = (
         r"\((?:aes|des|rc4|arcfour|camellia)[\w-]*\)[ \t]+\(0x([0-9A-Fa-f]{16,})\)", re.IGNORECASE
     ),
     re.compile(r"\bENC\(([^()\s]{8,})\)"),
+    # gh secret set NAME --body X; Redis ACL SETUSER name on >password; Sentinel's auth-pass;
+    # the JMX password file's roles; ZooKeeper's addauth digest user:password; JAAS user_<name>
+    re.compile(rf"\bsecret[ \t]+set\b[^\n]*?[ \t](?:--body|-b)[ \t]+{_ARG}"),
+    re.compile(r"\bACL[ \t]+SETUSER[ \t]+\S+(?:[ \t]+\S+)*?[ \t]>([^\s]+)", re.IGNORECASE),
+    re.compile(rf"\bauth-pass[ \t]+\S+[ \t]+{_ARG}"),
+    re.compile(rf"^[ \t]*(?:monitorRole|controlRole)[ \t]+{_ARG}[ \t]*$", re.MULTILINE),
+    re.compile(r"\baddauth[ \t]+digest[ \t]+[^:\s]+:(\S+)"),
+    re.compile(r"(?<![\w.-])user_[A-Za-z0-9_-]+[ \t]*=[ \t]*\"([^\"\n]+)\""),
 )
 TOOL_TRIGGER: Final = (
     r"radtest|wpa_passphrase|wps_pin|connect-network|locksettings|reg(?:\.exe)?[ \t]+add"
     r"|[ \t]-n[ \t]|--name|cleartext|createuser|:[ \t]*(?:eap|xauth|ntlm)[ \t]|rclone"
-    r"|samba-tool|\)[ \t]+\(0x|enc\("
+    r"|samba-tool|\)[ \t]+\(0x|enc\(|secret[ \t]+set|setuser|auth-pass|monitorrole|controlrole"
+    r"|addauth|user_[a-z0-9_-]+[ \t]*="
 )
 
 
@@ -1851,7 +1920,7 @@ _SECRET_COMMAND = re.compile(
     r"|creds?\b|recovery|backup[-_]codes|authenticator|otp\b|mfa|pin\b)"
     # pass(1) and gopass print the password first; a command that makes a key prints it
     r"|(?<![\w-])(?:go)?pass[ \t]+(?:show|get|cat)\b|keys?[ \t]+(?:create|generate|new)\b"
-    r"|\.(?:pass|key|cookie|token)\b)"  # cat config/master.key, cat ~/.erlang.cookie
+    r"|\.(?:pass|key|cookie|token)\b|/\.?[\w-]*(?:key|pass|token|secret)(?:\.txt)?[ \t]*$)"
 )
 # What was typed or printed: the line alone, or expect's "send: sending "X\r" to { exp6 }".
 # Also a library's debug line of what it wrote (netmiko's write_channel: b'X\n', pexpect's
@@ -1876,11 +1945,11 @@ _NAME_LINE = re.compile(
     # redis-cli's numbered reply to CONFIG GET: 1) "requirepass", then 2) "<value>"
     rf"|\d+\)[ \t]+\"([\w.-]*(?:{KEYWORD})[\w.-]*)\""
     rf"|\[[\"']([\w.-]*(?:{KEYWORD})[\w.-]*)[\"']\][ \t]*=>"
-    rf"|[\"']?(?:name|key)[\"']?[ \t]*:[ \t]*[\"']([\w./-]*(?:{KEYWORD})[\w.-]*)[\"']"
+    rf"|[\"']?(?:name|key)[\"']?[ \t]*[:=][ \t]*[\"']([\w./-]*(?:{KEYWORD})[\w.-]*)[\"']"
     r"[ \t]*,?)[ \t]*\Z"
 )
 _VALUE_LINE = re.compile(
-    r"[ \t]*(?:<value>([^<\n]*)</value>|[\"']?value[\"']?[ \t]*:[ \t]*[\"']([^\"'\n]*)[\"']"
+    r"[ \t]*(?:<value>([^<\n]*)</value>|[\"']?value[\"']?[ \t]*[:=][ \t]*[\"']([^\"'\n]*)[\"']"
     r"|<(?:string|data)>[ \t]*([^<\n]+?)[ \t]*</(?:string|data)>|\d+\)[ \t]+\"([^\"\n]*)\"[ \t]*$"
     r"|string\(\d+\)[ \t]*\"([^\"\n]*)\")"
     # Azure Pipelines' debug output: "##[debug]Result: 'X'"
@@ -1954,7 +2023,7 @@ def prompts_for_secret(body: str) -> Question | None:
     pair = (
         "<name>" in body
         or "<key>" in body
-        or (body[-1:] == '"' and ") " in head)
+        or (body[-1:] == '"' and (") " in head or '= "' in body))
         or 'ame"' in body
         or "ame'" in body
         or 'ey"' in body
@@ -2261,7 +2330,7 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         "|\u039a\u03c9\u03b4\u03b9\u03ba\u03cc\u03c2",
         (keyword_secrets,),
     ),
-    (r"bearer[ \t]|basic[ \t]", (_any_group(_BEARER),)),
+    (r"bearer[ \t]|basic[ \t]", (_any_group(_BEARER), _any_group(_BASIC_PAIR))),
     (
         rf"(?:login|logon|authenticate|connect|construct|pdo|credential|setpassword|{_STRONG}"
         r"|token|auth|client|init|phrase|pw)"
@@ -2285,7 +2354,7 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         r"|(?:password|secret|key|key-string)[ \t]+[0-9][ \t]|openssl",
         (_any_group(_CLI),),
     ),
-    (r"://[^\s/@]*@|%3a%2f%2f[^\s%/&]*%3a", (_any_group(_URL_CREDENTIALS), url_keys)),
+    (r"://[^\s/@]*@|%3a%2f%2f[^\s%/&]*%3a", (url_credentials, url_keys)),
     (
         r"/bot\d|/api/webhooks/|/incomingwebhook/|hooks\.slack\.com/|/hooks/catch/",
         (_any_group(_WEBHOOK),),

@@ -585,6 +585,7 @@ def _rank(span: Span) -> tuple[bool, int, float, int, str]:
 
 
 _CSV_SEPARATORS: Final = frozenset(",;\t|")
+_TABLE_BORDER = re.compile(r"[ \t]*[+|][-=+| ]*[-=][-=+| ]*")
 
 
 def _csv_header(body: str) -> tuple[str, int, frozenset[int]] | None:
@@ -606,6 +607,8 @@ def _csv_row(line: str, columns: tuple[str, int, frozenset[int]]) -> tuple[str, 
     """The row with its secret fields redacted, and whether the table goes on."""
     separator, count, secret = columns
     body = line.rstrip("\r\n")
+    if _TABLE_BORDER.fullmatch(body):
+        return line, columns  # +------+------+ between a table's header and its rows
     fields = body.split(separator)
     if len(fields) != count:
         return line, None

@@ -54,6 +54,12 @@ _CHOSEN = re.compile(
     rf"|[a-z]{{3,}}[0-9]{{2,}}{_S}[A-Z][a-z]{{2,}}"
     # words joined by dashes, a number, a symbol: Harbor-quill-48? (not Thread-pool-12)
     rf"|[A-Z][a-z]{{2,}}(?:-[a-z]{{3,}})+-[0-9]{{2,}}{_S}"
+    # a word, four digits (a year), a separator: Harbor2091-, Quill2024_
+    r"|[A-Z][a-z]{2,}[0-9]{4}[_=-]"
+    # a word, a word, four digits, one separator between: Quill-meadow-4417, Basil+fennel+2735
+    r"|[A-Z][a-z]{2,}(?P<joint>[._@+-])[a-z]{3,}(?P=joint)[0-9]{4}"
+    # a word, a separator or symbol, a capitalised word, digits: cedar.Lantern6604, cedar^Lantern66
+    rf"|[a-z]{{3,}}[._-][A-Z][a-z]{{2,}}[0-9]{{4}}|[a-z]{{3,}}{_S}[A-Z][a-z]{{2,}}[0-9]{{2,}}"
     # digits for letters inside a capitalised word, then a number: H4rb0rl1ght.52
     rf"|[A-Z](?=(?:[a-z0-9]*?[a-z][0-9]){{2}}[a-z])[a-z0-9]{{5,}}[.@~$!#%+_-][0-9]{{2,}}"
     # lower camel case words, a number, a symbol: dynamoLantern91*, summitGlacier12!
@@ -69,7 +75,7 @@ _CHOSEN = re.compile(
     # a capitalised word with a symbol for a letter, then a number: Gr@nite2231, Sl0pe$ide884
     # (not user@host: its user is lower case; not a Java object: a letter beyond hex follows)
     rf"|[A-Z][a-z0-9]*[a-z][@$!](?=[a-z]*[g-z])[a-z]+[0-9]{{3,}}{_S}?"
-    r"|[A-Z][a-z]{2,}([-_.])[A-Z][a-z]{2,}(?:\1[A-Z][a-z]{2,})+\1[0-9]{1,4}"
+    r"|[A-Z][a-z]{2,}(?P<sep>[-_.])[A-Z][a-z]{2,}(?:(?P=sep)[A-Z][a-z]{2,})+(?P=sep)[0-9]{1,4}"
     # two capitalised words of four letters or more, one separator, four digits or more:
     # Harbor.Lantern4821 (a class, a method and a count, Thread.Sleep100, have fewer)
     r"|[A-Z][a-z]{3,}[-_.][A-Z][a-z]{3,}[0-9]{4,}"
