@@ -1060,6 +1060,24 @@ def test_secret_families_found_missing_by_blind_corpus_g(
         ),
         # a name/value pair in a flight recorder event: key = "...", then value = "..."
         (['  key = "db.password"\n', '  value = "ember-quill"\n'], ["ember-quill"]),
+        # a two-column name/value listing is no table with a header row
+        (
+            ["Client Secret\t5f1c9a0e3d7b2c4a6e8f\n", "Signing Secret\t0a1b2c3d4e5f60718293\n"],
+            ["5f1c9a0e3d7b2c4a6e8f", "0a1b2c3d4e5f60718293"],
+        ),
+        # a WAF's query-string log line longer than any password run
+        (
+            [
+                "NAXSI_EXLOG: ip=10.0.0.1&server=shop.example.com&uri=/login&id=1010&zone=BODY"
+                "&var_name=passwd&content=CedarHarbor86!\n"
+            ],
+            ["CedarHarbor86!"],
+        ),
+        # a HAR cookie named sessionid
+        (
+            ['{"name": "sessionid", "value": "hqtmzvrkplwdxnbcjfgsoyaeui004", "path": "/"}\n'],
+            ["hqtmzvrkplwdxnbcjfgsoyaeui004"],
+        ),
         # a base32 TOTP seed printed by a cloud CLI
         (
             [

@@ -19,7 +19,7 @@ import functools
 import math
 import re
 import string
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Final
 
 from remediate import secret_shapes
@@ -1325,7 +1325,21 @@ def shaped_tokens(text: str) -> Iterator[tuple[int, int]]:
     """Short password-shaped tokens anywhere (:mod:`remediate.secret_shapes`), unless labelled
     as a digest or an id (sha256:..., cluster_id=...)."""
     mixed = secret_shapes.mixed
-    for match in secret_shapes.CANDIDATE.finditer(text):
+    for run in secret_shapes.CANDIDATE.finditer(text):
+        if len(run.group()) <= 80:
+            yield from _shaped_pieces(text, (run,), mixed)
+        elif "&" in run.group():  # a query string longer than any password: its parameters
+            pieces = _QUERY_PART.finditer(text, *run.span())
+            yield from _shaped_pieces(text, (p for p in pieces if "%" not in p.group()), mixed)
+
+
+_QUERY_PART = re.compile(r"[^&?]+")
+
+
+def _shaped_pieces(
+    text: str, pieces: Iterable[re.Match[str]], mixed: Callable[[str], bool]
+) -> Iterator[tuple[int, int]]:
+    for match in pieces:
         if len(match.group()) > 80 or not mixed(match.group()):
             continue  # a password is 40 characters at most, after a name= of 40
         start = match.start()
@@ -2325,7 +2339,7 @@ def decoded(text: str) -> Iterator[tuple[int, int]]:
 FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (
         # Hyperscan folds ASCII case only: the capitalized Cyrillic and Greek words spelt out
-        KEYWORD + "|login|authorization|identified"
+        KEYWORD + "|login|authorization|identified|sessionid"
         "|\u041f\u0430\u0440\u043e\u043b\u044c|\u0422\u043e\u043a\u0435\u043d"
         "|\u039a\u03c9\u03b4\u03b9\u03ba\u03cc\u03c2",
         (keyword_secrets,),
