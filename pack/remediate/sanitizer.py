@@ -537,8 +537,8 @@ def _repeated_secrets(unit: str, spans: list[Span]) -> list[Span]:
         if s.entity_type == SECRET
         and len(value := unit[s.start : s.end]) >= 4
         and "/" not in value
-        and (value.isdigit() or credentials.secret_like(value, True))
-    }  # a PIN, or a value that can be a secret by itself (not "Token", not a URL or a path)
+        and (value.isdigit() or credentials.shaped(value))
+    }  # a PIN, or a value that is a secret by its shape alone (not "Token", a URL, a repo name)
     if not values:
         return spans
     more = list(spans)
