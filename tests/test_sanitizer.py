@@ -1097,6 +1097,110 @@ def test_secret_families_found_missing_by_blind_corpus_k(
 
 
 @pytest.mark.parametrize(
+    ("lines", "secrets"),
+    [
+        # a copula, then a colon (French typography puts a blank before it)
+        (["Le mot de passe temporaire est : Lynx-4821 (valable 24 h)\n"], ["Lynx-4821"]),
+        # a token word glued at the end of a compound (German, Swedish, Dutch)
+        (
+            ["Das Zugangstoken f\u00fcr Jira ist 9f2c4e6a8b0d1f3e5a7c9e1b3d5f7a9c.\n"],
+            ["9f2c4e6a8b0d1f3e5a7c9e1b3d5f7a9c"],
+        ),
+        # codes that open or override something, by the word before "code"
+        (["Panel installer code 482913, duress code 771204.\n"], ["482913", "771204"]),
+        (["The manager override code is 5521 for lane 2\n"], ["5521"]),
+        (["Sikkerhedskoden til d\u00f8ren er 482193.\n"], ["482193"]),
+        (["Your meeting host key is 918273, keep it private\n"], ["918273"]),
+        (["Cl\u00e9 d'h\u00f4te Zoom : 918273\n"], ["918273"]),
+        # a number given as a password
+        (["Terminal admin password for kiosk 4: 739201\n"], ["739201"]),
+        (["The passcode for the boardroom panel is 665018\n"], ["665018"]),
+        # chosen passwords by their shape, where nothing names them
+        (["MONITOR ups1@localhost 1 monuser Winter2033#xk primary\n"], ["Winter2033#xk"]),
+        (["cam = Camera('10.0.0.5', 80, 'viewer', 'maple.Falcon31')\n"], ["maple.Falcon31"]),
+        (["ops:willow_Cedar42\n"], ["willow_Cedar42"]),
+        (["run.sh host1 admin Fennel7harbor$Q\n"], ["Fennel7harbor$Q"]),
+        (["run.sh host1 admin Copperfield88!QZ\n"], ["Copperfield88!QZ"]),
+        (["run.sh host1 admin Stonebridge305_KT\n"], ["Stonebridge305_KT"]),
+        # Oracle's user/password on the command line, with or without a service
+        (["$ expdp system/K7QWPZ2M directory=DP dumpfile=x.dmp\n"], ["K7QWPZ2M"]),
+        (["$ sqlplus scott/TIGERPW1@ORCLPDB\n"], ["TIGERPW1"]),
+        # FNDCPASS: the logon, then the new password last
+        (
+            ["FNDCPASS apps/Wq2Lm9Xz 0 Y system/M3NB8VQZ USER SYSADMIN R4TTQW2X\n"],
+            ["Wq2Lm9Xz", "M3NB8VQZ", "R4TTQW2X"],
+        ),
+        # an ftp script's "user NAME PASSWORD"
+        (["open ftp.example.net\n", "user acme01 QP7XK2LM\n", "binary\n"], ["QP7XK2LM"]),
+        # Connect:Direct's remote node id and password
+        (["  SNODEID=(opsuser,H8JK2LQP)\n"], ["H8JK2LQP"]),
+        # "pswd", glued or not
+        (
+            ["  :pswd=ZX81QWKP:\n", ">> SSIDPSWD=KQ2ZPL7M SSIDSDEB=99999\n"],
+            ["ZX81QWKP", "KQ2ZPL7M"],
+        ),
+        # X12 ISA security information (qualifier 01) and EDIFACT UNB's recipient password
+        (
+            [
+                "ISA*00*          *01*BLUEMOONXY*ZZ*SENDERID       *ZZ*RECEIVERID     "
+                "*240101*1200*U*00401*000000001*0*P*>~\n"
+            ],
+            ["BLUEMOONXY"],
+        ),
+        (["UNB+UNOA:2+SENDER:ZZ+RECV:ZZ+240101:1200+REF0001+HARBORPW:AA'\n"], ["HARBORPW"]),
+        # ssh-keygen's old and new passphrase on one line
+        (
+            ["ssh-keygen -p -f key -P 'Old-pass-Phrase-1' -N 'river-stone-candle-55'\n"],
+            ["Old-pass-Phrase-1", "river-stone-candle-55"],
+        ),
+        # a name/value row of a CSV listing
+        (
+            ["job,variable,value\n", "NIGHTLY,sftp_password,quill-harbor-ember-7742\n"],
+            ["quill-harbor-ember-7742"],
+        ),
+        # a passphrase of words and a number, said in prose
+        (
+            [
+                "The GPG passphrase for the Acme Logistics vendor key is Maple river"
+                " candle stone 42 - text me if it fails.\n"
+            ],
+            ["Maple river candle stone 42"],
+        ),
+        # Japanese object particle, Chinese "secret key", Hindi "token"
+        (
+            [
+                "SMTP\u30d1\u30b9\u30ef\u30fc\u30c9\u3092 Kite.Ember42 "
+                "\u306b\u5909\u66f4\u3057\u307e\u3057\u305f\n"
+            ],
+            ["Kite.Ember42"],
+        ),
+        (
+            ["API \u5bc6\u94a5 3f9a7c1e5b2d4f6a8c0e1f3a5b7c9d1e2f4a6b8c0d1e3f5a7b9c1d3e5f7a9b1c\n"],
+            ["3f9a7c1e5b2d4f6a8c0e1f3a5b7c9d1e2f4a6b8c0d1e3f5a7b9c1d3e5f7a9b1c"],
+        ),
+        (
+            [
+                "HubSpot \u091f\u094b\u0915\u0928 pat-eu1-1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d "
+                "\u0939\u0948\u0964\n"
+            ],
+            ["pat-eu1-1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d"],
+        ),
+        # a Java string turned into a char[]: how Java APIs take a password
+        (['c.attach("h", 1364, "ops", "Nimbus_8842".toCharArray(), "TCPIP");\n'], ["Nimbus_8842"]),
+        # recovery or backup codes without a colon
+        (["Admin 2FA backup code k3vq9-x7mpa (two left)\n"], ["k3vq9-x7mpa"]),
+        (["Wiederherstellungscodes: h2k4m-9qp3x t7wz2-k4r8c\n"], ["h2k4m-9qp3x", "t7wz2-k4r8c"]),
+    ],
+)
+def test_secret_families_found_missing_by_blind_corpus_n(
+    lines: list[str], secrets: list[str]
+) -> None:
+    out = "".join(Sanitizer().sanitize_lines(lines))
+
+    assert not [s for s in secrets if s in out], out
+
+
+@pytest.mark.parametrize(
     ("line", "kept"),
     [
         # a JSON key after a value that ends in a secret word is a key, not that word's value

@@ -29,7 +29,7 @@ Finder = Callable[[str], Iterator[tuple[int, int]]]
 # Names that always carry a secret, even glued to a prefix (PGPASSWORD) and whatever follows;
 # also their common spellings in other languages (Passwort, contraseña, mot de passe, 密码).
 _STRONG = (
-    r"passw(?:or)?d|pasw(?:or)?d|pwd|passphrase|pre[-_.]?shared[-_.]?key"
+    r"passw(?:or)?d|pasw(?:or)?d|pwd|pswd|passphrase|pre[-_.]?shared[-_.]?key"
     r"|passcode|passkey|secret|credentials?|api[-_. ]?key|apikey|totp"
     r"|private[-_.]?key|access[-_.]?key|account[-_.]?key|shared[-_.]?access[-_.]?key|psk|bindpw"
     r"|passwort|kennwort|contrase(?:n|"
@@ -62,6 +62,8 @@ _STRONG = (
     "|\u0e23\u0e2b\u0e31\u0e2a\u0e1c\u0e48\u0e32\u0e19|\u4ee4\u724c|\u30c8\u30fc\u30af\u30f3"
     "|\u6697\u8a3c\u756a\u53f7"
     "|\u0442\u043e\u043a\u0435\u043d|\ud1a0\ud070"
+    # Chinese "secret key" (simplified, traditional), Hindi "token"
+    "|\u5bc6\u94a5|\u5bc6\u9470|\u091f\u094b\u0915\u0928"
     r"|session[-_]?(?:token|key|secret)"
     # last, spelt out: a group in front of the others slows the whole alternation threefold
     r"|security[-_ ]?(?:word|answer)|memorable[-_ ]?word|(?:mfa|otp|2fa|authenticator)[-_ ]?seed"
@@ -217,9 +219,10 @@ _COPULAS = (
 _INFLECTION = r"(?:e[nt]|s|si)?"
 # "the admin password is X", "password set to X", "new API token generated: X"
 _PROSE = re.compile(
-    rf"(?<![A-Za-z0-9])(?:{KEYWORD}){_INFLECTION}(?![A-Za-z0-9])[;,]?"
+    # (also "token" at the end of a compound: Zugangstoken, autentiseringstoken)
+    rf"(?:(?<![A-Za-z0-9])(?:{KEYWORD})|(?<=[a-z]{{4}})token){_INFLECTION}(?![A-Za-z0-9])[;,]?"
     r"(?:[ \t]+(?:`?[\w@.'-]+`?,?|\([^()\n]{1,40}\))){0,8}?"  # words, an aside in parentheses
-    rf"(?:[ \t]+(?:{_COPULAS}|to|now|of|will be)|[ \t]*[:=-])[ \t]+"
+    rf"(?:[ \t]+(?:{_COPULAS}|to|now|of|will be)(?:[ \t]*:)?|[ \t]*[:=-])[ \t]+"
     r"(?:\"([^\"\n]+)\"|'([^'\n]+)'|\u00ab[ \t\u00a0]*([^\u00bb\n]+?)[ \t\u00a0]*\u00bb"
     r"|[`]?(?:[\w.@-]+[ \t]*/[ \t]*)?([^\s\"'`,;)\u00ab]+))"
     r"(?:[ \t]+to[ \t]+[\"'`]?([^\s\"'`,;)]+))?"
@@ -240,7 +243,7 @@ _PROSE_CJK = re.compile(
     "(?:\u5bc6\u7801|\u5bc6\u78bc|\u53e3\u4ee4|\u30d1\u30b9\u30ef\u30fc\u30c9"
     "|\ube44\ubc00\ubc88\ud638|\uc554\ud638|\u6697\u8a3c\u756a\u53f7"  # ... the Japanese PIN
     "|\u0e23\u0e2b\u0e31\u0e2a\u0e1c\u0e48\u0e32\u0e19(?=[\uff1a:]))"  # Thai, then a colon
-    "(?:\u662f|\u4e3a|\u70ba|\u306f|\uff1a|\ub294|\uc740|\uc774|\uac00|:)?[ \t]*"
+    "(?:\u662f|\u4e3a|\u70ba|\u306f|\u3092|\uff1a|\ub294|\uc740|\uc774|\uac00|:)?[ \t]*"
     # the value, maybe in corner brackets: 密碼是「X」
     "\u300c?"
     r"([^\s"
@@ -543,6 +546,17 @@ _TAG_DIGEST = re.compile(r"[\w.-]*@(?:sha256|sha512):[0-9a-fA-F]{32,}")
 _KEY_AFTER = re.compile(r"[\"'`][ \t]*:(?!:)")
 
 
+def _csv_cell(text: str, name_start: int, value_end: int) -> bool:
+    """A CSV row's whole cell names a secret, its next whole cell holds the value
+    (job,sftp_password,X): a name/value listing, not prose ("password, then")."""
+    return (
+        text.count(",") >= 2
+        and text[name_start - 1 : name_start] in ("", ",", "\n")
+        and text[value_end : value_end + 1] in ("", ",", "\n", "\r")
+        and " " not in text[name_start:value_end]
+    )
+
+
 def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     word, separator = text[match.start(1) : match.end(1)], match.group(3)
     start = match.start()
@@ -602,7 +616,7 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
         return None  # "tokenizer", "keyboard", "signal": the word goes on (-passin is a flag)
     if separator == ",":
         before = text[match.start(3) - 1 : match.start(3)]
-        if before not in "\"'`":
+        if before not in "\"'`" and not _csv_cell(text, start, match.end()):
             return None  # "password, then" in prose; ("API_TOKEN", "x") is an argument pair
     # A qualified weak word (signing_key, MASTER_KEY, auth-token) names a secret as surely
     # as "password" does; a bare "key" or "auth" may name an id ("key=<sha>", "auth=basic").
@@ -1004,6 +1018,111 @@ def short_flags(text: str) -> Iterator[tuple[int, int]]:
             yield match.span(2)
 
 
+# Oracle's tools take user/password as an argument, with or without @service (sqlplus,
+# expdp, FNDCPASS); FNDCPASS also takes the new password last.
+_ORACLE_TOOL = re.compile(
+    r"(?<![\w-])(?:sqlplus|sqlldr|expdp|impdp|exp|imp|rman|dgmgrl|fndcpass|tkprof|adadmin)"
+    r"(?:\.exe)?(?![\w-])",
+    re.IGNORECASE,
+)
+_LOGON = re.compile(
+    r"(?:(?<=[\s\"'])|(?<=userid=)|(?<=target=)|^)[A-Za-z_][\w$#]*/([^\s/@\"',;]+)(?=@|[\s\"']|$)",
+    re.IGNORECASE,
+)
+_FNDCPASS_NEW = re.compile(
+    r"\bfndcpass\b[^\n]*?[ \t](?:user|oracle|system|alloracle)[ \t]+(?:\S+[ \t]+)?(\S+)"
+    r"[ \t]*$",
+    re.IGNORECASE,
+)
+# An ftp script's "user NAME PASSWORD" on a line of its own.
+_SCRIPT_USER = re.compile(r"^[ \t]*user[ \t]+\S+[ \t]+(\S+)[ \t]*$", re.MULTILINE)
+# Connect:Direct's SNODEID=(user,password[,new password]) and PNODEID=(...).
+_NODE_ID = re.compile(
+    r"\b[sp]nodeid[ \t]*=[ \t]*\([^,()\s]+[ \t]*,[ \t]*([^,()\s]+)(?:[ \t]*,[ \t]*([^,()\s]+))?\)",
+    re.IGNORECASE,
+)
+# ssh-keygen's old (-P) and new (-N) passphrase, both on one line.
+_KEYGEN_FLAG = re.compile(r"[ \t]-[NP][ \t]*(?:'([^'\n]+)'|\"([^\"\n]+)\"|([^\s\"'-]\S*))")
+# A Java string made a char[]: how Java APIs take a password ("X".toCharArray()).
+_CHAR_ARRAY = re.compile(r"\"([^\"\n]{4,})\"\.toCharArray\(\)")
+
+
+def positional_logons(text: str) -> Iterator[tuple[int, int]]:
+    """Secrets given by their place in a command, a script or a call, not by a name."""
+    if _ORACLE_TOOL.search(text):
+        for match in _LOGON.finditer(text):
+            value = match.group(1)
+            if not is_placeholder(value) and not _FILE_NAME.fullmatch(value):
+                yield match.span(1)
+        for match in _FNDCPASS_NEW.finditer(text):
+            if not is_placeholder(match.group(1)):
+                yield match.span(1)
+    if "user" in text or "USER" in text:
+        for match in _SCRIPT_USER.finditer(text):
+            value = match.group(1)
+            if len(value) >= 4 and not is_placeholder(value) and not value.startswith("-"):
+                yield match.span(1)
+    if "nodeid" in text.lower():
+        for match in _NODE_ID.finditer(text):
+            for group in (1, 2):
+                if match.start(group) >= 0 and not is_placeholder(match.group(group)):
+                    yield match.span(group)
+    if "ssh-keygen" in text:
+        yield from (
+            match.span(match.lastindex or 1)
+            for match in _KEYGEN_FLAG.finditer(text, text.index("ssh-keygen"))
+            if not is_placeholder(match.group(match.lastindex or 1))
+        )
+    if "toCharArray" in text:
+        yield from _spans(_CHAR_ARRAY, text)
+
+
+# EDI envelopes: X12's ISA carries authorization (ISA02) and security (ISA04, a password)
+# information when their qualifiers are not 00; EDIFACT's UNB carries the recipient's
+# reference or password in its sixth element.
+_ISA = re.compile(r"(?<![A-Za-z0-9])ISA([*|~^!])")
+_UNB = re.compile(r"(?<![A-Za-z0-9])UNB\+")
+
+
+def edi_envelopes(text: str) -> Iterator[tuple[int, int]]:
+    for match in _ISA.finditer(text):
+        separator, at = match.group(1), match.end()
+        fields: list[tuple[int, int]] = []
+        while len(fields) < 4:
+            end = text.find(separator, at)
+            if end < 0:
+                return
+            fields.append((at, end))
+            at = end + 1
+        for qualifier, value in ((fields[0], fields[1]), (fields[2], fields[3])):
+            if text[qualifier[0] : qualifier[1]].strip() not in ("", "00"):
+                start, end = value
+                stripped = text[start:end].strip()
+                if stripped:
+                    start = text.index(stripped, start)
+                    yield start, start + len(stripped)
+    for match in _UNB.finditer(text):
+        at, element = match.end(), 1
+        while element < 6:
+            end = _edi_next(text, at, "+")
+            if end < 0:
+                break
+            at, element = end + 1, element + 1
+        else:
+            end = min(_edi_next(text, at, c) % (len(text) + 1) for c in ":+'\n")
+            if end > at and not text[at:end].isdigit():
+                yield at, end
+
+
+def _edi_next(text: str, at: int, char: str) -> int:
+    """The next ``char`` from ``at`` that EDIFACT's release character (?) does not escape."""
+    while True:
+        found = text.find(char, at)
+        if found <= 0 or text[found - 1] != "?":
+            return found
+        at = found + 1
+
+
 def slash_at(text: str) -> Iterator[tuple[int, int]]:
     for match in _SLASH_AT.finditer(text):
         if _DIGEST_LABEL.match(text, match.end(1) + 1):
@@ -1112,6 +1231,21 @@ def _given_word(text: str, lower: str, keyword_at: int, value: str, end: int) ->
     )
 
 
+_STRONG_AT = re.compile(_STRONG)
+_DATE_DIGITS = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:\d{2,4})?")
+
+
+def _numeric_password(lower: str, keyword_at: int, value: str) -> bool:
+    """Six to twelve digits after a word that surely names a secret (password, passcode, not
+    "key" or "token", whose numbers are counts and ids), unless they read as a date."""
+    return (
+        value.isdigit()
+        and 6 <= len(value) <= 12
+        and _STRONG_AT.match(lower, keyword_at) is not None
+        and _DATE_DIGITS.fullmatch(value) is None
+    )
+
+
 def _plainly_secret(value: str) -> bool:
     """After "is actually", "est désormais": secret-like and not a word (expired, disabled)."""
     return shaped(value) or (secret_like(value, True) and not value.isalpha())
@@ -1156,6 +1290,8 @@ def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
                     continue  # key = "db.password": a setting's name, not its value
                 if secret_like(value, True) or (quoted and len(value) >= 6):
                     yield start, end
+                elif _numeric_password(lower, match.start(), value):
+                    yield start, end  # "the kiosk's admin password: 739201"
                 elif group == 4 and _unpronounceable(value):
                     yield start, end  # "the temp password is sgdulffk"
                 elif group == 4 and _given_word(text, lower, match.start(), value, end):
@@ -1502,6 +1638,16 @@ _QUOTED_PAIR = re.compile(r"^[ \t]*\"[^\"\s]+\"[ \t]+\"([^\"\n]+)\"[ \t]*$", re.
 # A code sent to sign someone in, in the languages such mails were seen in.
 _CODE_NAMES = (
     r"(?:verification|sign-?in|log-?in|security|one-time|confirmation|2fa|mfa)[ \t-]+code"
+    # codes that open, arm or override something: an alarm panel's master, installer and
+    # duress codes, a till's override code, a device's pairing code
+    r"|(?:master|installer|duress|override|supervisor|manager|arm(?:ing)?|disarm|unlock|panic"
+    r"|engineer|maintenance|pairing|secret)[ \t-]+code"
+    r"|code[ \t]+(?:secret|d'acc\u00e8s)"
+    # Nordic and Dutch compounds: sikkerhedskode(n), säkerhetskod, beveiligingscode
+    r"|(?:sikkerheds|sikkerhets|s\u00e4kerhets|beveiligings|veiligheids|adgangs|tilgangs|toegangs)"
+    r"kod(?:e|en)?"
+    # a meeting's host key (Zoom): six digits that make one the host
+    r"|(?:zoom|meeting)[ \t]+host[ \t]+key|cl\u00e9[ \t]+d'h\u00f4te"
     r"|code[ \t]+de[ \t]+(?:v\u00e9rification|confirmation|s\u00e9curit\u00e9)"
     r"|c\u00f3digo[ \t]+de[ \t]+(?:verificaci\u00f3n|verifica\u00e7\u00e3o|seguridad)"
     r"|(?:best\u00e4tigungs|verifizierungs|sicherheits)code"
@@ -1534,7 +1680,7 @@ _PIN = re.compile(
     # (a number of three digits or fewer after the word is a GPIO pin's, not a PIN)
     r"(?:[ \t]*(?:=>|[:=])|[ \t]+(?=\d)|(?![ \t]+\d{1,3}[ \t])(?:[ \t]+[\w/'.()-]+){0,6}?[ \t]+"
     rf"(?:{_COPULAS}|on|to|says|reads|shows|\u09b9\u09b2)"
-    r"|(?:[ \t]+[\w/'.()-]+){1,6}?:)"
+    r"|(?:[ \t]+[\w/'.()-]+){1,6}?[ \t]*:)"
     r"[ \t]*\\?[\"']?(\d{4,12})(?!\w|[.,]\d)"
 )
 # 验证码 381920, 認証コードは 4821: a sign-in code glued to its word, in Chinese, Japanese, Korean
@@ -1609,9 +1755,11 @@ _WORD_RUN_END = re.compile(
 # "passphrase is amber falcon ridge lantern with spaces": four or more plain words after a
 # copula, up to the end or a word that goes on with the sentence
 _WORDS_IS = re.compile(
-    rf"(?<![a-z0-9])(?:{_STRONG}|pw|pin)(?![a-z0-9])[^\n]{{0,30}}?[ \t](?:is|was)[ \t]+"
-    r"((?:[a-z]{3,12}[ \t]+){3,9}?[a-z]{3,12})"
-    r"(?=[ \t]*(?:$|[,.;)!]|[ \t]+(?:with|and|all|but|so|please|then|for|in|on)\b))"
+    rf"(?<![a-z0-9])(?:{_STRONG}|pw|pin)(?![a-z0-9])[^\n]{{0,40}}?[ \t](?:is|was)[ \t]+"
+    # (then maybe a number: "amber falcon ridge lantern 42")
+    r"((?:[a-z]{3,12}[ \t]+){2,9}?[a-z]{3,12}(?:[ \t]+\d{1,4})?)"
+    r"(?=[ \t]*(?:$|[,.;)!]|[ \t]+(?:with|and|all|but|so|please|then|for|in|on)\b"
+    "|[ \t]+[-\u2013\u2014][ \t]))"
 )
 
 
@@ -1619,7 +1767,9 @@ def _passphrases(text: str, lower: str) -> Iterator[tuple[int, int]]:
     if " is " in lower or " was " in lower:
         for match in _WORDS_IS.finditer(lower):
             words = match.group(1).split()
-            if not _SENTENCE_WORDS.intersection(words) and not _STATE_WORDS.intersection(words):
+            if len(words) < 4 or _STATE_WORDS.intersection(words):
+                continue
+            if not _SENTENCE_WORDS.intersection(words):
                 yield match.span(1)
     for pattern in (_WORDS_AFTER, _USE_WORDS_AS):
         if pattern is _WORDS_AFTER and not _WORD_RUN_END.search(lower):
@@ -1683,8 +1833,14 @@ def spoken(text: str) -> Iterator[tuple[int, int]]:
 
 # Two-factor recovery codes listed after their name: "Recovery codes (two left): efrrz-i26sy ...".
 _RECOVERY_CODES = re.compile(
-    r"(?:recovery|backup|scratch|emergency)[ \t-]codes?\b[^:\n]{0,60}?(?::|\.\.\.|\u2026)"
-    r"[ \t]*([^\n]+)"
+    r"(?:(?:recovery|backup|scratch|emergency)[ \t-]codes?\b"
+    # German, Dutch, Danish, Swedish, French and Spanish names for them
+    r"|(?:wiederherstellungs|notfall|backup)codes?|herstelcodes?|gendannelseskoder?"
+    "|\u00e5terst\u00e4llningskod(?:er)?|codes?[ \t]+de[ \t]+(?:r\u00e9cup\u00e9ration|secours)"
+    "|c\u00f3digos?[ \t]+de[ \t]+(?:recuperaci\u00f3n|respaldo))"
+    r"(?:[^:\n]{0,60}?(?::|\.\.\.|\u2026)[ \t]*([^\n]+)"
+    # no colon: the codes follow at once ("backup code k3vq9-x7mpa (one left)")
+    r"|[ \t]+([a-z0-9]{4,6}(?:-[a-z0-9]{4,6})+(?:[ \t,]+[a-z0-9]{4,6}(?:-[a-z0-9]{4,6})+)*))"
 )
 _CODE = re.compile(r"(?<![\w-])[a-z0-9]{4,6}(?:-[a-z0-9]{4,6})*(?![\w-])", re.IGNORECASE)
 
@@ -1712,9 +1868,10 @@ def pins(text: str) -> Iterator[tuple[int, int]]:
             yield match.span(1)
     if "combo" in lower:
         yield from _spans(_COMBINATION, lower)
-    if "code" in lower:
+    if "code" in lower or "kod" in lower:
         for match in _RECOVERY_CODES.finditer(lower):
-            for code in _CODE.finditer(text, match.start(1), match.end(1)):
+            group = match.lastindex or 1
+            for code in _CODE.finditer(text, match.start(group), match.end(group)):
                 if any(c.isdigit() for c in code.group()):
                     yield code.span()
 
@@ -2384,6 +2541,13 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         (short_flags,),
     ),
     (r"[a-z_][a-z0-9_$#]*/[^\s/@]+@", (slash_at,)),
+    (r"isa[*|~^!]|unb\+", (edi_envelopes,)),
+    (
+        r"sqlplus|sqlldr|expdp|impdp|rman|dgmgrl|fndcpass|tkprof|adadmin"
+        r"|(?:^|[ \t$>])(?:exp|imp)[ \t]"
+        r"|^[ \t]*user[ \t]|nodeid|ssh-keygen|tochararray",
+        (positional_logons,),
+    ),
     (r":\d+:[^\s:]+:[^\s:]+:|:\*:[^\s:]+:[^\s:]+:", (pgpass, pwdump)),
     (r"\$[a-z0-9-]{1,12}\$", (_any_group(_CRYPT),)),
     (r"^[ \t]*(?:r[ow]community6?|com2sec6?)[ \t]", (snmp_communities,)),
@@ -2410,7 +2574,14 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         "|\u8a8d\u8a3c\u30b3\u30fc\u30c9|\u78ba\u8a8d\u30b3\u30fc\u30c9|\uc778\uc99d"
         r"|code[ \t]+(?:\S+[ \t]+|\w'){0,4}(?:alarm|door|t\xc3\xbcr|porte|puerta|safe|gate|cage)"
         r"|\xd0\x9f\xd0\x98\xd0\x9d|\xd0\xbf\xd0\xb8\xd0\xbd"
-        r"|(?:recovery|backup|scratch|emergency)[ \t-]code|(?:safe|lock|vault|cage)[ \t]+combo",
+        r"|(?:recovery|backup|scratch|emergency)[ \t-]code|(?:safe|lock|vault|cage)[ \t]+combo"
+        r"|wiederherstellungscode|notfallcode|backupcode|herstelcode|gendannelseskode"
+        r"|terst\xc3\xa4llningskod|codes?[ \t]+de[ \t]+(?:r\xc3\xa9cup|secours)"
+        r"|c\xc3\xb3digos?[ \t]+de[ \t]+(?:recuperaci|respaldo)"
+        r"|(?:master|installer|duress|override|supervisor|manager|arm|arming|disarm|unlock|panic"
+        r"|engineer|maintenance|pairing|secret)[ \t-]+code|code[ \t]+(?:secret|d'acc)"
+        r"|(?:sikkerheds|sikkerhets|s\xc3\xa4kerhets|beveiligings|veiligheids|adgangs|tilgangs"
+        r"|toegangs)kod|host[ \t]+key|cl\xc3\xa9[ \t]+d'h",
         (pins,),
     ),
     (

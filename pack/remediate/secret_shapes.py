@@ -47,7 +47,13 @@ _S = "[!#$%^&*+?@~]"
 # Also a generated passphrase: three or more capitalised words and a number, one separator
 # between each (Maple-Otter-Quartz-42, Maple_Otter_Quartz_42, Maple.Otter.Quartz.42).
 _CHOSEN = re.compile(
-    rf"[A-Z][a-z]{{2,}}(?:{_S}[A-Za-z]{{3,}})+[0-9]{{2,}}{_S}?|[A-Z][a-z]{{2,}}[0-9]{{2,}}{_S}[0-9]*"
+    rf"[A-Z][a-z]{{2,}}(?:{_S}[A-Za-z]{{3,}})+[0-9]{{2,}}{_S}?"
+    # a word, a number, a symbol, then digits or a few letters: Summer2031#, Winter2033#xk
+    rf"|[A-Z][a-z]{{2,}}[0-9]{{2,}}{_S}(?:[0-9]*|[A-Za-z]{{1,3}})"
+    # a word, a digit or more, a word, a symbol, a few letters: Fennel7harbor$Q
+    rf"|[A-Z][a-z]{{2,}}[0-9]{{1,4}}[a-z]{{3,}}{_S}[A-Za-z0-9]{{0,3}}"
+    # a long word, a number, an underscore and two or three capitals: Stonebridge305_KT
+    r"|[A-Z][a-z]{4,}[0-9]{2,}_[A-Z]{2,3}"
     # a word, a symbol (not a Java object's "@"), a number: Falcon#6080, Juniper!337
     r"|[A-Z][a-z]{2,}[!#$%^&*+?~][0-9]{2,}[!#$%^&*+?@~]?"
     # a word, a number, a symbol, a capitalised word: lantern52$Quill
@@ -58,8 +64,8 @@ _CHOSEN = re.compile(
     r"|[A-Z][a-z]{2,}[0-9]{4}[_=-]"
     # a word, a word, four digits, one separator between: Quill-meadow-4417, Basil+fennel+2735
     r"|[A-Z][a-z]{2,}(?P<joint>[._@+-])[a-z]{3,}(?P=joint)[0-9]{4}"
-    # a word, a separator or symbol, a capitalised word, digits: cedar.Lantern6604, cedar^Lantern66
-    rf"|[a-z]{{3,}}[._-][A-Z][a-z]{{2,}}[0-9]{{4}}|[a-z]{{3,}}{_S}[A-Z][a-z]{{2,}}[0-9]{{2,}}"
+    # a word, a separator or symbol, a capitalised word, digits: cedar.Lantern66, cedar^Lantern66
+    rf"|[a-z]{{3,}}[._-][A-Z][a-z]{{2,}}[0-9]{{2,4}}|[a-z]{{3,}}{_S}[A-Z][a-z]{{2,}}[0-9]{{2,}}"
     # digits for letters inside a capitalised word, then a number: H4rb0rl1ght.52
     rf"|[A-Z](?=(?:[a-z0-9]*?[a-z][0-9]){{2}}[a-z])[a-z0-9]{{5,}}[.@~$!#%+_-][0-9]{{2,}}"
     # lower camel case words, a number, a symbol: dynamoLantern91*, summitGlacier12!
