@@ -1190,6 +1190,48 @@ def test_secret_families_found_missing_by_blind_corpus_k(
         # recovery or backup codes without a colon
         (["Admin 2FA backup code k3vq9-x7mpa (two left)\n"], ["k3vq9-x7mpa"]),
         (["Wiederherstellungscodes: h2k4m-9qp3x t7wz2-k4r8c\n"], ["h2k4m-9qp3x", "t7wz2-k4r8c"]),
+        # Chinese glues words: a secret's name after another word, CJK punctuation after it
+        (
+            [
+                "\u4ea4\u63a5\uff1a\u4ee4\u724c\u5bc6\u94a5 9c1e3a5f7b9d1f3a5c7e9b1d3f5a7c9e"
+                "\uff0c\u5b8c\n"
+            ],
+            ["9c1e3a5f7b9d1f3a5c7e9b1d3f5a7c9e"],
+        ),
+        # Korean: the passphrase, blanks and all, before the copula
+        (
+            ["GPG \uc554\ud638 \ubb38\uad6c\ub294 Amber fox river 19 \uc785\ub2c8\ub2e4.\n"],
+            ["Amber fox river 19"],
+        ),
+        # a prompt answered on its line, after "password of <a product's name>"
+        (["Enter the password of Sales Ledger 'LEDGERUSR': QW7ZP2KM\n"], ["QW7ZP2KM"]),
+        # flags named for a password; dtexec's /De
+        (
+            ["plink -ssh -pw Tr0ub4dor9 ops@host\n", "run -pd 'Birch_2291'\n"],
+            ["Tr0ub4dor9", "Birch_2291"],
+        ),
+        (["dtexec /F pkg.dtsx /De Hazel_4410 /Rep E\n"], ["Hazel_4410"]),
+        # Oracle's mkstore credential, Kettle's obfuscated password
+        (["mkstore -wrl /w -createCredential ORCL scott ZQPLMWXK\n"], ["ZQPLMWXK"]),
+        (
+            ["KETTLE_PASSWORD=Encrypted 2be98afc86aa7f2e4cb79ce10df90acde\n"],
+            ["2be98afc86aa7f2e4cb79ce10df90acde"],
+        ),
+        # a random mix of cases without digits, its lower-case runs vowelless
+        (
+            ["token de seguridad de Salesforce QZrtPmkLWxvBNqhdHsRtkPLm.\n"],
+            ["QZrtPmkLWxvBNqhdHsRtkPLm"],
+        ),
+        # a file named for a passphrase printed, Capitalised words and all
+        (
+            ["$ cat /srv/keys/sign.pass\n", "Quartz meadow lantern fig 88\n"],
+            ["Quartz meadow lantern fig 88"],
+        ),
+        # a name/value pair in JSON inside a JSON string (escaped quotes)
+        (
+            ['{"creds":"[{\\"name\\":\\"password\\",\\"value\\":\\"fig.Harbor71\\"}]"}\n'],
+            ["fig.Harbor71"],
+        ),
     ],
 )
 def test_secret_families_found_missing_by_blind_corpus_n(

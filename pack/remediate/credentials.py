@@ -198,7 +198,7 @@ _METADATA_TAILS: Final = frozenset(
 _NAME_TAIL = r"((?:[a-z0-9]|[._-](?=[a-z0-9]))*)"
 _VALUE = (
     r"(?:(\[[A-Za-z][A-Za-z0-9_]*\])|\"\"\"([^\"\n]+)\"\"\"|[bBrRuU]?\\?\"((?:[^\"\\\n]|\\[^\"])*)\\?\"|[bBrRuU]?'([^'\n]*)'|`([^`\n]*)`"
-    r"|((?:&(?![\w.\[\]-]*=))?[^\s\"'`,;&)}\]<>]+))"
+    r"|((?:&(?![\w.\[\]-]*=))?[^\s\"'`,;&)}\]<>\uff0c\u3001\u3002]+))"
 )
 # Starts at the secret word (a literal, so the scan is fast); the name's prefix is read back.
 _ASSIGNMENT = re.compile(
@@ -217,12 +217,15 @@ _COPULAS = (
 )
 # Endings a secret word takes in prose: passwords, Lösenordet, tokenen, şifresi.
 _INFLECTION = r"(?:e[nt]|s|si)?"
+_OF = r"of(?=[ \t]+\S*[^a-z\s])(?![ \t]+\S+[ \t]+(?:is|was|are)[ \t])"
 # "the admin password is X", "password set to X", "new API token generated: X"
 _PROSE = re.compile(
     # (also "token" at the end of a compound: Zugangstoken, autentiseringstoken)
     rf"(?:(?<![A-Za-z0-9])(?:{KEYWORD})|(?<=[a-z]{{4}})token){_INFLECTION}(?![A-Za-z0-9])[;,]?"
     r"(?:[ \t]+(?:`?[\w@.'-]+`?,?|\([^()\n]{1,40}\))){0,8}?"  # words, an aside in parentheses
-    rf"(?:[ \t]+(?:{_COPULAS}|to|now|of|will be)(?:[ \t]*:)?|[ \t]*[:=-])[ \t]+"
+    # ("password of <owner>": "of" gives a value only when it is no plain word and no "is"
+    # follows: "the password of svc-backup2 is X")
+    rf"(?:[ \t]+(?:{_COPULAS}|to|now|{_OF}|will be)(?:[ \t]*:)?|[ \t]*[:=-])[ \t]+"
     r"(?:\"([^\"\n]+)\"|'([^'\n]+)'|\u00ab[ \t\u00a0]*([^\u00bb\n]+?)[ \t\u00a0]*\u00bb"
     r"|[`]?(?:[\w.@-]+[ \t]*/[ \t]*)?([^\s\"'`,;)\u00ab]+))"
     r"(?:[ \t]+to[ \t]+[\"'`]?([^\s\"'`,;)]+))?"
@@ -248,6 +251,11 @@ _PROSE_CJK = re.compile(
     "\u300c?"
     r"([^\s"
     "\u3002\u3001\uff0c\u3067\u300c\u300d]+)"
+)
+# Korean "the passphrase is X" ends in the copula: 암호 문구는 X 입니다 (X may hold blanks).
+_PROSE_KO = re.compile(
+    "(?:\ube44\ubc00\ubc88\ud638|\uc554\ud638(?:[ ]?\ubb38\uad6c)?|\ud328\uc2a4\uc6cc\ub4dc)"
+    "(?:\ub294|\uc740|:)[ \t]+([^\n]{4,60}?)[ \t]*\uc785\ub2c8\ub2e4"
 )
 # Thai writes no blanks between words: รหัสผ่าน...คือ X ("the password ... is X")
 _PROSE_THAI = re.compile(
@@ -323,9 +331,9 @@ _SLASH_AT = re.compile(
 # A name/key attribute or field naming a secret, then the value beside it: .NET appSettings,
 # Spring <property>, Java XML properties, JSON and YAML name/value environment entries.
 _INDIRECT = re.compile(
-    r"(?:name|key|id|param\w*|var\w*|setting|field|property|attr\w*|env)[\"']?[ \t]*[:=][ \t]*"
-    rf"[\"']?([\w.:-]*(?:{KEYWORD}|sessionid|(?<![a-z])pin(?![a-z]))[\w.:-]*)[\"']?"
-    r"(?:[ \t]*[,;]?[ \t]*[\"']?(?:\w*value|val|default|content|data|secret)[\"']?[ \t]*[:=]"
+    r"(?:name|key|id|param\w*|var\w*|setting|field|property|attr\w*|env)\\?[\"']?[ \t]*[:=][ \t]*"
+    rf"\\?[\"']?([\w.:-]*(?:{KEYWORD}|sessionid|(?<![a-z])pin(?![a-z]))[\w.:-]*)\\?[\"']?"
+    r"(?:[ \t]*[,;]?[ \t]*\\?[\"']?(?:\w*value|val|default|content|data|secret)\\?[\"']?[ \t]*[:=]"
     r"|[ \t]*>)[ \t]*" + _VALUE
 )
 # A call whose name speaks of logging in or of a secret: its quoted arguments are candidates.
@@ -510,6 +518,14 @@ def keyword_secrets(text: str) -> Iterator[tuple[int, int]]:
         yield from sql_values(text, lower)
     if "cookie" in lower:
         yield from cookies(text, lower)
+    if "encrypted " in lower:
+        yield from _spans(_ENCRYPTED_VALUE, lower)
+
+
+# Pentaho Kettle's obfuscated password: PASSWORD=Encrypted 2be98afc86aa7f2e4cb79ce10 (reversible)
+_ENCRYPTED_VALUE = re.compile(
+    rf"(?:{KEYWORD})[\w.-]*[\"']?[ \t]*[:=][ \t]*[\"']?encrypted[ \t]+([0-9a-f]{{16,}})"
+)
 
 
 def assignments(text: str, lower: str) -> Iterator[tuple[int, int]]:
@@ -543,7 +559,12 @@ def _grouped_end(text: str, end: int, value: str) -> int | None:
 
 
 _TAG_DIGEST = re.compile(r"[\w.-]*@(?:sha256|sha512):[0-9a-fA-F]{32,}")
-_KEY_AFTER = re.compile(r"[\"'`][ \t]*:(?!:)")
+_KEY_AFTER = re.compile(r"\\?[\"'`][ \t]*:(?!:)")
+
+
+# Where an unquoted value ends: a blank, a quote, markup, a list's separator, CJK punctuation.
+_VALUE_STOPS: Final = frozenset("\"'<>`;&\uff0c\u3001\u3002")
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
 def _csv_cell(text: str, name_start: int, value_end: int) -> bool:
@@ -563,8 +584,9 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     while start and text[start - 1] in _NAME_CHARS:
         start -= 1
     prefix = text[start : match.start()]
-    if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
-        return None  # inside a longer word
+    inside = start and (text[start - 1].isalnum() or text[start - 1] == "_")
+    if inside and not _CJK.match(text, start - 1):
+        return None  # inside a longer word (Chinese and Japanese glue words: 令牌密钥)
     if (
         text[start - 1 : start] == "["
         and text[match.end(2) : match.end(2) + 1] == "]"
@@ -710,7 +732,7 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
         return None
     end = match.end(group)
     if group == match.re.groups:  # unquoted: a properties/INI value runs to the next blank
-        while end < len(text) and not text[end].isspace() and text[end] not in "\"'<>`;&":
+        while end < len(text) and not text[end].isspace() and text[end] not in _VALUE_STOPS:
             end += 1
     return match.start(group), end
 
@@ -994,13 +1016,24 @@ def calls(text: str, lower: str) -> Iterator[tuple[int, int]]:
 
 
 # Windows flags: schtasks /RP X, /P X; wmic /password:X
-_WINDOWS_FLAG = re.compile(r"[ \t]/((?i:rp|p|password|passwd|pwd|pw))(?:[ \t]+|:)([^\s\"/]\S*)")
+# (dtexec's /De[crypt] takes a package's password)
+_WINDOWS_FLAG = re.compile(
+    r"[ \t]/((?i:rp|p|password|passwd|pwd|pw|de|decrypt))(?:[ \t]+|:)([^\s\"/]\S*)"
+)
+# Flags named for a password (plink -pw, infacmd -pd, -pwd): any value but a placeholder.
+_PASSWORD_FLAG = re.compile(
+    r"(?:^|[ \t])-{1,2}(?:pw|pd|pwd|pswd)(?:[ \t]+|=)(?:'([^'\n]+)'|\"([^\"\n]+)\"|([^\s\"'-]\S*))"
+)
 
 
 _APP_PASSWORD = re.compile(r"[a-z]{4}(?:-[a-z]{4}){3}")
 
 
 def short_flags(text: str) -> Iterator[tuple[int, int]]:
+    for match in _PASSWORD_FLAG.finditer(text):
+        group = match.lastindex or 1
+        if secret_like(match.group(group), True) and not _FILE_PATH.fullmatch(match.group(group)):
+            yield match.span(group)
     for match in _WINDOWS_FLAG.finditer(text):
         value = match.group(2)
         if match.group(1).lower() != "p" and secret_like(value, True):
@@ -1034,6 +1067,11 @@ _FNDCPASS_NEW = re.compile(
     r"[ \t]*$",
     re.IGNORECASE,
 )
+# Oracle's mkstore: -createCredential <connect string> <user> <password> (also -modify...)
+_MKSTORE = re.compile(
+    r"\bmkstore\b[^\n]*?[ \t]-(?:create|modify)credential[ \t]+\S+[ \t]+\S+[ \t]+([^\s-]\S*)",
+    re.IGNORECASE,
+)
 # An ftp script's "user NAME PASSWORD" on a line of its own.
 _SCRIPT_USER = re.compile(r"^[ \t]*user[ \t]+\S+[ \t]+(\S+)[ \t]*$", re.MULTILINE)
 # Connect:Direct's SNODEID=(user,password[,new password]) and PNODEID=(...).
@@ -1055,6 +1093,10 @@ def positional_logons(text: str) -> Iterator[tuple[int, int]]:
             if not is_placeholder(value) and not _FILE_NAME.fullmatch(value):
                 yield match.span(1)
         for match in _FNDCPASS_NEW.finditer(text):
+            if not is_placeholder(match.group(1)):
+                yield match.span(1)
+    if "credential" in text.lower():
+        for match in _MKSTORE.finditer(text):
             if not is_placeholder(match.group(1)):
                 yield match.span(1)
     if "user" in text or "USER" in text:
@@ -1325,6 +1367,10 @@ def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
         if secret_like(text[match.start(1) : match.end(1)], True):
             yield match.span(1)
     if not text.isascii():
+        for match in _PROSE_KO.finditer(text):
+            value = match.group(1)
+            if len(value.split()) <= 6 and not is_placeholder(value):
+                yield match.span(1)
         for match in (*_PROSE_CJK.finditer(text), *_PROSE_THAI.finditer(text)):
             value = match.group(1)
             # a label, a full-width or ASCII colon, its value, whatever it looks like (a word too)
@@ -1571,7 +1617,12 @@ def _random_letters(part: str) -> bool:
     if len(part) < 20 or part.islower() or part.isupper():
         return False
     runs = _RUNS.findall(part)
-    odd = sum(1 for r in runs if (len(r) == 1) == r.islower())
+    # (also lower-case runs no word holds: no vowel, as in "knq", "hdh")
+    odd = sum(
+        1
+        for r in runs
+        if (len(r) == 1) == r.islower() or (r.islower() and _VOWELS.search(r) is None)
+    )
     return odd >= 5 and odd >= 0.4 * len(runs)
 
 
@@ -2312,7 +2363,7 @@ def answer_spans(line: str, question: Question) -> Iterator[tuple[int, int]]:
                 if any(c.isdigit() for c in numbered.group(1)):
                     yield numbered.span(1)
             return
-        words = _TYPED_WORDS.match(line)
+        words = _TYPED_WORDS.match(line.translate(_LOWER))  # Capitalised too: Canyon nectar ...
         if (
             words is not None
             and sum(1 for w in words.group(1).split() if w.isalpha()) >= 3
@@ -2537,13 +2588,13 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     ),
     (
         r"(?:^|[ \t])[\"']?-[pwakn]|(?:^|[ \t])[\"']?-[ax][\"']?,?[ \t]*[^\s-]"
-        r"|[ \t]/(?:rp|p|password|passwd|pwd|pw)[ \t:]",
+        r"|[ \t]/(?:rp|p|password|passwd|pwd|pw|de|decrypt)[ \t:]",
         (short_flags,),
     ),
     (r"[a-z_][a-z0-9_$#]*/[^\s/@]+@", (slash_at,)),
     (r"isa[*|~^!]|unb\+", (edi_envelopes,)),
     (
-        r"sqlplus|sqlldr|expdp|impdp|rman|dgmgrl|fndcpass|tkprof|adadmin"
+        r"sqlplus|sqlldr|expdp|impdp|rman|dgmgrl|fndcpass|tkprof|adadmin|mkstore"
         r"|(?:^|[ \t$>])(?:exp|imp)[ \t]"
         r"|^[ \t]*user[ \t]|nodeid|ssh-keygen|tochararray",
         (positional_logons,),

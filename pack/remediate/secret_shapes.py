@@ -52,8 +52,8 @@ _CHOSEN = re.compile(
     rf"|[A-Z][a-z]{{2,}}[0-9]{{2,}}{_S}(?:[0-9]*|[A-Za-z]{{1,3}})"
     # a word, a digit or more, a word, a symbol, a few letters: Fennel7harbor$Q
     rf"|[A-Z][a-z]{{2,}}[0-9]{{1,4}}[a-z]{{3,}}{_S}[A-Za-z0-9]{{0,3}}"
-    # a long word, a number, an underscore and two or three capitals: Stonebridge305_KT
-    r"|[A-Z][a-z]{4,}[0-9]{2,}_[A-Z]{2,3}"
+    # a long word, a number, an underscore or dot, two or three capitals: Stonebridge305_KT
+    r"|[A-Z][a-z]{4,}[0-9]{2,}[_.][A-Z]{2,3}"
     # a word, a symbol (not a Java object's "@"), a number: Falcon#6080, Juniper!337
     r"|[A-Z][a-z]{2,}[!#$%^&*+?~][0-9]{2,}[!#$%^&*+?@~]?"
     # a word, a number, a symbol, a capitalised word: lantern52$Quill
