@@ -1232,6 +1232,17 @@ def test_secret_families_found_missing_by_blind_corpus_k(
             ['{"creds":"[{\\"name\\":\\"password\\",\\"value\\":\\"fig.Harbor71\\"}]"}\n'],
             ["fig.Harbor71"],
         ),
+        # tools' own secret flags, from their documentation: ldappasswd's new password, a
+        # quoted sshpass password with blanks, expect's send after a password prompt
+        (
+            ["ldappasswd -x -D cn=admin -w Bind_Pw_42 -s Fresh_Pw_77 uid=x\n"],
+            ["Bind_Pw_42", "Fresh_Pw_77"],
+        ),
+        (["sshpass -p 'Pebble Dawn 61' ssh ops@host\n"], ["Pebble Dawn 61"]),
+        (
+            ['expect -c \'spawn ssh h; expect "assword:"; send "Kite_Moss_19\\r"\'\n'],
+            ["Kite_Moss_19"],
+        ),
     ],
 )
 def test_secret_families_found_missing_by_blind_corpus_n(
@@ -1455,6 +1466,22 @@ def test_secret_families_found_missing_by_blind_corpus_n(
         (
             '<86>1 2026-12-04T03:23:07.741Z web-3 sshd 4412 AUTH [meta sequenceId="88231"] ok\n',
             ['[meta sequenceId="88231"]'],
+        ),
+        # PowerShell: long flags are no short flag with a glued value; a cmdlet and a Windows
+        # account are no password
+        (
+            "Set-ADAccountPassword -Identity jdoe -NewPassword (ConvertTo-SecureString -AsPlainText"
+            ' "Sprout-Dune-88" -Force) -Reset\n',
+            ["-NewPassword", "ConvertTo-SecureString", "-AsPlainText"],
+        ),
+        (
+            'New-Object PSCredential ("CORP\\svc_app", (ConvertTo-SecureString "M_19x"'
+            " -AsPlainText))\n",
+            ["CORP\\svc_app"],
+        ),
+        (
+            "Invoke-Sqlcmd -ServerInstance db1 -Username sa -Password 'Pebble_Dawn_61'\n",
+            ["-Password"],
         ),
     ],
 )

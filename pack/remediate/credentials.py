@@ -286,12 +286,13 @@ _SQL_UNQUOTED = re.compile(r"\bidentified[ \t]+by[ \t]+(?!values\b|password\b)([
 # redis-cli -a X, curl -u user:X.
 _CLI = re.compile(
     r"\b(?:mysql\w*|mariadb\w*)\b[^\n]*?[ \t]-p([^\s-]\S*)"
-    r"|\bsshpass[ \t]+-p[ \t]*(\S+)"
+    r"|\bsshpass[ \t]+-p[ \t]*(?:'([^'\n]+)'|\"([^\"\n]+)\"|(\S+))"
     r"|\b(?:docker|podman|buildah|skopeo|helm(?:[ \t]+registry)?)[ \t]+login\b"
     r"[^\n]*?[ \t]-p[ \t]+(\S+)"
     r"|\bredis-cli\b[^\n]*?[ \t]-a[ \t]+(\S+)"
     r"|\bldap\w+\b[^\n]*?[ \t]-w[ \t]*[\"']?([^\s\"'-][^\s\"']*)"
-    r"|\b(?i:sqlcmd|bcp|osql)(?:\.exe)?\b[^\n]*?[ \t]-P[ \t]*[\"']?([^\s\"'-][^\s\"']*)"
+    r"|\b(?i:sqlcmd|bcp|osql)(?:\.exe)?\b[^\n]*?[ \t]-P(?!(?i:assword)\b)[ \t]*[\"']?"
+    r"([^\s\"'-][^\s\"']*)"
     r"|(?:^|[ \t])(?:-u|-U|--user|--username)[ \t=]+[\"']?[^\s:%,\"']*[:%,][\"']?([^\s\"']+)"
     r"|\bopenssl\b[^\n]*?[ \t]-K[ \t]+([0-9A-Fa-f]{16,})"  # a raw key in hex
     r"|\bsnmp\w*\b[^\n]*?[ \t]-c[ \t]*([^\s-]\S*)"
@@ -322,7 +323,8 @@ _CLI = re.compile(
 # A short flag that many tools give a password or key (-p, -P, -w, -a, -k): only a value that
 # looks like one (not a port, a path, a word or another flag).
 _SHORT_FLAG = re.compile(
-    r"(?:^|[ \t])([\"']?)-[pPwWakNAX]\1(?:[ \t]*|,[ \t]*)[\"']?([^\s\"'-][^\s\"']*)"
+    # (glued to its value only as -p: mysql -pX, 7z -pX; not -AsPlainText, -NewPassword)
+    r"(?:^|[ \t])([\"']?)-(?:[pPwWakNAX]\1(?:[ \t]+|,[ \t]*)|p\1)[\"']?([^\s\"'-][^\s\"']*)"
 )
 # Oracle's user/password@service (sqlplus, expdp, rman), also inside a connect string.
 _SLASH_AT = re.compile(
@@ -647,6 +649,8 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     value = text[match.start(group) : match.end(group)]
     if _UPPER_NAME.fullmatch(value) and _KEYWORD_PART.search(value.lower()):
         return None  # <key>DD_API_KEY</key>, password: DB_PASSWORD: a variable's name
+    if _DOMAIN_USER.fullmatch(value):
+        return None  # PSCredential ("CORP\\svc", ...): a Windows account, the user
     if not named and "0x" in text[match.end(3) : match.start(group)]:
         named = True  # gdb: key=0x5555557a0f40 "<hex>": the string a key's pointer holds
     if not named and len(value) >= 24 and _HEX_PART.fullmatch(value) and _USER_BESIDE.search(text):
@@ -666,6 +670,7 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
         _FLAG.fullmatch(value) is not None
         or (not prefix and _READ_VERB_BEFORE.search(text, max(0, start - 12), start) is not None)
         or _SECRET_OBJECT_NAME.fullmatch(value) is not None
+        or _CMDLET.fullmatch(value) is not None
     ):
         # "label=password --reveal", "-Name x-password -Vault"; "bw get password <item id>";
         # "credentials secret cloud-credentials": a Kubernetes secret's name
@@ -790,6 +795,11 @@ _DOTTED_SECRET_NAME = re.compile(
 _OUR_PLACEHOLDER = re.compile(r"SECRET_TOKEN|[A-Z]+(?:_[A-Z]+)*_\d+")
 _SECRET_OBJECT_NAME = re.compile(
     r"[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)*[-_.](?:credentials|creds|secrets?|tokens?|keys?|tls|auth)"
+)
+# A PowerShell cmdlet after a secret's name: -NewPassword (ConvertTo-SecureString ...)
+_CMDLET = re.compile(
+    r"(?:Get|Set|New|Read|Add|Remove|Invoke|Import|Export|ConvertTo|ConvertFrom|Start|Stop|Test"
+    r"|Update|Write|Out|Select|Where|ForEach|Unprotect|Protect)-[A-Z][A-Za-z]+"
 )
 _UPPER_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 _KEYWORD_PART = re.compile(rf"(?<![a-z])(?:{KEYWORD})(?![a-z])")
@@ -995,6 +1005,10 @@ _OPERAND = re.compile(
 )
 
 
+# A Windows account: CORP\\svc_app (PSCredential's first argument), a user rather than a secret.
+_DOMAIN_USER = re.compile(r"[A-Z0-9-]{2,15}\\{1,2}[\w.$-]+")
+
+
 def calls(text: str, lower: str) -> Iterator[tuple[int, int]]:
     for operand in _OPERAND.finditer(text):
         group = operand.lastindex or 0
@@ -1011,7 +1025,12 @@ def calls(text: str, lower: str) -> Iterator[tuple[int, int]]:
         for arg in _QUOTED.finditer(text, call.start(1), call.end(1)):
             group = arg.lastindex or 0
             value = arg.group(group)
-            if "://" not in value and not _AT_DOMAIN.search(value) and secret_like(value, True):
+            if (
+                "://" not in value
+                and not _AT_DOMAIN.search(value)
+                and not _DOMAIN_USER.fullmatch(value)
+                and secret_like(value, True)
+            ):
                 yield arg.span(group)
 
 
@@ -1081,6 +1100,13 @@ _NODE_ID = re.compile(
 )
 # ssh-keygen's old (-P) and new (-N) passphrase, both on one line.
 _KEYGEN_FLAG = re.compile(r"[ \t]-[NP][ \t]*(?:'([^'\n]+)'|\"([^\"\n]+)\"|([^\s\"'-]\S*))")
+_LDAPPASSWD_FLAG = re.compile(r"[ \t]-[as][ \t]*(?:'([^'\n]+)'|\"([^\"\n]+)\"|([^\s\"'-]\S*))")
+# expect's script on one line: expect "...assword:"; send "X\r"
+_EXPECT_SEND = re.compile(
+    r"expect[ \t]+(?:-\w+[ \t]+)*\"[^\"\n]*(?:assword|assphrase|PIN|passcode)[^\"\n]*\"[ \t]*[;}]?"
+    r"[ \t]*send[ \t]+(?:--[ \t]+)?\"([^\"\n]+?)(?:\\r|\\n)*\"",
+    re.IGNORECASE,
+)
 # A Java string made a char[]: how Java APIs take a password ("X".toCharArray()).
 _CHAR_ARRAY = re.compile(r"\"([^\"\n]{4,})\"\.toCharArray\(\)")
 
@@ -1109,6 +1135,14 @@ def positional_logons(text: str) -> Iterator[tuple[int, int]]:
             for group in (1, 2):
                 if match.start(group) >= 0 and not is_placeholder(match.group(group)):
                     yield match.span(group)
+    if "ldappasswd" in text:  # -a old, -s new (and -w, the bind password, found elsewhere)
+        yield from (
+            match.span(match.lastindex or 1)
+            for match in _LDAPPASSWD_FLAG.finditer(text, text.index("ldappasswd"))
+            if not is_placeholder(match.group(match.lastindex or 1))
+        )
+    if "send" in text and "expect" in text:
+        yield from _spans(_EXPECT_SEND, text)
     if "ssh-keygen" in text:
         yield from (
             match.span(match.lastindex or 1)
@@ -2596,7 +2630,7 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (
         r"sqlplus|sqlldr|expdp|impdp|rman|dgmgrl|fndcpass|tkprof|adadmin|mkstore"
         r"|(?:^|[ \t$>])(?:exp|imp)[ \t]"
-        r"|^[ \t]*user[ \t]|nodeid|ssh-keygen|tochararray",
+        r"|^[ \t]*user[ \t]|nodeid|ssh-keygen|tochararray|ldappasswd|expect[^\n]*send",
         (positional_logons,),
     ),
     (r":\d+:[^\s:]+:[^\s:]+:|:\*:[^\s:]+:[^\s:]+:", (pgpass, pwdump)),
