@@ -189,7 +189,7 @@ STRUCTURED = [
     # MySQL manual, mysqldump: -p with the password glued to the flag
     ("mysqldump -u root -pS3cr3tPw --all-databases > dump.sql", "S3cr3tPw"),
     # sshpass(1), docker login(1), redis-cli --help, curl(1)
-    ("sshpass -p 'Pa55-w0rd' ssh user@bastion", "'Pa55-w0rd'"),
+    ("sshpass -p 'Pa55-w0rd' ssh user@bastion", "Pa55-w0rd"),
     ("docker login -u ci -p dckr9Tq2Zw81 registry.example.com", "dckr9Tq2Zw81"),
     ("redis-cli -h cache -p 6379 -a Wh1teRabbit ping", "Wh1teRabbit"),
     ("curl -u name:passwd1 https://example.com", "passwd1"),
