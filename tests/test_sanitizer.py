@@ -1243,6 +1243,21 @@ def test_secret_families_found_missing_by_blind_corpus_k(
             ['expect -c \'spawn ssh h; expect "assword:"; send "Kite_Moss_19\\r"\'\n'],
             ["Kite_Moss_19"],
         ),
+        # a password with its scheme in braces (Dovecot passdb, LDAP userPassword)
+        (["jdoe:{PLAIN}Harbor_Lamp_55::::\n"], ["Harbor_Lamp_55"]),
+        (["userPassword: {SSHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\n"], ["W6ph5Mm5Pz8GgiULbPgzG37mj9g="]),
+        # a wallet's mnemonic, quoted or as a run of twelve words
+        (
+            [
+                '{"mnemonic": "cargo fog lab taxi jazz humble ozone wagon spider rich'
+                ' vapor tumble"}\n'
+            ],
+            ["cargo fog lab taxi jazz humble ozone wagon spider rich vapor tumble"],
+        ),
+        (
+            ["Seed phrase: cargo fog lab taxi jazz humble ozone wagon spider rich vapor tumble\n"],
+            ["cargo fog lab taxi jazz humble ozone wagon spider rich vapor tumble"],
+        ),
     ],
 )
 def test_secret_families_found_missing_by_blind_corpus_n(

@@ -67,6 +67,8 @@ _STRONG = (
     r"|session[-_]?(?:token|key|secret)"
     # last, spelt out: a group in front of the others slows the whole alternation threefold
     r"|security[-_ ]?(?:word|answer)|memorable[-_ ]?word|(?:mfa|otp|2fa|authenticator)[-_ ]?seed"
+    # a wallet's words (BIP39): mnemonic, seed phrase, recovery phrase
+    r"|mnemonic|(?:seed|recovery)[-_ ]?phrase"
     r"|phrase[-_ ]secr"
     "\u00e8te"
     # German "key", glued in compounds as German does (Netzwerkschlüssel, WLAN-Schlüssel)
@@ -396,6 +398,14 @@ _PATH_KEY = re.compile(
 _PGPASS = re.compile(r"^[\w.*-]+:(?:\d{1,5}|\*):[\w.*-]+:[\w.*-]+:(\S+)$")
 _CRYPT = re.compile(
     r"\$(?:1|2[abxy]?|5|6|y|gy|7|apr1|argon2(?:id|i|d)|scrypt|pbkdf2[\w-]*)\$[^\s:'\"]{8,}"
+)
+# A password stored with its scheme in braces (Dovecot's passdb, LDAP's userPassword, 389-ds):
+# {PLAIN}X in clear, {SSHA}X and {SHA512-CRYPT}X hashed; either way not for the LLM.
+_SCHEMED = re.compile(
+    r"\{(?:PLAIN|CLEAR|CLEARTEXT|PLAIN-MD5|LDAP-MD5|MD5|SMD5|SHA|SSHA|SHA256|SSHA256|SHA512|SSHA512"
+    r"|CRYPT|MD5-CRYPT|SHA256-CRYPT|SHA512-CRYPT|BLF-CRYPT|ARGON2I|ARGON2ID|PBKDF2(?:-SHA\d+)?"
+    r"|CRAM-MD5|DIGEST-MD5|SCRAM-SHA-1|SCRAM-SHA-256)(?:\.[\w-]+)?\}([^\s:'\",;]{4,})",
+    re.IGNORECASE,
 )
 # Random-looking tokens, anywhere: candidates first (cheap), then the shape checks.
 _CANDIDATE = re.compile(r"[A-Za-z0-9+/_-]{20,}={0,2}")
@@ -1779,7 +1789,7 @@ _CODE_CJK = re.compile(
 # a colon ("passphrase for the vault: a b c d 42") or between "use" and "as the passphrase".
 _WORDS_AFTER = re.compile(
     rf"(?<![a-z0-9])(?:{_STRONG}|pw|pin)(?![a-z0-9])(?:[ \t]+[\w.-]+){{0,8}}?[ \t]*:[ \t]+"
-    r"((?:[a-z]{3,12}|\d{1,4})(?:[ \t]+(?:[a-z]{3,12}|\d{1,4})){3,9})[ \t]*(?:\([^)\n]*\)[ \t]*)?$"
+    r"((?:[a-z]{3,12}|\d{1,4})(?:[ \t]+(?:[a-z]{3,12}|\d{1,4})){3,23})[ \t]*(?:\([^)\n]*\)[ \t]*)?$"
 )
 _USE_WORDS_AS = re.compile(
     r"\buse[ \t]+((?:[a-z]{3,12}|\d{1,4})(?:[ \t]+(?:[a-z]{3,12}|\d{1,4})){2,9})[ \t]+as[ \t]+"
@@ -1832,7 +1842,7 @@ _CONSTANT = re.compile(
 
 # What a line must end with for _WORDS_AFTER to match (a cheap test: it starts at a colon).
 _WORD_RUN_END = re.compile(
-    r":[ \t]+(?:[a-z]{3,12}|\d{1,4})(?:[ \t]+(?:[a-z]{3,12}|\d{1,4})){3,9}[ \t]*"
+    r":[ \t]+(?:[a-z]{3,12}|\d{1,4})(?:[ \t]+(?:[a-z]{3,12}|\d{1,4})){3,23}[ \t]*"
     r"(?:\([^)\n]*\)[ \t]*)?$"
 )
 
@@ -2635,6 +2645,7 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     ),
     (r":\d+:[^\s:]+:[^\s:]+:|:\*:[^\s:]+:[^\s:]+:", (pgpass, pwdump)),
     (r"\$[a-z0-9-]{1,12}\$", (_any_group(_CRYPT),)),
+    (r"\{[a-z0-9.-]{2,20}\}[^\s:]", (_any_group(_SCHEMED),)),
     (r"^[ \t]*(?:r[ow]community6?|com2sec6?)[ \t]", (snmp_communities,)),
     (
         r"@(?:tcp6?|udp|unix)\(|connection info string|^[ \t]*\"[^\"]+\"[ \t]+\"|\*[0-9a-f]{40}"
