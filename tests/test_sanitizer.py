@@ -1498,6 +1498,45 @@ def test_secret_families_found_missing_by_blind_corpus_n(
             "Invoke-Sqlcmd -ServerInstance db1 -Username sa -Password 'Pebble_Dawn_61'\n",
             ["-Password"],
         ),
+        # allocated ids with a run of zeros (Salesforce's), after prose about a token
+        (
+            "Bulk job 7501x00000QwErTyUi for org 00D1x000000AbCd failed, retry with new access"
+            " token\n",
+            ["7501x00000QwErTyUi", "00D1x000000AbCd"],
+        ),
+        # another field's id after prose about a token
+        (
+            "access token accepted for tenant 88, scopes ok, X-Acme-Request-Id: "
+            "3c1f2a4b-5d6e-4f70-8a9b-0c1d2e3f4a5b\n",
+            ["3c1f2a4b-5d6e-4f70-8a9b-0c1d2e3f4a5b"],
+        ),
+        # names after a secret's word: a constant's, a setting's, a type's
+        ("api_token = ********; region key ACME_REGION_NAME\n", ["ACME_REGION_NAME"]),
+        ("job 42 done; credential from vault key ftp.partner.password\n", ["ftp.partner.password"]),
+        ("WS-Security UsernameToken PasswordText used\n", ["PasswordText"]),
+        # labelled: a serial number, a nonce, a MIC, a modulus, an account
+        (
+            "stream ok, camera serial XC-4N12A-B20260101QQWR000123987 online\n",
+            ["XC-4N12A-B20260101QQWR000123987"],
+        ),
+        (
+            "UsernameToken used, Nonce 8fQ2Lx9zTm4Kp1Rw7Yc3Nd6H Created now\n",
+            ["8fQ2Lx9zTm4Kp1Rw7Yc3Nd6H"],
+        ),
+        (
+            "MDN ok, Received-Content-MIC 7a9Qm2Lx+Vt4Rw8Yc3Nd6HfJ1b5Gs0AeKpZ9WqXyT2c=, sha-256\n",
+            ["7a9Qm2Lx+Vt4Rw8Yc3Nd6HfJ1b5Gs0AeKpZ9WqXyT2c="],
+        ),
+        (
+            "OAuth token issued for account Kq3mZr8XyPwLt5Vb2Nc7Hd, scopes ok\n",
+            ["Kq3mZr8XyPwLt5Vb2Nc7Hd"],
+        ),
+        # base64 of a URI: an id that names something
+        (
+            "bot token valid, roomId"
+            " Y2lzY29zcGFyazovL3VzL1JPT00vMGYxZTJkM2MtNGI1YS00OTY4LTg3NzYtYTViNGMzZDJlMWYw\n",
+            ["Y2lzY29zcGFyazovL3VzL1JPT00vMGYxZTJkM2MtNGI1YS00OTY4LTg3NzYtYTViNGMzZDJlMWYw"],
+        ),
     ],
 )
 def test_diagnostic_tokens_blind_corpus_g_showed_lost_are_kept(line: str, kept: list[str]) -> None:

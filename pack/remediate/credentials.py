@@ -447,6 +447,8 @@ _ID_LABEL = re.compile(
 # before it or by its own prefix.
 _ID_WORD_BEFORE = re.compile(
     r"(?:request|trace|span|correlation|transaction|event|ray|recipient|peer|item|accessor|kid"
+    # a device's serial, a protocol's nonce or MIC, a public key's modulus, an account's id
+    r"|serial|s/n|nonce|mic|modulus|account"
     r"|lease[ \t]+(?:revoke|lookup|renew)"  # Vault's lease ids: <mount>/creds/<role>/<id>
     # "analysis id X", "session ID: X": any word's id, but a secret's id (Vault's secret_id)
     r"|(?<![a-z])(?!secret)[a-z]{3,}[ \t]id)"
@@ -579,6 +581,19 @@ _VALUE_STOPS: Final = frozenset("\"'<>`;&\uff0c\u3001\u3002")
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
+def _secret_word_name(value: str) -> bool:
+    """A camel-case name made of words, one a secret's (PasswordDigest, TokenExpired): a type
+    or an event named, not a value."""
+    if not value.isalpha() or _CAMEL_NAME.fullmatch(value) is None:
+        return False
+    return any(
+        _STRONG_WORD.match(hump) or hump.lower() in _WEAK_WORDS for hump in _HUMPS.findall(value)
+    )
+
+
+_WEAK_WORDS: Final = frozenset(_WEAK.split("|"))
+
+
 def _csv_cell(text: str, name_start: int, value_end: int) -> bool:
     """A CSV row's whole cell names a secret, its next whole cell holds the value
     (job,sftp_password,X): a name/value listing, not prose ("password, then")."""
@@ -681,6 +696,9 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
         or (not prefix and _READ_VERB_BEFORE.search(text, max(0, start - 12), start) is not None)
         or _SECRET_OBJECT_NAME.fullmatch(value) is not None
         or _CMDLET.fullmatch(value) is not None
+        or _DOTTED_SECRET_NAME.fullmatch(value) is not None
+        or _CONSTANT_NAME.fullmatch(value) is not None
+        or _secret_word_name(value)
     ):
         # "label=password --reveal", "-Name x-password -Vault"; "bw get password <item id>";
         # "credentials secret cloud-credentials": a Kubernetes secret's name
@@ -811,6 +829,8 @@ _CMDLET = re.compile(
     r"(?:Get|Set|New|Read|Add|Remove|Invoke|Import|Export|ConvertTo|ConvertFrom|Start|Stop|Test"
     r"|Update|Write|Out|Select|Where|ForEach|Unprotect|Protect)-[A-Z][A-Za-z]+"
 )
+# An environment variable's or constant's name: capitalised words joined by underscores
+_CONSTANT_NAME = re.compile(r"[A-Z]{3,}(?:_[A-Z]{3,})+")
 _UPPER_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 _KEYWORD_PART = re.compile(rf"(?<![a-z])(?:{KEYWORD})(?![a-z])")
 # A path to a file (credentials=/root/.smbcred): names where the secret is, lower-case parts
@@ -1264,6 +1284,7 @@ _ABOUT_BEFORE_VALUE = re.compile(
 _ID_CLAUSE = re.compile(
     rf"[;,][^;,\n]*[ \t](?:number|no|id|ticket|case|reference|ref)[ \t]+(?:{_COPULAS})[ \t]+\Z"
 )
+_ID_FIELD_BEFORE = re.compile(r"[ \t,;][\w-]*[-_]id[\"']?[ \t]*[:=][ \t]*[\"']?\Z")
 _COPULA_BEFORE = re.compile(rf"[ \t](?:{_COPULAS})[ \t]+\Z")
 _ANOTHER_CLAUSE = re.compile(rf"(?:{KEYWORD}){_INFLECTION};[ \t]+[\w-]+[ \t]*:")
 _VOWELS = re.compile(r"[aeiouy]")
@@ -1364,6 +1385,10 @@ def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
                 lower, match.start(), _value_start(match)
             ):
                 continue  # "Key Container = <id>", "token refresh is <trace id>": about it
+            if pattern is _PROSE and _ID_FIELD_BEFORE.search(
+                lower, match.start(), _value_start(match)
+            ):
+                continue  # "token validated, ..., X-Request-Id: <uuid>": another field's id
             for group in range(1, (pattern.groups or 0) + 1):
                 start, end = match.span(group)
                 value = text[start:end]
@@ -1372,8 +1397,8 @@ def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
                     continue
                 if _FIELD.match(value):
                     continue  # "password expiry check: expires_at=<epoch>": another field
-                if _DOTTED_SECRET_NAME.fullmatch(value):
-                    continue  # key = "db.password": a setting's name, not its value
+                if _DOTTED_SECRET_NAME.fullmatch(value) or _CONSTANT_NAME.fullmatch(value):
+                    continue  # key = "db.password", key ZENDESK_SUBDOMAIN: a name, not a value
                 if secret_like(value, True) or (quoted and len(value) >= 6):
                     yield start, end
                 elif _numeric_password(lower, match.start(), value):
@@ -1521,8 +1546,27 @@ def random_tokens(text: str) -> Iterator[tuple[int, int]]:
                     yield at, at + len(segment)
                 at += len(segment) + 1
             continue
-        if (looks_random(token) or _base32_key(token)) and not _labelled_id(text, start, token):
+        if (
+            (looks_random(token) or _base32_key(token))
+            and not _labelled_id(text, start, token)
+            and not _encoded_uri(token)
+        ):
             yield start, end
+
+
+def _encoded_uri(token: str) -> bool:
+    """Base64 of a URI: an id that names something (Webex's personId is base64 of
+    ciscospark://us/PEOPLE/<uuid>), not key material."""
+    if len(token) < 16 or "-" in token or "_" in token:
+        return False
+    try:
+        decoded = base64.b64decode(token + "=" * (-len(token) % 4), validate=False)
+    except ValueError:
+        return False
+    return decoded.isascii() and _URI_TEXT.match(decoded.decode("ascii", "replace")) is not None
+
+
+_URI_TEXT = re.compile(r"[a-z][a-z0-9+.-]*:(?://)?[\x21-\x7e]+\Z")
 
 
 _BASE32 = re.compile(r"[A-Z2-7]{32,}=*|[a-z2-7]{32,}=*")
@@ -1624,6 +1668,8 @@ def looks_random(token: str, shortest: int = 20) -> bool:
             # projects/shop-prod-42/traces/<hex>: a resource path to a trace id
             return False
         core = core.replace("/", "")
+    if len(core) <= 24 and "0000" in core:
+        return False  # Salesforce's 0038d000001yhEc: a run of zeros, an allocated id
     parts = re.split(r"[-_]", core)
     wordy = sum(len(p) for p in parts if p.isalpha() and not _random_letters(p))
     if wordy * 2 >= len(core) or all(map(_id_part, parts)):

@@ -191,6 +191,8 @@ def _random_part(part: str, shortest: int) -> bool:
         return True
     if _TAIL_NUMBER.search(part) or _HEX.fullmatch(part) or _QUANTITY.fullmatch(part):
         return False
+    if "0000" in part:
+        return False  # Salesforce's 0038d000001yhEc: a run of zeros, an allocated id
     upper = lower = digit = symbol = False
     for char in part:
         if "A" <= char <= "Z":
