@@ -1537,6 +1537,17 @@ def test_secret_families_found_missing_by_blind_corpus_n(
             " Y2lzY29zcGFyazovL3VzL1JPT00vMGYxZTJkM2MtNGI1YS00OTY4LTg3NzYtYTViNGMzZDJlMWYw\n",
             ["Y2lzY29zcGFyazovL3VzL1JPT00vMGYxZTJkM2MtNGI1YS00OTY4LTg3NzYtYTViNGMzZDJlMWYw"],
         ),
+        # a span named for an operation on a secret, then its id; a native frame's offset; a
+        # secret store's backend
+        (
+            "span login.check_token 9a8b7c6d5e4f3a2b parent 1f2e3d4c5b6a7988 duration=12ms\n",
+            ["9a8b7c6d5e4f3a2b", "1f2e3d4c5b6a7988"],
+        ),
+        (
+            "C  [libssl.so.3+0x4f2a1c]  SSL_read+0x1c (while reading key)\n",
+            ["libssl.so.3+0x4f2a1c"],
+        ),
+        ("seats 40, secret storage backend: openbao-raft\n", ["openbao-raft"]),
     ],
 )
 def test_diagnostic_tokens_blind_corpus_g_showed_lost_are_kept(line: str, kept: list[str]) -> None:

@@ -699,6 +699,7 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
         or _DOTTED_SECRET_NAME.fullmatch(value) is not None
         or _CONSTANT_NAME.fullmatch(value) is not None
         or _secret_word_name(value)
+        or (_ACTION_NAME.search((prefix + word + tail).lower()) and DIAGNOSTIC.fullmatch(value))
     ):
         # "label=password --reveal", "-Name x-password -Vault"; "bw get password <item id>";
         # "credentials secret cloud-credentials": a Kubernetes secret's name
@@ -823,6 +824,12 @@ _DOTTED_SECRET_NAME = re.compile(
 _OUR_PLACEHOLDER = re.compile(r"SECRET_TOKEN|[A-Z]+(?:_[A-Z]+)*_\d+")
 _SECRET_OBJECT_NAME = re.compile(
     r"[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)*[-_.](?:credentials|creds|secrets?|tokens?|keys?|tls|auth)"
+)
+# An operation on a secret named (a span "auth.verify_password <span id>", a function): the word
+# after it is no value of the secret when it is an id.
+_ACTION_NAME = re.compile(
+    r"(?:verify|check|validate|reset|hash|rotate|change|update|compare|encode|decode|generate"
+    rf"|refresh|revoke|issue|fetch|load|read|get|set)[_.-]?(?:{KEYWORD})"
 )
 # A PowerShell cmdlet after a secret's name: -NewPassword (ConvertTo-SecureString ...)
 _CMDLET = re.compile(
@@ -1275,7 +1282,8 @@ _ABOUT_NOUNS = (
     "|url|uri|endpoint|version|hint|field|header|prefix|format|algorithm|kind|mode|source|ref|arn"
     "|store|provider|rotation|status|state|label|fingerprint|index|usage|limit|location|template"
     "|manager|strategy|scheme|method|lifetime|duration|timeout|interval|retries|attempts|bits"
-    "|service|server|proxy|issuer|refresh|cache|container|alias|protocol"
+    "|service|server|proxy|issuer|refresh|cache|container|alias|protocol|backend|engine|driver"
+    "|plugin"
 )
 _ABOUT_BEFORE_VALUE = re.compile(
     rf"[ \t](?:{_ABOUT_NOUNS})(?:[ \t]+(?:{_COPULAS})[ \t]+|[ \t]*[:=-][ \t]*)[\"'`\u00ab]?\Z"

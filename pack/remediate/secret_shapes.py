@@ -97,6 +97,7 @@ _HEX = re.compile(r"(?:0x)?[0-9A-Fa-f]+")
 _KEPT = re.compile(
     r"[0-9A-Fa-f]+(?:[-:][0-9A-Fa-f]+)*|v?\d+(?:\.\d+)+(?:[-+][\w.-]+)?|[0-9][0-9_.:T+-]*Z?"
 )
+_FRAME = re.compile(r"[\w.-]+\+0x[0-9A-Fa-f]+")
 # Alphabets whose letters a word never mixes (other scripts, e.g. CJK beside Latin, are left
 # alone: "用户admin1" is a name).
 _SCRIPTS: Final = ((0x250, "latin"), (0x370, ""), (0x400, "greek"), (0x530, "cyrillic"))
@@ -116,6 +117,8 @@ def password_parts(token: str) -> tuple[tuple[int, int], ...]:
 
 def _password_parts(token: str) -> Iterator[tuple[int, int]]:
     if not 6 <= len(token) <= 40 or "/" in token or "\\" in token or _KEPT.fullmatch(token):
+        return
+    if _FRAME.fullmatch(token):  # a native stack frame: libcrypto.so.3+0x1a2b3c
         return
     if "@" in token and "." in token.rsplit("@", 1)[1]:  # an e-mail address
         return
