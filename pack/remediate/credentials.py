@@ -197,7 +197,7 @@ _METADATA_TAILS: Final = frozenset(
     )
 )
 # What may follow the secret word inside the name: password_b64, SECRET_KEY_BASE, secretHex.
-_NAME_TAIL = r"((?:[a-z0-9]|[._-](?=[a-z0-9]))*)"
+_NAME_TAIL = r"((?:[a-z0-9\u0131]|[._-](?=[a-z0-9]))*)"  # (dotless i: Turkish possessives)
 _VALUE = (
     r"(?:(\[[A-Za-z][A-Za-z0-9_]*\])|\"\"\"([^\"\n]+)\"\"\"|[bBrRuU]?\\?\"((?:[^\"\\\n]|\\[^\"])*)\\?\"|[bBrRuU]?'([^'\n]*)'|`([^`\n]*)`"
     r"|((?:&(?![\w.\[\]-]*=))?[^\s\"'`,;&)}\]<>\uff0c\u3001\u3002]+))"
@@ -218,7 +218,13 @@ _COPULAS = (
     r"|este|adalah|ni|einai|ficou"  # Romanian, Indonesian and Malay, Swahili, Greeklish, Portuguese
 )
 # Endings a secret word takes in prose: passwords, Lösenordet, tokenen, şifresi.
-_INFLECTION = r"(?:e[nt]|s|si)?"
+_INFLECTION = r"(?:e[nt]|s|si|s\u0131)?"
+# "changed to" in other languages: alterada para, cambiada a, gewijzigd naar, geändert auf
+_CHANGED_TO_WORDS = (
+    "(?:alterad[ao]|mudad[ao]|cambiad[ao]|modificad[ao]|gewijzigd|veranderd|ge\u00e4ndert"
+    "|\u00e4ndrat|\u00e6ndret|endret|zmienion[eya]|cambiat[ao])"
+    "[ \t]+(?:para|a|naar|in|auf|zu|till|til|na)"
+)
 _OF = r"of(?=[ \t]+\S*[^a-z\s])(?![ \t]+\S+[ \t]+(?:is|was|are)[ \t])"
 # "the admin password is X", "password set to X", "new API token generated: X"
 _PROSE = re.compile(
@@ -227,7 +233,8 @@ _PROSE = re.compile(
     r"(?:[ \t]+(?:`?[\w@.'-]+`?,?|\([^()\n]{1,40}\))){0,8}?"  # words, an aside in parentheses
     # ("password of <owner>": "of" gives a value only when it is no plain word and no "is"
     # follows: "the password of svc-backup2 is X")
-    rf"(?:[ \t]+(?:{_COPULAS}|to|now|{_OF}|will be)(?:[ \t]*:)?|[ \t]*[:=-])[ \t]+"
+    rf"(?:[ \t]+(?:{_COPULAS}|to|now|{_OF}|will be|{_CHANGED_TO_WORDS})(?:[ \t]*:)?"
+    r"|[ \t]*[:=-])[ \t]+"
     r"(?:\"([^\"\n]+)\"|'([^'\n]+)'|\u00ab[ \t\u00a0]*([^\u00bb\n]+?)[ \t\u00a0]*\u00bb"
     r"|[`]?(?:[\w.@-]+[ \t]*/[ \t]*)?([^\s\"'`,;)\u00ab]+))"
     r"(?:[ \t]+to[ \t]+[\"'`]?([^\s\"'`,;)]+))?"
@@ -336,7 +343,7 @@ _SLASH_AT = re.compile(
 # Spring <property>, Java XML properties, JSON and YAML name/value environment entries.
 _INDIRECT = re.compile(
     r"(?:name|key|id|param\w*|var\w*|setting|field|property|attr\w*|env)\\?[\"']?[ \t]*[:=][ \t]*"
-    rf"\\?[\"']?([\w.:-]*(?:{KEYWORD}|sessionid|(?<![a-z])pin(?![a-z]))[\w.:-]*)\\?[\"']?"
+    rf"\\?[\"']?([\w.:%$-]*(?:{KEYWORD}|sessionid|(?<![a-z])pin(?![a-z]))[\w.:-]*)\\?[\"']?"
     r"(?:[ \t]*[,;]?[ \t]*\\?[\"']?(?:\w*value|val|default|content|data|secret)\\?[\"']?[ \t]*[:=]"
     r"|[ \t]*>)[ \t]*" + _VALUE
 )
@@ -361,7 +368,7 @@ _PROTOCOL = re.compile(
     r"|\"AUTH\"((?:[ \t]+\"[^\"]*\")+)"
     r"|^[ \t]*(?:C:[ \t]*)?[A-Za-z]?\d+[ \t]+LOGIN[ \t]+\S+[ \t]+(\"[^\"]*\"|\S+)"
 )
-_CLIENT_LINE = re.compile(r"^[ \t]*(?:C:|>>>?)[ \t]*([A-Za-z0-9+/]{8,}={0,2})[ \t]*$")
+_CLIENT_LINE = re.compile(r"^[ \t]*(?:C:|>>>?|~>)[ \t]*([A-Za-z0-9+/]{8,}={0,2})[ \t]*$")
 # Python smtplib's debug output of a client line: send: 'dXNlcg==\r\n' (AUTH LOGIN's answers).
 _SEND_LINE = re.compile(
     r"^[ \t]*send:[ \t]*b?(['\"])([A-Za-z0-9+/]{8,}={0,2})(?:\\r)?(?:\\n)?\1[ \t]*$"
@@ -532,6 +539,8 @@ def keyword_secrets(text: str) -> Iterator[tuple[int, int]]:
         yield from sql_values(text, lower)
     if "cookie" in lower:
         yield from cookies(text, lower)
+    if '"' in text or "`" in text or "\u201c" in text:
+        yield from quoted_later(text, lower)
     if "encrypted " in lower:
         yield from _spans(_ENCRYPTED_VALUE, lower)
 
@@ -660,7 +669,9 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
         return None  # max_tokens; Idempotency-Key, cache_key, sort-key: an id, not a key
     # "şifresi": a Turkish possessive ending, not another word
     going_on = tail[:1].isalpha() and tail[0].islower() and tail.lower() != "s"
-    going_on = going_on and not (tail == "si" and not word.isascii())
+    going_on = going_on and not (
+        (tail == "si" and not word.isascii()) or tail == "s\u0131"  # Turkish possessives
+    )
     if going_on and not (lower_word == "pass" and tail in ("in", "out")):
         return None  # "tokenizer", "keyboard", "signal": the word goes on (-passin is a flag)
     if separator == ",":
@@ -1236,6 +1247,156 @@ def _edi_next(text: str, at: int, char: str) -> int:
         at = found + 1
 
 
+# A password spelled out character by character (c-a-n-y-o-n-8-0, "9 j 8 w k k"): letters and
+# digits, each alone, one kind of separator.
+_SPELLED = re.compile(
+    r"(?<![\w-])[A-Za-z0-9](?P<sep>[- ])[A-Za-z0-9](?:(?P=sep)[A-Za-z0-9]){4,}(?![\w-])"
+)
+# ... or read out in the NATO alphabet (Romeo Eight Lima Tango ...)
+_NATO_WORDS = (
+    "alfa|alpha|bravo|charlie|delta|echo|foxtrot|golf|hotel|india|juliett?|kilo|lima|mike"
+    "|november|oscar|papa|quebec|romeo|sierra|tango|uniform|victor|whiske?y|x-?ray|yankee|zulu"
+)
+_NATO_DIGITS = "zero|one|two|three|four|five|six|seven|eight|nine|niner"
+_NATO_RUN = re.compile(
+    rf"(?<![\w-])(?:(?:{_NATO_WORDS}|{_NATO_DIGITS})(?:[ \t]*[, ][ \t]*|[ \t]*-[ \t]*)){{4,}}"
+    rf"(?:{_NATO_WORDS}|{_NATO_DIGITS})(?![\w-])",
+    re.IGNORECASE,
+)
+_NATO_LETTER = re.compile(rf"(?:{_NATO_WORDS})\b", re.IGNORECASE)
+
+
+def spelled(text: str) -> Iterator[tuple[int, int]]:
+    for match in _SPELLED.finditer(text):
+        chars = match.group()[::2]
+        if any(c.isdigit() for c in chars) and any(c.isalpha() for c in chars):
+            yield match.span()
+    for match in _NATO_RUN.finditer(text):
+        if len(_NATO_LETTER.findall(match.group())) >= 3:
+            yield match.span()
+
+
+# A BIP39 wallet mnemonic: twelve to twenty-four words of its word list in a row, whatever
+# is around them (the list from the reference implementation, python-mnemonic).
+_WORD_RUN = re.compile(r"(?<![\w-])[a-z]{3,8}(?:[ \t]+[a-z]{3,8}){11,}(?![\w-])")
+
+
+@functools.cache
+def _bip39_words() -> frozenset[str]:
+    from mnemonic import Mnemonic
+
+    return frozenset(Mnemonic("english").wordlist)
+
+
+def mnemonics(text: str) -> Iterator[tuple[int, int]]:
+    words = _bip39_words()
+    for run in _WORD_RUN.finditer(text):
+        start = None
+        count = 0
+        for word in re.finditer(r"[a-z]+", run.group()):
+            if word.group() in words:
+                if start is None:
+                    start, count = word.start(), 0
+                count += 1
+                end = word.end()
+                continue
+            if start is not None and count >= 12:
+                yield run.start() + start, run.start() + end
+            start = None
+        if start is not None and count >= 12:
+            yield run.start() + start, run.start() + end
+
+
+# Payment HSM keys typed or printed in clear: a zone, terminal or base derivation key, or a key
+# component, as hex (its check value, KCV, is public and stays).
+_KEY_COMPONENT = re.compile(
+    r"(?<![a-z])(?:zmk|tmk|bdk|kek|zpk|tpk|ipek|kbpk|pvk|cvk|zek|zak|tak|lmk|component)"
+    r"(?![a-z])[^\n]{0,30}?(?<![0-9a-f])([0-9a-f]{48}|[0-9a-f]{32})(?![0-9a-f])",
+    re.IGNORECASE,
+)
+# An Ethereum private key: 0x and 64 hex digits where a key is taken (from_key, privateKey,
+# Hardhat's accounts, geth's --nodekeyhex), not a transaction's hash.
+_ETH_KEY = re.compile(
+    r"(?:from_key|privatekey|private_key|nodekeyhex|accounts|signer|wallet)[\"']?[ \t]*[:=(\[]?"
+    r"[ \t]*[\[(]?[ \t]*[\"']?((?:0x)?[0-9a-fA-F]{64})\b",
+    re.IGNORECASE,
+)
+# A value handed to a command through process substitution: geth account import <(echo X)
+_ECHO_SUBSTITUTION = re.compile(r"<\([ \t]*(?:echo|printf)[ \t]+(?:-n[ \t]+)?[\"']?([^\s\"')]+)")
+
+
+def key_material(text: str) -> Iterator[tuple[int, int]]:
+    yield from _spans(_KEY_COMPONENT, text)
+    yield from _spans(_ETH_KEY, text)
+    for match in _ECHO_SUBSTITUTION.finditer(text):
+        if shaped(match.group(1)):
+            yield match.span(1)
+
+
+# HL7 v2's MSH-8 (Security) and ASTM's header H-4 (access password), the only secret fields of
+# the two lab and hospital message formats.
+_HL7_MSH = re.compile(r"(?<![A-Za-z0-9])MSH([|])")
+_ASTM_H = re.compile(r"(?<![A-Za-z])\d?H\|\\\^&\|")
+
+
+def message_security(text: str) -> Iterator[tuple[int, int]]:
+    for match in _HL7_MSH.finditer(text):
+        at = match.end()
+        for _ in range(6):  # MSH-2 ... MSH-7
+            at = text.find("|", at) + 1
+            if at <= 0:
+                break
+        else:
+            end = text.find("|", at)
+            if end > at and not text[at:end].isdigit():
+                yield at, end
+    for match in _ASTM_H.finditer(text):
+        at = text.find("|", match.end()) + 1  # H-3, the message control id, then H-4
+        end = text.find("|", at) if at > 0 else -1
+        if end > at:
+            yield at, end
+
+
+# A quoted value after a secret's word, later in the sentence: "... reset by the venue, it is
+# "X" now", "password exposed in a page (value "X")".
+_QUOTED_LATER = re.compile(
+    rf"(?<![a-z0-9])(?:{_STRONG}){_INFLECTION}(?![a-z0-9_-])[^\"\n.!?]{{0,80}}?"
+    r"(?:[ \t](?:is|was|are|it's|now|value|to)|[:=])[ \t]*[\"\u201c`]"
+    r"([^\"\u201d`\n]{4,64})[\"\u201d`]"
+)
+# Values piped into a command that reads passwords: (echo 'old'; echo 'new') | smbpasswd -s
+_ECHO_PIPE = re.compile(
+    r"\(([^()\n]*)\)[ \t]*\|[ \t]*(?:sudo[ \t]+)?(?:smbpasswd|passwd|chpasswd|kpasswd|ldappasswd"
+    r"|htpasswd|vncpasswd|\w+[-_]?passw\w*)\b"
+)
+_ECHOED = re.compile(
+    r"(?:echo|printf)[ \t]+(?:-[ne]+[ \t]+)?(?:'([^'\n]+)'|\"([^\"\n]+)\"|([^\s;'\"]+))"
+)
+# RTMP's last path segment is the stream key: rtmp://a.rtmp.youtube.com/live2/<key>
+_RTMP_KEY = re.compile(r"rtmps?://[^\s/]+(?:/[^\s/?]+)*/([^\s/?\"']{8,})")
+
+
+def quoted_later(text: str, lower: str) -> Iterator[tuple[int, int]]:
+    for match in _QUOTED_LATER.finditer(lower):
+        value = text[match.start(1) : match.end(1)]
+        if secret_like(value, True) and not is_placeholder(value):
+            yield match.span(1)
+
+
+def later_values(text: str) -> Iterator[tuple[int, int]]:
+    lower = lowered(text)
+    if "|" in text:
+        for pipe in _ECHO_PIPE.finditer(text):
+            for echoed in _ECHOED.finditer(text, pipe.start(1), pipe.end(1)):
+                group = echoed.lastindex or 1
+                if not is_placeholder(echoed.group(group)):
+                    yield echoed.span(group)
+    if "rtmp" in lower:
+        for match in _RTMP_KEY.finditer(text):
+            if not _FILE_NAME.fullmatch(match.group(1)):
+                yield match.span(1)
+
+
 def slash_at(text: str) -> Iterator[tuple[int, int]]:
     for match in _SLASH_AT.finditer(text):
         if _DIGEST_LABEL.match(text, match.end(1) + 1):
@@ -1482,13 +1643,28 @@ def cookies(text: str, lower: str) -> Iterator[tuple[int, int]]:
 
 
 # pwdump / secretsdump: user:RID:LM hash:NT hash::: (both hashes are the password's)
-_PWDUMP = re.compile(r"[^\s:]+:\d+:([0-9A-Fa-f]{32}):([0-9A-Fa-f]{32}):")
+# pwdump's user:rid:LM:NT: (pdbedit -Lw prints X's for an unset LM hash)
+_PWDUMP = re.compile(r"[^\s:]+:\d+:([0-9A-Fa-f]{32}|X{32}):([0-9A-Fa-f]{32}):")
+# secretsdump's Kerberos keys (user:aes256-cts-hmac-sha1-96:<hex>), and impacket's -hashes LM:NT
+_KERBEROS_KEY = re.compile(
+    r":(?:aes(?:128|256)-cts-hmac-sha1-96|des-cbc-md5|des3-cbc-sha1|rc4[-_]hmac|arcfour-hmac)"
+    r":([0-9a-fA-F]{16,64})\b"
+)
+_HASHES_FLAG = re.compile(r"-hashes[ \t]+([0-9a-fA-F]{32})?:([0-9a-fA-F]{32})\b")
 
 
 def pwdump(text: str) -> Iterator[tuple[int, int]]:
     for match in _PWDUMP.finditer(text):
-        yield match.span(1)
+        if not match.group(1).startswith("X"):
+            yield match.span(1)
         yield match.span(2)
+    if "-c" in text or "-h" in text or "rc4" in text or "arcfour" in text:
+        yield from _spans(_KERBEROS_KEY, text)
+    if "-hashes" in text:
+        for match in _HASHES_FLAG.finditer(text):
+            for group in (1, 2):
+                if match.start(group) >= 0:
+                    yield match.span(group)
 
 
 def pgpass(text: str) -> Iterator[tuple[int, int]]:
@@ -1790,7 +1966,7 @@ _CODE_NAMES = (
     # codes that open, arm or override something: an alarm panel's master, installer and
     # duress codes, a till's override code, a device's pairing code
     r"|(?:master|installer|duress|override|supervisor|manager|arm(?:ing)?|disarm|unlock|panic"
-    r"|engineer|maintenance|pairing|secret)[ \t-]+code"
+    r"|engineer|maintenance|pairing|secret|tech(?:nician)?(?:[ \t]+menu)?|menu|admin)[ \t-]+code"
     r"|code[ \t]+(?:secret|d'acc\u00e8s)"
     # Nordic and Dutch compounds: sikkerhedskode(n), säkerhetskod, beveiligingscode
     r"|(?:sikkerheds|sikkerhets|s\u00e4kerhets|beveiligings|veiligheids|adgangs|tilgangs|toegangs)"
@@ -1825,7 +2001,7 @@ _PIN = re.compile(
     r"|code[ \t]+(?:on|in|from)[ \t]+(?:my|your|the)[ \t]+(?:phone|screen|app|authenticator|device)"
     r"|code[ \t]+(?:[\w']+[ \t]+|\w'){0,4}?(?:alarm\w*|door|t\u00fcr|porte|puerta|safe|gate|cage)"
     r"|code[ \t]+(?:they|i|we|you)[ \t]+(?:just[ \t]+)?(?:texted|sent|got))"
-    r"(?:[-_ ]?(?:code|number|no|\u043a\u043e\u0434))?\\?[\"']?"
+    r"(?:[-_ ]?(?:code|number|no|value|\u043a\u043e\u0434))?\\?[\"']?"
     # (a number of three digits or fewer after the word is a GPIO pin's, not a PIN)
     r"(?:[ \t]*(?:=>|[:=])|[ \t]+(?=\d)|(?![ \t]+\d{1,3}[ \t])(?:[ \t]+[\w/'.()-]+){0,6}?[ \t]+"
     rf"(?:{_COPULAS}|on|to|says|reads|shows|\u09b9\u09b2)"
@@ -2006,7 +2182,12 @@ _PIN_PAIR = re.compile(
 )
 
 
+# A PIN in a camel-case name: ManagerPin=4711, userPin: 4711, adminPIN = "4711"
+_CAMEL_PIN = re.compile(r"(?<=[a-z])(?:Pin|PIN)(?:Code)?[\"']?[ \t]*[:=][ \t]*[\"']?(\d{4,12})\b")
+
+
 def pins(text: str) -> Iterator[tuple[int, int]]:
+    yield from _spans(_CAMEL_PIN, text)
     lower = lowered(text)
     yield from _spans(_PIN, lower)
     yield from _spans(_PIN_PAIR, lower)
@@ -2044,7 +2225,7 @@ _LOGIN_ARG = re.compile(
 
 # A login and its password written "user / password" (or "user@example.com / password")
 _SLASH_PAIR = re.compile(
-    r"(?:^|[\s(:])(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[a-z][a-z0-9._-]{1,30})[ \t]+/[ \t]+"
+    r"(?:^|[\s(:])(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[A-Za-z][A-Za-z0-9._-]{1,30})[ \t]+/[ \t]+"
     r"([^\s/]{6,40}?)[.,;)]?(?=\s|$)"
 )
 
@@ -2063,7 +2244,11 @@ def user_passwords(text: str) -> Iterator[tuple[int, int]]:
         if (
             any(c.isdigit() for c in value)
             and any(c.isalpha() for c in value)
-            and secret_shapes.mixed(value)
+            and (
+                secret_shapes.mixed(value)
+                or value.rstrip(".").isupper()  # a generated one: VEXF8SFD
+                or (sum(c.isdigit() for c in value) >= 2 and not _structured_id(value))
+            )
             and DIAGNOSTIC.fullmatch(value) is None
             and _VERSION.fullmatch(value) is None
         ):
@@ -2107,7 +2292,7 @@ _RESP_DOTS = re.compile(r"\bAUTH\.\.(?:\$\d+\.\.[^.\s]+\.\.)?\$\d+\.\.(\S+?)\.\.
 # SQL's CONNECT (Db2 and others): "CONNECT TO db USER u USING pw", "CONNECT USER=u USING pw"
 _USER_USING = re.compile(r"\buser[ \t]*=?[ \t]*[\w.$#@-]+[ \t]+using[ \t]+([^\s;,'\"]+)", re.I)
 # FIX's Password (554) and NewPassword (925) fields, between SOH (or "|", "^A" as logs show it)
-_FIX_PASSWORD = re.compile(r"(?:\x01|\||\^A)(?:554|925)=([^\x01|^\s]+)")
+_FIX_PASSWORD = re.compile(r"(?:\x01|\||\^A|(?<=[ \t]))(?:554|925)=([^\x01|^\s]+)")
 # Bundler's credentials for a gem source: BUNDLE_<HOST, dots as "__">: user:password
 _BUNDLE_HOST = re.compile(
     r"\bBUNDLE_[A-Z0-9_]*?[A-Z0-9]__[A-Z0-9_]+[\"']?[ \t]*[:=][ \t]*[\"']?[^\s:\"']+:([^\s\"']+)"
@@ -2240,7 +2425,7 @@ _SECRET_COMMAND = re.compile(
     r"|creds?\b|recovery|backup[-_]codes|authenticator|otp\b|mfa|pin\b)"
     # pass(1) and gopass print the password first; a command that makes a key prints it
     r"|(?<![\w-])(?:go)?pass[ \t]+(?:show|get|cat)\b|keys?[ \t]+(?:create|generate|new)\b"
-    r"|\.(?:pass|key|cookie|token)\b|/\.?[\w-]*(?:key|pass|token|secret)(?:\.txt)?[ \t]*$)"
+    r"|\.(?:pass|keys?|cookie|token)\b|/\.?[\w-]*(?:key|pass|token|secret)(?:\.txt)?[ \t]*$)"
 )
 # What was typed or printed: the line alone, or expect's "send: sending "X\r" to { exp6 }".
 # Also a library's debug line of what it wrote (netmiko's write_channel: b'X\n', pexpect's
@@ -2392,8 +2577,16 @@ _SPEAKER_HEADER = re.compile(
 
 
 def speaker_header(line: str) -> bool:
-    """Whether ``line`` (without its line break) is only a chat export's speaker and time."""
-    return len(line) <= 80 and line[-1:].isalnum() and _SPEAKER_HEADER.match(line) is not None
+    """Whether ``line`` (without its line break) is only a chat export's speaker and time, or a
+    message with nothing after its speaker ("[02:54] Sanne:", the answer on the next line)."""
+    if len(line) > 80:
+        return False
+    if line[-1:] == ":":
+        return _EMPTY_MESSAGE.match(line) is not None
+    return line[-1:].isalnum() and _SPEAKER_HEADER.match(line) is not None
+
+
+_EMPTY_MESSAGE = re.compile(r"[ \t]*\[?\d{1,2}:\d{2}(?::\d{2})?\]?[ \t]+[^\s:\[\]][^:\n]{0,30}:\Z")
 
 
 def asks_for_secret(line: str) -> Question | None:
@@ -2659,7 +2852,8 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     ),
     (r"\\x00|\\0|\\u0000|\^@", (sasl_nul,)),
     (
-        r"c:[ \t]*[a-z0-9+/]{8}|>>>?[ \t]*[a-z0-9+/]{8}|send:[ \t]*b?['\"][a-z0-9+/]{8}",
+        r"c:[ \t]*[a-z0-9+/]{8}|>>>?[ \t]*[a-z0-9+/]{8}|~>[ \t]*[a-z0-9+/]{8}"
+        r"|send:[ \t]*b?['\"][a-z0-9+/]{8}",
         (client_lines,),
     ),
     (
@@ -2691,13 +2885,30 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     ),
     (r"[a-z_][a-z0-9_$#]*/[^\s/@]+@", (slash_at,)),
     (r"isa[*|~^!]|unb\+", (edi_envelopes,)),
+    (r"(?:[a-z0-9][- ]){5}[a-z0-9]", (spelled,)),
+    (rf"(?:{_NATO_WORDS})[ \t]*[, -][ \t]*(?:{_NATO_WORDS}|{_NATO_DIGITS})", (spelled,)),
+    (r"(?:[a-z]{3,8}[ \t]+){11}[a-z]{3,8}", (mnemonics,)),
+    (
+        r"(?:zmk|tmk|bdk|kek|zpk|tpk|ipek|kbpk|pvk|cvk|zek|zak|tak|lmk|component)[^\n]{0,30}?"
+        r"[0-9a-f]{32}|[0-9a-f]{64}|<\([ \t]*(?:echo|printf)",
+        (key_material,),
+    ),
+    (r"msh\||\dh\|\\\^&|(?:^|[^a-z])h\|\\\^&", (message_security,)),
+    (
+        r"\)[ \t]*\|[ \t]*(?:sudo[ \t]+)?\w*passw|rtmps?://",
+        (later_values,),
+    ),
     (
         r"sqlplus|sqlldr|expdp|impdp|rman|dgmgrl|fndcpass|tkprof|adadmin|mkstore"
         r"|(?:^|[ \t$>])(?:exp|imp)[ \t]"
         r"|^[ \t]*user[ \t]|nodeid|ssh-keygen|tochararray|ldappasswd|expect[^\n]*send",
         (positional_logons,),
     ),
-    (r":\d+:[^\s:]+:[^\s:]+:|:\*:[^\s:]+:[^\s:]+:", (pgpass, pwdump)),
+    (
+        r":\d+:[^\s:]+:[^\s:]+:|:\*:[^\s:]+:[^\s:]+:|:aes\d+-cts|:des-cbc|:des3-cbc|:rc4[-_]hmac"
+        r"|:arcfour-hmac|-hashes[ \t]",
+        (pgpass, pwdump),
+    ),
     (r"\$[a-z0-9-]{1,12}\$", (_any_group(_CRYPT),)),
     (r"\{[a-z0-9.-]{2,20}\}[^\s:]", (_any_group(_SCHEMED),)),
     (r"^[ \t]*(?:r[ow]community6?|com2sec6?)[ \t]", (snmp_communities,)),
@@ -2705,7 +2916,7 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         r"@(?:tcp6?|udp|unix)\(|connection info string|^[ \t]*\"[^\"]+\"[ \t]+\"|\*[0-9a-f]{40}"
         r"|_secret|client_random|^[ \t]*\d{2,12}[ \t]*=>"
         r"|^[ \t]*(?:\[[^\]\s]+\]|[\w.-]+):\d{1,5}[ \t]"
-        r"|[ \t]reg_[a-z]|nickserv|auth\.\.|[ \t]using[ \t]|ftp>|(?:\x01|\||\^a)(?:554|925)="
+        r"|[ \t]reg_[a-z]|nickserv|auth\.\.|[ \t]using[ \t]|ftp>|(?:\x01|\||\^a|[ \t])(?:554|925)="
         r"|bundle_[a-z0-9_]*__",
         (structured,),
     ),
@@ -2729,7 +2940,8 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         r"|terst\xc3\xa4llningskod|codes?[ \t]+de[ \t]+(?:r\xc3\xa9cup|secours)"
         r"|c\xc3\xb3digos?[ \t]+de[ \t]+(?:recuperaci|respaldo)"
         r"|(?:master|installer|duress|override|supervisor|manager|arm|arming|disarm|unlock|panic"
-        r"|engineer|maintenance|pairing|secret)[ \t-]+code|code[ \t]+(?:secret|d'acc)"
+        r"|engineer|maintenance|pairing|secret|tech|technician|menu|admin)[ \t-]+code"
+        r"|code[ \t]+(?:secret|d'acc)|[a-z]pin[\"']?[ \t]*[:=]"
         r"|(?:sikkerheds|sikkerhets|s\xc3\xa4kerhets|beveiligings|veiligheids|adgangs|tilgangs"
         r"|toegangs)kod|host[ \t]+key|cl\xc3\xa9[ \t]+d'h",
         (pins,),
