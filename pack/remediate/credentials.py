@@ -44,7 +44,9 @@ _STRONG = (
     r"|securestring|requirepass|masterauth|storepass|keypass|jsessionid|phpsessid|authtok|mdp"
     "|clave|heslo|kata[-_ ]sandi|s\u0327?ifre|\u015fifre|\ube44\ubc00\ubc88\ud638|\uc554\ud638"
     "|\u03ba\u03c9\u03b4\u03b9\u03ba\u03cc\u03c2"
-    r"|passord|lozinka|parool|adgangskode|geheimnis|nenosiri|parol'|kwdikos|kodikos|anahtar(?:i|"
+    r"|passord|lozinka|parool|adgangskode|geheimnis|nenosiri|parol'|salausavain"
+    "|parol\u0103"
+    r"|kwdikos|kodikos|anahtar(?:i|"
     "\u0131"
     r")?|jelsz(?:o|ava|"
     "\u00f3"
@@ -77,6 +79,10 @@ _STRONG = (
 # Names that carry a secret only as a whole word or camel-case part (not "bypass", "monkey").
 _WEAK = r"pass|token|key|auth|signature|sig|cookie|creds|pw|community"
 KEYWORD: Final = rf"(?:{_STRONG}|{_WEAK})"
+STRONG: Final = _STRONG
+# A secret's word inside a name: a strong one anywhere, a weak one as a word (smtp/password,
+# api_token; not "monkey")
+SECRET_WORD: Final = re.compile(rf"(?:{_STRONG})|(?<![a-z])(?:{_WEAK}|passw)(?![a-z])")
 _STRONG_WORD = re.compile(rf"(?:{_STRONG})\Z", re.IGNORECASE)
 # Weak words whose explicitly assigned value is still always a secret (token=abc).
 _ASSIGNED_SECRET: Final = frozenset(("token", "pass", "creds", "pw"))
@@ -205,7 +211,10 @@ _VALUE = (
 # Starts at the secret word (a literal, so the scan is fast); the name's prefix is read back.
 _ASSIGNMENT = re.compile(
     rf"({KEYWORD}){_NAME_TAIL}"
-    r"\\?[\"'`]?\]?[ \t]*(=>|:=|->|<-|::|[:=>,|\u2502]|\\u003[ad]|%3[ad]|[ \t])[ \t]*"
+    # (closed by a quote, a bracket, a brace, a parenthesis: ${ERP_PASSWORD}, .Item("...pw") =,
+    # auth%5Bpassword%5D=)
+    r"\\?[\"'`]?(?:\]|%5d|\}(?=[ \t]*[=:]|[ \t]{2})|\)(?=[ \t]*=))?[ \t]*"
+    r"(=>|:=|->|<-|::|[:=>,|\u2502]|\\u003[ad]|%3[ad]|[ \t])[ \t]*"
     # (a C string's address before it in gdb: passwd = 0x5555... "X"; OTel's Str(X))
     r"(?:\(|some\(|ok\(|str\(|0x[0-9a-f]{4,16}[ \t]+(?=\")|n(?=')|=[ \t]*n?(?='))?[ \t]*" + _VALUE
 )
@@ -234,7 +243,7 @@ _PROSE = re.compile(
     # ("password of <owner>": "of" gives a value only when it is no plain word and no "is"
     # follows: "the password of svc-backup2 is X")
     rf"(?:[ \t]+(?:{_COPULAS}|to|now|{_OF}|will be|{_CHANGED_TO_WORDS})(?:[ \t]*:)?"
-    r"|[ \t]*[:=-])[ \t]+"
+    r"|[ \t]*[:=\u2013\u2014-])[ \t]+"
     r"(?:\"([^\"\n]+)\"|'([^'\n]+)'|\u00ab[ \t\u00a0]*([^\u00bb\n]+?)[ \t\u00a0]*\u00bb"
     r"|[`]?(?:[\w.@-]+[ \t]*/[ \t]*)?([^\s\"'`,;)\u00ab]+))"
     r"(?:[ \t]+to[ \t]+[\"'`]?([^\s\"'`,;)]+))?"
@@ -255,7 +264,9 @@ _PROSE_CJK = re.compile(
     "(?:\u5bc6\u7801|\u5bc6\u78bc|\u53e3\u4ee4|\u30d1\u30b9\u30ef\u30fc\u30c9"
     "|\ube44\ubc00\ubc88\ud638|\uc554\ud638|\u6697\u8a3c\u756a\u53f7"  # ... the Japanese PIN
     "|\u0e23\u0e2b\u0e31\u0e2a\u0e1c\u0e48\u0e32\u0e19(?=[\uff1a:]))"  # Thai, then a colon
-    "(?:\u662f|\u4e3a|\u70ba|\u306f|\u3092|\uff1a|\ub294|\uc740|\uc774|\uac00|:)?[ \t]*"
+    # (a few characters between: 密码前半段是 X, "the password's first half is X")
+    "(?:[^\\s\u3002\uff0c:\uff1a]{0,6}?(?:\u662f|\u4e3a|\u70ba)"
+    "|\u306f|\u3092|\uff1a|\ub294|\uc740|\uc774|\uac00|:)?[ \t]*"
     # the value, maybe in corner brackets: 密碼是「X」
     "\u300c?"
     r"([^\s"
@@ -1599,7 +1610,11 @@ def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
                 yield match.span(1)  # "reissued the API key (new: X)"
     if "salasana" in lower:  # Finnish: "salasana on X" ("on", a copula English uses otherwise)
         for match in _PROSE_FI.finditer(lower):
-            if secret_like(text[match.start(1) : match.end(1)], True):
+            value = text[match.start(1) : match.end(1)]
+            grouped = _grouped_end(text, match.end(1), value)
+            if grouped is not None:
+                yield match.start(1), grouped  # "salasana on pYPx 5JkJ A6T5": in groups
+            elif secret_like(value, True):
                 yield match.span(1)
     for match in _FROM_TO.finditer(lower) if "from" in lower and "to" in lower else ():
         if secret_like(text[match.start(1) : match.end(1)], True):

@@ -19,12 +19,11 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from types import MappingProxyType
-from typing import Any, Final, TypeVar, overload
+from typing import Final, TypeVar, overload
 
-from remediate import credentials
+from remediate import credentials, tables
 from remediate.errors import InventoryError, UsageError
 from remediate.recognizers import (
-    CSV_SECRET_HEADER,
     DANGLING_SECRET_KEY,
     EMAIL,
     HOST,
@@ -241,7 +240,7 @@ class Sanitizer:
         block: list[str] = []
         size = 0
         value_indent: int | None = None  # indent of a dangling secret key, while its value runs
-        columns: tuple[str, int, frozenset[int]] | None = None  # a CSV header's secret columns
+        columns: tables.Table | None = None  # a table whose header names a secret column
         asked: credentials.Question | None = None  # the previous line asked for a secret
         for line in lines:
             if not isinstance(line, str):
@@ -284,12 +283,12 @@ class Sanitizer:
                 indent = next(g for g in dangling.groups() if g is not None)
                 value_indent = len(indent.expandtabs())
             if columns is not None and not block:
-                redacted, columns = _csv_row(line, columns)
+                redacted, columns = tables.row(line, columns)
                 if redacted is not line:
                     self._counts[SECRET] = self._counts.get(SECRET, 0) + 1
                 line = redacted
             elif ":" not in body and "=" not in body and not block:
-                columns = _csv_header(body)
+                columns = tables.header(body)
             if block:
                 block.append(line)
                 size += len(line)
@@ -582,40 +581,6 @@ def _rank(span: Span) -> tuple[bool, int, float, int, str]:
         span.start,
         span.entity_type,
     )
-
-
-_CSV_SEPARATORS: Final = frozenset(",;\t|")
-_TABLE_BORDER = re.compile(r"[ \t]*[+|][-=+| ]*[-=][-=+| ]*")
-
-
-def _csv_header(body: str) -> tuple[str, int, frozenset[int]] | None:
-    """(separator, fields, secret column indexes) of a delimited header naming secret columns."""
-    # Fields first, then the pattern on each: searching the whole line backtracks for long.
-    separator = max(_CSV_SEPARATORS, key=body.count)
-    fields = body.split(separator)
-    if len(fields) < 2 or any(sum(c.isdigit() for c in f) >= 4 for f in fields):
-        return None  # a header names its columns; "Client Secret<TAB>5f1c...": a name and a value
-    secret = frozenset(
-        i
-        for i, f in enumerate(fields)
-        if len(f) <= 200 and CSV_SECRET_HEADER.fullmatch(f) and not credentials.metadata_name(f)
-    )  # a column's name is short; a long field would only cost backtracking (key_id: an id)
-    return (separator, len(fields), secret) if secret else None
-
-
-def _csv_row(line: str, columns: tuple[str, int, frozenset[int]]) -> tuple[str, Any]:
-    """The row with its secret fields redacted, and whether the table goes on."""
-    separator, count, secret = columns
-    body = line.rstrip("\r\n")
-    if _TABLE_BORDER.fullmatch(body):
-        return line, columns  # +------+------+ between a table's header and its rows
-    fields = body.split(separator)
-    if len(fields) != count:
-        return line, None
-    for i in secret:
-        if fields[i].strip():
-            fields[i] = REDACTED
-    return separator.join(fields) + line[len(body) :], columns
 
 
 def _joined_block(lines: list[str]) -> str:
