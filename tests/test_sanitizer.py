@@ -1356,6 +1356,68 @@ def test_secret_families_found_missing_by_blind_corpus_o(
 
 
 @pytest.mark.parametrize(
+    ("lines", "secrets"),
+    [
+        # a value in groups with an aside after it; after an en dash; CJK words before "is"
+        (
+            ["Vierasverkon salasana on kQ7p 3LmX 9zRt (ilman v\u00e4lily\u00f6ntej\u00e4)\n"],
+            ["kQ7p 3LmX 9zRt"],
+        ),
+        (["Heslo do kasy \u2013 8830215\n"], ["8830215"]),
+        (
+            [
+                "\u95e8\u5e97\u7cfb\u7edf\u7684\u7ba1\u7406\u5458\u5bc6\u7801"
+                "\u524d\u534a\u6bb5\u662f Lx8Rw2q\n"
+            ],
+            ["Lx8Rw2q"],
+        ),
+        # a name closed by a brace, a parenthesis, an encoded bracket before its separator
+        (["${DB_PASSWORD}    Quill.Tortuga.57\n"], ["Quill.Tortuga.57"]),
+        [
+            ['.Item("http://schemas/cdo/configuration/sendpassword") = "77QXZ2WLMK"\n'],
+            ["77QXZ2WLMK"],
+        ],
+        (["auth%5Busername%5D=root&auth%5Bpassword%5D=Leto2019#&auth%5Bdb%5D=\n"], ["Leto2019#"]),
+        # an ftp script written by a macro; an API key as curl's user with no password
+        (['    Print #1, "user jdoe pistachio508"\n'], ["pistachio508"]),
+        (
+            ['curl -s "https://shop/api/products" -u "B0JUBN5FWIIEJSYWAWYDTUKLMV160193:"\n'],
+            ["B0JUBN5FWIIEJSYWAWYDTUKLMV160193"],
+        ),
+        # a random RTSP path segment; user:password handed to a base64 encoder
+        (["stream: rtsps://10.0.0.9:7441/px1DqbRHv7Eg8PW9?enableSrtp\n"], ["px1DqbRHv7Eg8PW9"]),
+        (
+            ['Auth = "Basic " & Binary.ToText(Text.ToBinary("tomas:P1v0.m3kong91"), 0),\n'],
+            ["P1v0.m3kong91"],
+        ),
+        # quoted later, also in guillemets and corner brackets
+        (['device ssh is admin and the password is in quotes "7ujmu0FI"\n'], ["7ujmu0FI"]),
+        (
+            [
+                "\u041f\u0430\u0440\u043e\u043b\u044c \u043e\u0442 \u043a\u0430\u0441\u0441\u044b"
+                " \u0442\u0435\u043f\u0435\u0440\u044c \u00abThunder_2953\u00bb\n"
+            ],
+            ["Thunder_2953"],
+        ),
+        (['I reset it with `pihole setpassword` to "tortuga259" but it fails\n'], ["tortuga259"]),
+        # a PIN in a camel-case XML element; WooCommerce's consumer secret
+        (["  <AdminExitPin>107037</AdminExitPin>\n"], ["107037"]),
+        (["'cs_" + "b0" * 20 + "',\n"], ["cs_" + "b0" * 20]),
+        # a query string's token and auth parameters; a compound key name over key material
+        (["GET /webservice/rest/server.php?wstoken=" + "7d" * 16 + "&wsfunction=x\n"], ["7d" * 16]),
+        (['curl "http://10.0.0.2/admin/api.php?summaryRaw&auth=' + "e7" * 32 + '"\n'], ["e7" * 32]),
+        (["blockkey = " + "e7" * 16 + "\n"], ["e7" * 16]),
+    ],
+)
+def test_secret_families_found_missing_by_blind_corpus_p(
+    lines: list[str], secrets: list[str]
+) -> None:
+    out = "".join(Sanitizer().sanitize_lines(lines))
+
+    assert not [s for s in secrets if s in out], out
+
+
+@pytest.mark.parametrize(
     ("line", "kept"),
     [
         # a JSON key after a value that ends in a secret word is a key, not that word's value
@@ -1635,6 +1697,14 @@ def test_secret_families_found_missing_by_blind_corpus_o(
             ["libssl.so.3+0x4f2a1c"],
         ),
         ("seats 40, secret storage backend: openbao-raft\n", ["openbao-raft"]),
+        # public keys by their owner's name; a URL under a name that ends in "Key"; an RTSP
+        # path that names a channel
+        ('"PublicKey": "nodekey:' + "1a" * 32 + '",\n', ["nodekey:" + "1a" * 32]),
+        (
+            "UserInfo={NSErrorFailingURLKey=https://gsp.example.com/dispatcher.arpc, x}\n",
+            ["dispatcher.arpc"],
+        ),
+        ("rtsp://10.0.0.5:554/Streaming/Channels/101 ok\n", ["/Streaming/Channels/101"]),
     ],
 )
 def test_diagnostic_tokens_blind_corpus_g_showed_lost_are_kept(line: str, kept: list[str]) -> None:

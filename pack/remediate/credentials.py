@@ -314,6 +314,8 @@ _CLI = re.compile(
     r"|\b(?i:sqlcmd|bcp|osql)(?:\.exe)?\b[^\n]*?[ \t]-P(?!(?i:assword)\b)[ \t]*[\"']?"
     r"([^\s\"'-][^\s\"']*)"
     r"|(?:^|[ \t])(?:-u|-U|--user|--username)[ \t=]+[\"']?[^\s:%,\"']*[:%,][\"']?([^\s\"']+)"
+    # an API key given as the user with an empty password: curl -u "sk_test_...:"
+    r"|\bcurl\b[^\n]*?[ \t](?:-u|--user)[ \t=]+[\"']?([A-Za-z0-9_-]{20,}):[\"']?(?=[\s]|$)"
     r"|\bopenssl\b[^\n]*?[ \t]-K[ \t]+([0-9A-Fa-f]{16,})"  # a raw key in hex
     r"|\bsnmp\w*\b[^\n]*?[ \t]-c[ \t]*([^\s-]\S*)"
     r"|\b(?:add_user|change_password|set_password)[ \t]+\S+[ \t]+[\"']?([^\s\"']+)"
@@ -550,7 +552,7 @@ def keyword_secrets(text: str) -> Iterator[tuple[int, int]]:
         yield from sql_values(text, lower)
     if "cookie" in lower:
         yield from cookies(text, lower)
-    if '"' in text or "`" in text or "\u201c" in text:
+    if '"' in text or "`" in text or "\u201c" in text or "\u00ab" in text or "\u300c" in text:
         yield from quoted_later(text, lower)
     if "encrypted " in lower:
         yield from _spans(_ENCRYPTED_VALUE, lower)
@@ -580,7 +582,7 @@ def _in_arn(text: str, at: int) -> bool:
 # A key printed in equal groups (1494 0966 9642 5147, JBSW Y3DP EHPK 3PXP): the groups after
 # the first, to the end of the line or a punctuation mark.
 _GROUPS = {
-    n: re.compile(rf"(?:[ ][A-Za-z0-9]{{{n}}}){{2,}}(?=[ \t]*(?:$|[\r\n,;.)]))")
+    n: re.compile(rf"(?:[ ][A-Za-z0-9]{{{n}}}){{2,}}(?=[ \t]*(?:$|[\r\n,;.)(]))")
     for n in range(3, 7)
 }
 
@@ -614,6 +616,21 @@ def _secret_word_name(value: str) -> bool:
 _WEAK_WORDS: Final = frozenset(_WEAK.split("|"))
 
 
+# Whose key is public: Tailscale's nodekey and discokey, a peer's, a host's, a machine's
+_PUBLIC_KEY_OWNERS = ("public", "pub", "node", "peer", "machine", "host", "disco")
+
+
+def _key_material(value: str) -> bool:
+    """Hex of 16 bytes or more, or long base64: what a key is, not what a name is."""
+    value = value.strip("\"'")
+    return (len(value) >= 32 and _HEX_PART.fullmatch(value) is not None) or (
+        len(value) >= 24 and _KEY_CHARS.fullmatch(value) is not None and looks_random(value)
+    )
+
+
+_KEY_CHARS = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
+
+
 def _csv_cell(text: str, name_start: int, value_end: int) -> bool:
     """A CSV row's whole cell names a secret, its next whole cell holds the value
     (job,sftp_password,X): a name/value listing, not prose ("password, then")."""
@@ -644,10 +661,23 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     strong = _STRONG_WORD.match(word) is not None
     glued = bool(prefix) and prefix[-1] not in "._-" and not strong
     hump = (prefix[-1:].islower() or prefix[-1:].isdigit()) and word[0].isupper()
+    # a query string's parameter: ?wstoken=, &auth=, &key= name secrets as surely as password
+    in_query = text[start - 1 : start] in ("?", "&") and separator == "="
     if glued and not hump:
-        # -storepass, masterauth: a password flag; "bypass", "monkey": another word's tail
+        # -storepass, masterauth: a password flag; "bypass", "monkey": another word's tail;
+        # wstoken= in a query, hashkey = <hex>: a compound that names a key by its value
         tail_of = prefix.lower().lstrip("-")
-        if not (lower_word == "pass" and tail_of and tail_of not in _NOT_PASS):
+        peek = text[match.start(match.lastindex or 0) : match.end(match.lastindex or 0)]
+        if not (
+            (lower_word == "pass" and tail_of and tail_of not in _NOT_PASS)
+            or (lower_word == "token" and in_query)
+            or (
+                lower_word == "key"
+                and separator in ("=", ":")
+                and _key_material(peek)
+                and not tail_of.endswith(_PUBLIC_KEY_OWNERS)  # nodekey:<hex>: public
+            )
+        ):
             return None
     tail = text[match.start(2) : match.end(2)]
     last = _tail_words(word, tail)[-1:] if tail else []
@@ -691,7 +721,7 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
             return None  # "password, then" in prose; ("API_TOKEN", "x") is an argument pair
     # A qualified weak word (signing_key, MASTER_KEY, auth-token) names a secret as surely
     # as "password" does; a bare "key" or "auth" may name an id ("key=<sha>", "auth=basic").
-    named = strong or bool(prefix) or bool(tail) or lower_word in _ASSIGNED_SECRET
+    named = strong or bool(prefix) or bool(tail) or lower_word in _ASSIGNED_SECRET or in_query
     group = match.lastindex or 0
     value = text[match.start(group) : match.end(group)]
     if _UPPER_NAME.fullmatch(value) and _KEYWORD_PART.search(value.lower()):
@@ -1151,7 +1181,9 @@ _MKSTORE = re.compile(
     re.IGNORECASE,
 )
 # An ftp script's "user NAME PASSWORD" on a line of its own.
-_SCRIPT_USER = re.compile(r"^[ \t]*user[ \t]+\S+[ \t]+(\S+)[ \t]*$", re.MULTILINE)
+_SCRIPT_USER = re.compile(
+    r"(?:^|[\"'])[ \t]*user[ \t]+[^\s\"']+[ \t]+([^\s\"']+)[ \t]*(?:[\"']|$)", re.MULTILINE
+)
 # Connect:Direct's SNODEID=(user,password[,new password]) and PNODEID=(...).
 _NODE_ID = re.compile(
     r"\b[sp]nodeid[ \t]*=[ \t]*\([^,()\s]+[ \t]*,[ \t]*([^,()\s]+)(?:[ \t]*,[ \t]*([^,()\s]+))?\)",
@@ -1371,9 +1403,18 @@ def message_security(text: str) -> Iterator[tuple[int, int]]:
 # A quoted value after a secret's word, later in the sentence: "... reset by the venue, it is
 # "X" now", "password exposed in a page (value "X")".
 _QUOTED_LATER = re.compile(
-    rf"(?<![a-z0-9])(?:{_STRONG}){_INFLECTION}(?![a-z0-9_-])[^\"\n.!?]{{0,80}}?"
-    r"(?:[ \t](?:is|was|are|it's|now|value|to)|[:=])[ \t]*[\"\u201c`]"
-    r"([^\"\u201d`\n]{4,64})[\"\u201d`]"
+    rf"(?:{_STRONG}){_INFLECTION}(?![a-z0-9_-])[^\"\n.!?]{{0,80}}?"
+    # (guillemets and corner brackets quote a value plainly enough: no word is needed before)
+    r"(?:[ \t](?:is|was|are|it's|now|value|to)(?:[ \t]+[a-z']{2,12}){0,3}|[:=]"
+    r"|(?=[ \t]*[\u00ab\u300c]))[ \t]*"
+    r"[\"\u201c`\u00ab\u300c]([^\"\u201d`\u00bb\u300d\n]{4,64})[\"\u201d`\u00bb\u300d]"
+)
+# "user:password" handed to a base64 encoder to make a Basic Authorization header:
+# Text.ToBinary("u:p"), btoa("u:p"), b64encode(b"u:p"), Convert.ToBase64String(...("u:p"))
+_BASIC_SOURCE = re.compile(
+    r"(?:tobinary|btoa|b64encode|base64encode|encodetostring|tobase64string|getbytes)[ \t]*\("
+    r"[^\"'\n]{0,40}?b?[\"']([^\"':\s]{1,64}):([^\"'\s]{4,128})[\"']",
+    re.IGNORECASE,
 )
 # Values piped into a command that reads passwords: (echo 'old'; echo 'new') | smbpasswd -s
 _ECHO_PIPE = re.compile(
@@ -1383,11 +1424,15 @@ _ECHO_PIPE = re.compile(
 _ECHOED = re.compile(
     r"(?:echo|printf)[ \t]+(?:-[ne]+[ \t]+)?(?:'([^'\n]+)'|\"([^\"\n]+)\"|([^\s;'\"]+))"
 )
-# RTMP's last path segment is the stream key: rtmp://a.rtmp.youtube.com/live2/<key>
-_RTMP_KEY = re.compile(r"rtmps?://[^\s/]+(?:/[^\s/?]+)*/([^\s/?\"']{8,})")
+# RTMP's last path segment is the stream key: rtmp://a.rtmp.youtube.com/live2/<key>; an RTSP
+# link's, when random (UniFi Protect's rtsps://host:7441/<token>, not /Streaming/Channels/101)
+_RTMP_KEY = re.compile(r"(rtmps?|rtsps?)://[^\s/]+(?:/[^\s/?]+)*/([^\s/?\"']{8,})")
 
 
 def quoted_later(text: str, lower: str) -> Iterator[tuple[int, int]]:
+    if not text.isascii():
+        folded = text.lower()  # Пароль: the capital of a word in another script too
+        lower = folded if len(folded) == len(text) else lower
     for match in _QUOTED_LATER.finditer(lower):
         value = text[match.start(1) : match.end(1)]
         if secret_like(value, True) and not is_placeholder(value):
@@ -1396,16 +1441,22 @@ def quoted_later(text: str, lower: str) -> Iterator[tuple[int, int]]:
 
 def later_values(text: str) -> Iterator[tuple[int, int]]:
     lower = lowered(text)
+    for match in _BASIC_SOURCE.finditer(text):
+        if not is_placeholder(match.group(2)):
+            yield match.span(2)
     if "|" in text:
         for pipe in _ECHO_PIPE.finditer(text):
             for echoed in _ECHOED.finditer(text, pipe.start(1), pipe.end(1)):
                 group = echoed.lastindex or 1
                 if not is_placeholder(echoed.group(group)):
                     yield echoed.span(group)
-    if "rtmp" in lower:
+    if "rtmp" in lower or "rtsp" in lower:
         for match in _RTMP_KEY.finditer(text):
-            if not _FILE_NAME.fullmatch(match.group(1)):
-                yield match.span(1)
+            key = match.group(2)
+            if _FILE_NAME.fullmatch(key):
+                continue
+            if match.group(1).startswith("rtmp") or looks_random(key, 12):
+                yield match.span(2)
 
 
 def slash_at(text: str) -> Iterator[tuple[int, int]]:
@@ -2198,7 +2249,7 @@ _PIN_PAIR = re.compile(
 
 
 # A PIN in a camel-case name: ManagerPin=4711, userPin: 4711, adminPIN = "4711"
-_CAMEL_PIN = re.compile(r"(?<=[a-z])(?:Pin|PIN)(?:Code)?[\"']?[ \t]*[:=][ \t]*[\"']?(\d{4,12})\b")
+_CAMEL_PIN = re.compile(r"(?<=[a-z])(?:Pin|PIN)(?:Code)?[\"']?[ \t]*[:=>][ \t]*[\"']?(\d{4,12})\b")
 
 
 def pins(text: str) -> Iterator[tuple[int, int]]:
@@ -2910,13 +2961,15 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     ),
     (r"msh\||\dh\|\\\^&|(?:^|[^a-z])h\|\\\^&", (message_security,)),
     (
-        r"\)[ \t]*\|[ \t]*(?:sudo[ \t]+)?\w*passw|rtmps?://",
+        r"\)[ \t]*\|[ \t]*(?:sudo[ \t]+)?\w*passw|rtmps?://|rtsps?://"
+        r"|(?:tobinary|btoa|b64encode|base64encode|encodetostring|tobase64string|getbytes)[ \t]*\(",
         (later_values,),
     ),
     (
         r"sqlplus|sqlldr|expdp|impdp|rman|dgmgrl|fndcpass|tkprof|adadmin|mkstore"
         r"|(?:^|[ \t$>])(?:exp|imp)[ \t]"
-        r"|^[ \t]*user[ \t]|nodeid|ssh-keygen|tochararray|ldappasswd|expect[^\n]*send",
+        r"|^[ \t]*user[ \t]|[\"'][ \t]*user[ \t]|nodeid|ssh-keygen|tochararray|ldappasswd"
+        r"|expect[^\n]*send",
         (positional_logons,),
     ),
     (
@@ -2956,7 +3009,7 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         r"|c\xc3\xb3digos?[ \t]+de[ \t]+(?:recuperaci|respaldo)"
         r"|(?:master|installer|duress|override|supervisor|manager|arm|arming|disarm|unlock|panic"
         r"|engineer|maintenance|pairing|secret|tech|technician|menu|admin)[ \t-]+code"
-        r"|code[ \t]+(?:secret|d'acc)|[a-z]pin[\"']?[ \t]*[:=]"
+        r"|code[ \t]+(?:secret|d'acc)|[a-z]pin[\"']?[ \t]*[:=>]"
         r"|(?:sikkerheds|sikkerhets|s\xc3\xa4kerhets|beveiligings|veiligheids|adgangs|tilgangs"
         r"|toegangs)kod|host[ \t]+key|cl\xc3\xa9[ \t]+d'h",
         (pins,),

@@ -187,6 +187,7 @@ _VENDOR_KEYS = re.compile(
     r"|AIza[0-9A-Za-z_-]{35}|ya29\.[0-9A-Za-z_-]{20,}"  # Google API key, OAuth token
     r"|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}"  # GitHub
     r"|gl(?:pat|dt|rt|ptt|soat|cbt)-[A-Za-z0-9_-]{20,}"  # GitLab
+    r"|c[ks]_[0-9a-f]{40}"  # WooCommerce REST consumer key and secret
     r"|npm_[A-Za-z0-9]{36}"  # npm
     r"|xox[abposr]-[A-Za-z0-9-]{10,}|xapp-\d-[A-Za-z0-9-]{10,}"  # Slack
     r"|(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9]{16,}"  # Stripe
@@ -424,7 +425,7 @@ FAMILIES: Final = (
     Family(
         r"age-secret-key-|akia|asia|agpa|aida|aroa|aipa|anpa|anva|aiza|ya29\.|gh[pousr]_"
         r"|github_pat_|gl[a-z]+-"
-        r"|npm_|xox|xapp-|[sr]k_|whsec_|sg\.|sk-|hv[sbr]\.|s\.[a-z0-9]{24}"
+        r"|npm_|xox|xapp-|[sr]k_|c[ks]_[0-9a-f]{8}|whsec_|sg\.|sk-|hv[sbr]\.|s\.[a-z0-9]{24}"
         r"|01000000d08c9ddf0115d1118c7a00c04fc297eb",
         (_groups(_VENDOR_KEYS),),
     ),
