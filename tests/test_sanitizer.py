@@ -1407,6 +1407,10 @@ def test_secret_families_found_missing_by_blind_corpus_o(
         (["GET /webservice/rest/server.php?wstoken=" + "7d" * 16 + "&wsfunction=x\n"], ["7d" * 16]),
         (['curl "http://10.0.0.2/admin/api.php?summaryRaw&auth=' + "e7" * 32 + '"\n'], ["e7" * 32]),
         (["blockkey = " + "e7" * 16 + "\n"], ["e7" * 16]),
+        # a terminal's prompt in capitals without a colon; Galileo's sign-on; SIP2's login
+        ([">JI1111AA/GS\n", "ENTER PASSWORD\n", ">QZ7PL2MXK\n"], ["QZ7PL2MXK"]),
+        (["SON/Z4821/WQ8ZP2LMK\n"], ["WQ8ZP2LMK"]),
+        (["SIP2 IN  9300CNkiosk_3|COTulip.Frost.61|CPMAIN|AY1AZF6aea\n"], ["Tulip.Frost.61"]),
     ],
 )
 def test_secret_families_found_missing_by_blind_corpus_p(

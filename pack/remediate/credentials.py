@@ -552,8 +552,6 @@ def keyword_secrets(text: str) -> Iterator[tuple[int, int]]:
         yield from sql_values(text, lower)
     if "cookie" in lower:
         yield from cookies(text, lower)
-    if '"' in text or "`" in text or "\u201c" in text or "\u00ab" in text or "\u300c" in text:
-        yield from quoted_later(text, lower)
     if "encrypted " in lower:
         yield from _spans(_ENCRYPTED_VALUE, lower)
 
@@ -1382,7 +1380,18 @@ _HL7_MSH = re.compile(r"(?<![A-Za-z0-9])MSH([|])")
 _ASTM_H = re.compile(r"(?<![A-Za-z])\d?H\|\\\^&\|")
 
 
+# 3M SIP2 (library self-check): the login message's CO (password), a patron's AD and a
+# terminal's AC password fields, each after a "|" and its two-letter code
+_SIP2_PASSWORD = re.compile(r"(?:^|\|)(?:CO|AD|AC)([^|\r\n]{4,})")
+# Travelport (Galileo) sign-on: SON/Z<agent>/<password>
+_GDS_SIGN_ON = re.compile(r"(?<![A-Z0-9])SON/Z?[A-Z0-9]+/([A-Z0-9]{4,})")
+
+
 def message_security(text: str) -> Iterator[tuple[int, int]]:
+    if "9300CN" in text or "SIP2" in text:
+        yield from _spans(_SIP2_PASSWORD, text)
+    if "SON/" in text:
+        yield from _spans(_GDS_SIGN_ON, text)
     for match in _HL7_MSH.finditer(text):
         at = match.end()
         for _ in range(6):  # MSH-2 ... MSH-7
@@ -1429,7 +1438,8 @@ _ECHOED = re.compile(
 _RTMP_KEY = re.compile(r"(rtmps?|rtsps?)://[^\s/]+(?:/[^\s/?]+)*/([^\s/?\"']{8,})")
 
 
-def quoted_later(text: str, lower: str) -> Iterator[tuple[int, int]]:
+def quoted_later(text: str, lower: str | None = None) -> Iterator[tuple[int, int]]:
+    lower = lowered(text) if lower is None else lower
     if not text.isascii():
         folded = text.lower()  # Пароль: the capital of a word in another script too
         lower = folded if len(folded) == len(text) else lower
@@ -2484,6 +2494,10 @@ _PROMPT = re.compile(
     rf"(?<![a-z0-9])(?:{_STRONG}|pass[ \t]phrase|pin|otp|token|setup[ \t]key|{_CODE_NAMES}"
     r"|(?:recovery|seed|mnemonic)[ \t]phrase))(?![a-z0-9])[^\n]{0,90}:[ \t]*\Z"
 )
+# A terminal screen's prompt without a colon, in capitals (GDS, mainframe): ENTER PASSWORD
+_TERMINAL_PROMPT = re.compile(
+    r"[ \t>]*(?:ENTER|NEW|OLD|TYPE)?[ \t]*(?:PASSWORD|PASSCODE|PIN)[ \t]*\??"
+)
 # A shell command that prints or types a secret: "$ kubectl get secret ... {.data.password}".
 _SECRET_COMMAND = re.compile(
     rf"[ \t]*(?:\++|[\w@.:~/\\-]*[$#%>])[ \t]+(?=\S)[^\n]*?"
@@ -2583,6 +2597,8 @@ def prompts_for_secret(body: str) -> Question | None:
     if body.endswith('"]') and '"o"' in body:  # an asciinema cast's output event
         body = body[:-2].rstrip()
     head = body[:80]
+    if _TERMINAL_PROMPT.fullmatch(body):
+        return Question.TYPED  # a mainframe or GDS screen's prompt: "ENTER PASSWORD"
     prompt = body[-1:] == ":"
     expect = body.endswith("yes") or "expect" in head
     smtp = "334" in head
@@ -2952,6 +2968,11 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (r"[a-z_][a-z0-9_$#]*/[^\s/@]+@", (slash_at,)),
     (r"isa[*|~^!]|unb\+", (edi_envelopes,)),
     (r"(?:[a-z0-9][- ]){5}[a-z0-9]", (spelled,)),
+    # (its own family: the strong words, then a quote later on the line)
+    (
+        "(?:" + _STRONG + '|\u041f\u0430\u0440\u043e\u043b\u044c)[^\n]*["`\u201c\u00ab\u300c]',
+        (quoted_later,),
+    ),
     (rf"(?:{_NATO_WORDS})[ \t]*[, -][ \t]*(?:{_NATO_WORDS}|{_NATO_DIGITS})", (spelled,)),
     (r"(?:[a-z]{3,8}[ \t]+){11}[a-z]{3,8}", (mnemonics,)),
     (
@@ -2959,7 +2980,7 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         r"[0-9a-f]{32}|[0-9a-f]{64}|<\([ \t]*(?:echo|printf)",
         (key_material,),
     ),
-    (r"msh\||\dh\|\\\^&|(?:^|[^a-z])h\|\\\^&", (message_security,)),
+    (r"msh\||\dh\|\\\^&|(?:^|[^a-z])h\|\\\^&|9300cn|sip2|son/", (message_security,)),
     (
         r"\)[ \t]*\|[ \t]*(?:sudo[ \t]+)?\w*passw|rtmps?://|rtsps?://"
         r"|(?:tobinary|btoa|b64encode|base64encode|encodetostring|tobase64string|getbytes)[ \t]*\(",
