@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, NamedTuple
 
-from remediate import credentials
+from remediate import credentials, formats
 from remediate.credentials import shannon_entropy as shannon_entropy
 
 IP: Final = "IP_ADDRESS"
@@ -421,6 +421,7 @@ FAMILIES: Final = (
     ),
     Family(r"-----BEGIN", (_groups(_PRIVATE_KEY),)),
     *(Family(trigger, tuple(map(_secrets, finders))) for trigger, finders in credentials.FAMILIES),
+    *(Family(trigger, tuple(map(_secrets, finders))) for trigger, finders in formats.FAMILIES),
     Family(r"eyJ", (_groups(_JWT),)),
     Family(
         r"age-secret-key-|akia|asia|agpa|aida|aroa|aipa|anpa|anva|aiza|ya29\.|gh[pousr]_"

@@ -1,0 +1,373 @@
+"""Secrets whose place in a tool's, a protocol's or a file's format gives them away (pure).
+
+:mod:`remediate.credentials` reads a secret from a name before it (``password=``, a flag, a
+word in prose). Here the format itself is the label: the positional arguments of Oracle's tools
+and of an ftp script, the one secret field of an EDI envelope (X12 ISA, EDIFACT UNB), of HL7's
+MSH segment, of ASTM's header and of SIP2's login, a BIP39 mnemonic by its word list, a password
+spelt out or read in the NATO alphabet, a payment HSM's key components, an Ethereum key where a
+key is taken, a value quoted later in a sentence about a secret, values echoed into a password
+command, RTMP stream keys. Each finder runs behind a Hyperscan trigger of its own
+(:data:`FAMILIES`, scanned with the others by :mod:`remediate.recognizers`).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from typing import Final
+
+from remediate.credentials import (
+    FILE_NAME,
+    INFLECTION,
+    STRONG,
+    Finder,
+    is_placeholder,
+    looks_random,
+    lowered,
+    secret_like,
+    shaped,
+    spans,
+)
+
+# Oracle's tools take user/password as an argument, with or without @service (sqlplus,
+# expdp, FNDCPASS); FNDCPASS also takes the new password last.
+_ORACLE_TOOL = re.compile(
+    r"(?<![\w-])(?:sqlplus|sqlldr|expdp|impdp|exp|imp|rman|dgmgrl|fndcpass|tkprof|adadmin)"
+    r"(?:\.exe)?(?![\w-])",
+    re.IGNORECASE,
+)
+_LOGON = re.compile(
+    r"(?:(?<=[\s\"'])|(?<=userid=)|(?<=target=)|^)[A-Za-z_][\w$#]*/([^\s/@\"',;]+)(?=@|[\s\"']|$)",
+    re.IGNORECASE,
+)
+_FNDCPASS_NEW = re.compile(
+    r"\bfndcpass\b[^\n]*?[ \t](?:user|oracle|system|alloracle)[ \t]+(?:\S+[ \t]+)?(\S+)"
+    r"[ \t]*$",
+    re.IGNORECASE,
+)
+# Oracle's mkstore: -createCredential <connect string> <user> <password> (also -modify...)
+_MKSTORE = re.compile(
+    r"\bmkstore\b[^\n]*?[ \t]-(?:create|modify)credential[ \t]+\S+[ \t]+\S+[ \t]+([^\s-]\S*)",
+    re.IGNORECASE,
+)
+# An ftp script's "user NAME PASSWORD" on a line of its own.
+_SCRIPT_USER = re.compile(
+    r"(?:^|[\"'])[ \t]*user[ \t]+[^\s\"']+[ \t]+([^\s\"']+)[ \t]*(?:[\"']|$)", re.MULTILINE
+)
+# Connect:Direct's SNODEID=(user,password[,new password]) and PNODEID=(...).
+_NODE_ID = re.compile(
+    r"\b[sp]nodeid[ \t]*=[ \t]*\([^,()\s]+[ \t]*,[ \t]*([^,()\s]+)(?:[ \t]*,[ \t]*([^,()\s]+))?\)",
+    re.IGNORECASE,
+)
+# ssh-keygen's old (-P) and new (-N) passphrase, both on one line.
+_KEYGEN_FLAG = re.compile(r"[ \t]-[NP][ \t]*(?:'([^'\n]+)'|\"([^\"\n]+)\"|([^\s\"'-]\S*))")
+_LDAPPASSWD_FLAG = re.compile(r"[ \t]-[as][ \t]*(?:'([^'\n]+)'|\"([^\"\n]+)\"|([^\s\"'-]\S*))")
+# expect's script on one line: expect "...assword:"; send "X\r"
+_EXPECT_SEND = re.compile(
+    r"expect[ \t]+(?:-\w+[ \t]+)*\"[^\"\n]*(?:assword|assphrase|PIN|passcode)[^\"\n]*\"[ \t]*[;}]?"
+    r"[ \t]*send[ \t]+(?:--[ \t]+)?\"([^\"\n]+?)(?:\\r|\\n)*\"",
+    re.IGNORECASE,
+)
+# A Java string made a char[]: how Java APIs take a password ("X".toCharArray()).
+_CHAR_ARRAY = re.compile(r"\"([^\"\n]{4,})\"\.toCharArray\(\)")
+
+
+def positional_logons(text: str) -> Iterator[tuple[int, int]]:
+    """Secrets given by their place in a command, a script or a call, not by a name."""
+    if _ORACLE_TOOL.search(text):
+        for match in _LOGON.finditer(text):
+            value = match.group(1)
+            if not is_placeholder(value) and not FILE_NAME.fullmatch(value):
+                yield match.span(1)
+        for match in _FNDCPASS_NEW.finditer(text):
+            if not is_placeholder(match.group(1)):
+                yield match.span(1)
+    if "credential" in text.lower():
+        for match in _MKSTORE.finditer(text):
+            if not is_placeholder(match.group(1)):
+                yield match.span(1)
+    if "user" in text or "USER" in text:
+        for match in _SCRIPT_USER.finditer(text):
+            value = match.group(1)
+            if len(value) >= 4 and not is_placeholder(value) and not value.startswith("-"):
+                yield match.span(1)
+    if "nodeid" in text.lower():
+        for match in _NODE_ID.finditer(text):
+            for group in (1, 2):
+                if match.start(group) >= 0 and not is_placeholder(match.group(group)):
+                    yield match.span(group)
+    if "ldappasswd" in text:  # -a old, -s new (and -w, the bind password, found elsewhere)
+        yield from (
+            match.span(match.lastindex or 1)
+            for match in _LDAPPASSWD_FLAG.finditer(text, text.index("ldappasswd"))
+            if not is_placeholder(match.group(match.lastindex or 1))
+        )
+    if "send" in text and "expect" in text:
+        yield from spans(_EXPECT_SEND, text)
+    if "ssh-keygen" in text:
+        yield from (
+            match.span(match.lastindex or 1)
+            for match in _KEYGEN_FLAG.finditer(text, text.index("ssh-keygen"))
+            if not is_placeholder(match.group(match.lastindex or 1))
+        )
+    if "toCharArray" in text:
+        yield from spans(_CHAR_ARRAY, text)
+
+
+# EDI envelopes: X12's ISA carries authorization (ISA02) and security (ISA04, a password)
+# information when their qualifiers are not 00; EDIFACT's UNB carries the recipient's
+# reference or password in its sixth element.
+_ISA = re.compile(r"(?<![A-Za-z0-9])ISA([*|~^!])")
+_UNB = re.compile(r"(?<![A-Za-z0-9])UNB\+")
+
+
+def edi_envelopes(text: str) -> Iterator[tuple[int, int]]:
+    for match in _ISA.finditer(text):
+        separator, at = match.group(1), match.end()
+        fields: list[tuple[int, int]] = []
+        while len(fields) < 4:
+            end = text.find(separator, at)
+            if end < 0:
+                return
+            fields.append((at, end))
+            at = end + 1
+        for qualifier, value in ((fields[0], fields[1]), (fields[2], fields[3])):
+            if text[qualifier[0] : qualifier[1]].strip() not in ("", "00"):
+                start, end = value
+                stripped = text[start:end].strip()
+                if stripped:
+                    start = text.index(stripped, start)
+                    yield start, start + len(stripped)
+    for match in _UNB.finditer(text):
+        at, element = match.end(), 1
+        while element < 6:
+            end = _edi_next(text, at, "+")
+            if end < 0:
+                break
+            at, element = end + 1, element + 1
+        else:
+            end = min(_edi_next(text, at, c) % (len(text) + 1) for c in ":+'\n")
+            if end > at and not text[at:end].isdigit():
+                yield at, end
+
+
+def _edi_next(text: str, at: int, char: str) -> int:
+    """The next ``char`` from ``at`` that EDIFACT's release character (?) does not escape."""
+    while True:
+        found = text.find(char, at)
+        if found <= 0 or text[found - 1] != "?":
+            return found
+        at = found + 1
+
+
+# A password spelled out character by character (c-a-n-y-o-n-8-0, "9 j 8 w k k"): letters and
+# digits, each alone, one kind of separator.
+_SPELLED = re.compile(
+    r"(?<![\w-])[A-Za-z0-9](?P<sep>[- ])[A-Za-z0-9](?:(?P=sep)[A-Za-z0-9]){4,}(?![\w-])"
+)
+# ... or read out in the NATO alphabet (Romeo Eight Lima Tango ...)
+_NATO_WORDS = (
+    "alfa|alpha|bravo|charlie|delta|echo|foxtrot|golf|hotel|india|juliett?|kilo|lima|mike"
+    "|november|oscar|papa|quebec|romeo|sierra|tango|uniform|victor|whiske?y|x-?ray|yankee|zulu"
+)
+_NATO_DIGITS = "zero|one|two|three|four|five|six|seven|eight|nine|niner"
+_NATO_RUN = re.compile(
+    rf"(?<![\w-])(?:(?:{_NATO_WORDS}|{_NATO_DIGITS})(?:[ \t]*[, ][ \t]*|[ \t]*-[ \t]*)){{4,}}"
+    rf"(?:{_NATO_WORDS}|{_NATO_DIGITS})(?![\w-])",
+    re.IGNORECASE,
+)
+_NATO_LETTER = re.compile(rf"(?:{_NATO_WORDS})\b", re.IGNORECASE)
+
+
+def spelled(text: str) -> Iterator[tuple[int, int]]:
+    for match in _SPELLED.finditer(text):
+        chars = match.group()[::2]
+        if any(c.isdigit() for c in chars) and any(c.isalpha() for c in chars):
+            yield match.span()
+    for match in _NATO_RUN.finditer(text):
+        if len(_NATO_LETTER.findall(match.group())) >= 3:
+            yield match.span()
+
+
+# A BIP39 wallet mnemonic: twelve to twenty-four words of its word list in a row, whatever
+# is around them (the list from the reference implementation, python-mnemonic).
+_WORD_RUN = re.compile(r"(?<![\w-])[a-z]{3,8}(?:[ \t]+[a-z]{3,8}){11,}(?![\w-])")
+
+
+@functools.cache
+def _bip39_words() -> frozenset[str]:
+    from mnemonic import Mnemonic
+
+    return frozenset(Mnemonic("english").wordlist)
+
+
+def mnemonics(text: str) -> Iterator[tuple[int, int]]:
+    words = _bip39_words()
+    for run in _WORD_RUN.finditer(text):
+        start = None
+        count = 0
+        for word in re.finditer(r"[a-z]+", run.group()):
+            if word.group() in words:
+                if start is None:
+                    start, count = word.start(), 0
+                count += 1
+                end = word.end()
+                continue
+            if start is not None and count >= 12:
+                yield run.start() + start, run.start() + end
+            start = None
+        if start is not None and count >= 12:
+            yield run.start() + start, run.start() + end
+
+
+# Payment HSM keys typed or printed in clear: a zone, terminal or base derivation key, or a key
+# component, as hex (its check value, KCV, is public and stays).
+_KEY_COMPONENT = re.compile(
+    r"(?<![a-z])(?:zmk|tmk|bdk|kek|zpk|tpk|ipek|kbpk|pvk|cvk|zek|zak|tak|lmk|component)"
+    r"(?![a-z])[^\n]{0,30}?(?<![0-9a-f])([0-9a-f]{48}|[0-9a-f]{32})(?![0-9a-f])",
+    re.IGNORECASE,
+)
+# An Ethereum private key: 0x and 64 hex digits where a key is taken (from_key, privateKey,
+# Hardhat's accounts, geth's --nodekeyhex), not a transaction's hash.
+_ETH_KEY = re.compile(
+    r"(?:from_key|privatekey|private_key|nodekeyhex|accounts|signer|wallet)[\"']?[ \t]*[:=(\[]?"
+    r"[ \t]*[\[(]?[ \t]*[\"']?((?:0x)?[0-9a-fA-F]{64})\b",
+    re.IGNORECASE,
+)
+# A value handed to a command through process substitution: geth account import <(echo X)
+_ECHO_SUBSTITUTION = re.compile(r"<\([ \t]*(?:echo|printf)[ \t]+(?:-n[ \t]+)?[\"']?([^\s\"')]+)")
+
+
+def key_material(text: str) -> Iterator[tuple[int, int]]:
+    yield from spans(_KEY_COMPONENT, text)
+    yield from spans(_ETH_KEY, text)
+    for match in _ECHO_SUBSTITUTION.finditer(text):
+        if shaped(match.group(1)):
+            yield match.span(1)
+
+
+# HL7 v2's MSH-8 (Security) and ASTM's header H-4 (access password), the only secret fields of
+# the two lab and hospital message formats.
+_HL7_MSH = re.compile(r"(?<![A-Za-z0-9])MSH([|])")
+_ASTM_H = re.compile(r"(?<![A-Za-z])\d?H\|\\\^&\|")
+
+
+# 3M SIP2 (library self-check): the login message's CO (password), a patron's AD and a
+# terminal's AC password fields, each after a "|" and its two-letter code
+_SIP2_PASSWORD = re.compile(r"(?:^|\|)(?:CO|AD|AC)([^|\r\n]{4,})")
+# Travelport (Galileo) sign-on: SON/Z<agent>/<password>
+_GDS_SIGN_ON = re.compile(r"(?<![A-Z0-9])SON/Z?[A-Z0-9]+/([A-Z0-9]{4,})")
+
+
+def message_security(text: str) -> Iterator[tuple[int, int]]:
+    if "9300CN" in text or "SIP2" in text:
+        yield from spans(_SIP2_PASSWORD, text)
+    if "SON/" in text:
+        yield from spans(_GDS_SIGN_ON, text)
+    for match in _HL7_MSH.finditer(text):
+        at = match.end()
+        for _ in range(6):  # MSH-2 ... MSH-7
+            at = text.find("|", at) + 1
+            if at <= 0:
+                break
+        else:
+            end = text.find("|", at)
+            if end > at and not text[at:end].isdigit():
+                yield at, end
+    for match in _ASTM_H.finditer(text):
+        at = text.find("|", match.end()) + 1  # H-3, the message control id, then H-4
+        end = text.find("|", at) if at > 0 else -1
+        if end > at:
+            yield at, end
+
+
+# A quoted value after a secret's word, later in the sentence: "... reset by the venue, it is
+# "X" now", "password exposed in a page (value "X")".
+_QUOTED_LATER = re.compile(
+    rf"(?:{STRONG}){INFLECTION}(?![a-z0-9_-])[^\"\n.!?]{{0,80}}?"
+    # (guillemets and corner brackets quote a value plainly enough: no word is needed before)
+    r"(?:[ \t](?:is|was|are|it's|now|value|to)(?:[ \t]+[a-z']{2,12}){0,3}|[:=]"
+    r"|(?=[ \t]*[\u00ab\u300c]))[ \t]*"
+    r"[\"\u201c`\u00ab\u300c]([^\"\u201d`\u00bb\u300d\n]{4,64})[\"\u201d`\u00bb\u300d]"
+)
+# "user:password" handed to a base64 encoder to make a Basic Authorization header:
+# Text.ToBinary("u:p"), btoa("u:p"), b64encode(b"u:p"), Convert.ToBase64String(...("u:p"))
+_BASIC_SOURCE = re.compile(
+    r"(?:tobinary|btoa|b64encode|base64encode|encodetostring|tobase64string|getbytes)[ \t]*\("
+    r"[^\"'\n]{0,40}?b?[\"']([^\"':\s]{1,64}):([^\"'\s]{4,128})[\"']",
+    re.IGNORECASE,
+)
+# Values piped into a command that reads passwords: (echo 'old'; echo 'new') | smbpasswd -s
+_ECHO_PIPE = re.compile(
+    r"\(([^()\n]*)\)[ \t]*\|[ \t]*(?:sudo[ \t]+)?(?:smbpasswd|passwd|chpasswd|kpasswd|ldappasswd"
+    r"|htpasswd|vncpasswd|\w+[-_]?passw\w*)\b"
+)
+_ECHOED = re.compile(
+    r"(?:echo|printf)[ \t]+(?:-[ne]+[ \t]+)?(?:'([^'\n]+)'|\"([^\"\n]+)\"|([^\s;'\"]+))"
+)
+# RTMP's last path segment is the stream key: rtmp://a.rtmp.youtube.com/live2/<key>; an RTSP
+# link's, when random (UniFi Protect's rtsps://host:7441/<token>, not /Streaming/Channels/101)
+_RTMP_KEY = re.compile(r"(rtmps?|rtsps?)://[^\s/]+(?:/[^\s/?]+)*/([^\s/?\"']{8,})")
+
+
+def quoted_later(text: str, lower: str | None = None) -> Iterator[tuple[int, int]]:
+    lower = lowered(text) if lower is None else lower
+    if not text.isascii():
+        folded = text.lower()  # Пароль: the capital of a word in another script too
+        lower = folded if len(folded) == len(text) else lower
+    for match in _QUOTED_LATER.finditer(lower):
+        value = text[match.start(1) : match.end(1)]
+        if secret_like(value, True) and not is_placeholder(value):
+            yield match.span(1)
+
+
+def later_values(text: str) -> Iterator[tuple[int, int]]:
+    lower = lowered(text)
+    for match in _BASIC_SOURCE.finditer(text):
+        if not is_placeholder(match.group(2)):
+            yield match.span(2)
+    if "|" in text:
+        for pipe in _ECHO_PIPE.finditer(text):
+            for echoed in _ECHOED.finditer(text, pipe.start(1), pipe.end(1)):
+                group = echoed.lastindex or 1
+                if not is_placeholder(echoed.group(group)):
+                    yield echoed.span(group)
+    if "rtmp" in lower or "rtsp" in lower:
+        for match in _RTMP_KEY.finditer(text):
+            key = match.group(2)
+            if FILE_NAME.fullmatch(key):
+                continue
+            if match.group(1).startswith("rtmp") or looks_random(key, 12):
+                yield match.span(2)
+
+
+FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
+    (r"isa[*|~^!]|unb\+", (edi_envelopes,)),
+    (r"(?:[a-z0-9][- ]){5}[a-z0-9]", (spelled,)),
+    # (its own family: the strong words, then a quote later on the line)
+    (
+        "(?:" + STRONG + '|\u041f\u0430\u0440\u043e\u043b\u044c)[^\n]*["`\u201c\u00ab\u300c]',
+        (quoted_later,),
+    ),
+    (rf"(?:{_NATO_WORDS})[ \t]*[, -][ \t]*(?:{_NATO_WORDS}|{_NATO_DIGITS})", (spelled,)),
+    (r"(?:[a-z]{3,8}[ \t]+){11}[a-z]{3,8}", (mnemonics,)),
+    (
+        r"(?:zmk|tmk|bdk|kek|zpk|tpk|ipek|kbpk|pvk|cvk|zek|zak|tak|lmk|component)[^\n]{0,30}?"
+        r"[0-9a-f]{32}|[0-9a-f]{64}|<\([ \t]*(?:echo|printf)",
+        (key_material,),
+    ),
+    (r"msh\||\dh\|\\\^&|(?:^|[^a-z])h\|\\\^&|9300cn|sip2|son/", (message_security,)),
+    (
+        r"\)[ \t]*\|[ \t]*(?:sudo[ \t]+)?\w*passw|rtmps?://|rtsps?://"
+        r"|(?:tobinary|btoa|b64encode|base64encode|encodetostring|tobase64string|getbytes)[ \t]*\(",
+        (later_values,),
+    ),
+    (
+        r"sqlplus|sqlldr|expdp|impdp|rman|dgmgrl|fndcpass|tkprof|adadmin|mkstore"
+        r"|(?:^|[ \t$>])(?:exp|imp)[ \t]"
+        r"|^[ \t]*user[ \t]|[\"'][ \t]*user[ \t]|nodeid|ssh-keygen|tochararray|ldappasswd"
+        r"|expect[^\n]*send",
+        (positional_logons,),
+    ),
+)
