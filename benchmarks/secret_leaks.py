@@ -522,7 +522,7 @@ DISCIPLINE = [
     "  media and broadcast, vehicle telematics, smart meters (DLMS/COSEM), runbooks, chat and",
     "  call transcripts in many languages): written by an eighteenth helper under the same",
     "  rules, sealed while P was tuned on, and brought in without printing it (bf7c25a).",
-    "  **Untuned**: its first run is the table at the commit after 9b3ea70: ours 214/1040",
+    "  **Untuned**: its first run is the table at commit f16b140: ours 214/1040",
     "  (20.6 %) through, 278/292 (95.2 %) kept; detect-secrets alone 100/1040 (9.6 %), 71/292",
     "  kept; ours then detect-secrets 38/1040 (3.7 %), 67/292 kept; the previous sanitizer",
     "  (ae415b2) 456/1040 (43.8 %), 278/292 kept. The bar is not met, and this first run is the",
