@@ -87,3 +87,49 @@ def test_every_trigger_compiles_and_names_its_finders() -> None:
     for trigger, finders in formats.FAMILIES:
         re.compile(trigger)
         assert finders
+
+
+def _sanitized(text: str) -> str:
+    from remediate.sanitizer import Sanitizer
+
+    return "".join(Sanitizer().sanitize_lines([text + "\n"]))
+
+
+# Key-sized hex under names no list holds: a domain's own words for its keys.
+_UNLISTED_KEY_NAMES = [
+    ("LTK=", "3fa1c07d9e5b2a4468f0d1c2b3a49e87"),
+    ('{"meter": "A-17", "ak": "', "9C0D4E11AB27F3C8D6E5B4A39281706F"),
+    ("  lockMaster: ", "5e8d2c7b1a09f6e3d4c5b6a79881726354a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9"),
+    ("flash --bootstrap ", "0f1e2d3c4b5a69788796a5b4c3d2e1f0"),
+    ("> commission sealkey ", "aa01bb02cc03dd04ee05ff0611223344"),
+    ("seed => '", "77E1A0C9B4D3F2E1C0B9A8F7E6D5C4B3A291807060504030"),
+    ('cfg.radio.linkSecret = hex2bin("', "41 5C 9E 02 7B D3 18 E6 A4 0F 55 C1 3D 8A 72 B9"),
+    ("static const uint8_t SITE_K[16] = { ", ", ".join(f"0x{b:02X}" for b in range(16, 32))),
+    ("joinKey: ", "0d:1e:2f:30:41:52:63:74:85:96:a7:b8:c9:da:eb:fc"),
+]
+
+
+@pytest.mark.parametrize(("before", "key"), _UNLISTED_KEY_NAMES)
+def test_key_sized_hex_under_an_unlisted_name_is_masked(before: str, key: str) -> None:
+    assert key not in _sanitized(f"{before}{key}")
+
+
+# The same shapes under the names a diagnosis reads: ids, digests, fingerprints, lookup keys.
+_DIAGNOSTIC_HEX = [
+    "trace_id=4bf92f3577b34da6a3ce929d0e0e4736",
+    '{"objectId": "9C0D4E11AB27F3C8D6E5B4A39281706F"}',
+    "md5 = 3fa1c07d9e5b2a4468f0d1c2b3a49e87 OK",
+    "Serial Number: 0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+    "tls hello ja3=aa01bb02cc03dd04ee05ff0611223344 blocked",
+    "dedup_key=5e8d2c7b1a09f6e3d4c5b6a79881726354a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9",
+    '{"alg":"SHA-256","content":"5e8d2c7b1a09f6e3d4c5b6a79881726354a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9"}',
+    "GET /update?clienthreq=0f1e2d3c4b5a69788796a5b4c3d2e1f0&v=2",
+    "expected 3fa1c07d9e5b2a4468f0d1c2b3a49e87, got 0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+    "Fingerprint: 0d:1e:2f:30:41:52:63:74:85:96:a7:b8:c9:da:eb:fc",
+    "0000  41 5c 9e 02 7b d3 18 e6 a4 0f 55 c1 3d 8a 72 b9   A\\..{.....U.=.r.",
+]
+
+
+@pytest.mark.parametrize("line", _DIAGNOSTIC_HEX)
+def test_hex_named_as_an_id_a_digest_or_a_lookup_key_is_kept(line: str) -> None:
+    assert _sanitized(line) == line + "\n"

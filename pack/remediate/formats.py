@@ -342,6 +342,77 @@ def later_values(text: str) -> Iterator[tuple[int, int]]:
                 yield match.span(2)
 
 
+# Key-sized hex (128, 192 or 256 bits: 32, 48 or 64 digits of one case) given as a named value.
+# Whatever a key is called in its domain (Ki, OPc, GUEK, PSKc, networkkey, -A), the names of
+# hex values a diagnosis needs are few: ids, digests, traces, nonces, serials, commits.
+_KEY_HEX = re.compile(
+    r"(?<![\w.:/+%-])(?:0x)?([0-9a-f]{64}|[0-9A-F]{64}|[0-9a-f]{48}|[0-9A-F]{48}|[0-9a-f]{32}"
+    r"|[0-9A-F]{32}"
+    # 16 or 32 bytes written out: "7D 5A B8 ...", "29:33:4c:...", a C array "0x93, 0x6C, ..."
+    r"|(?:[0-9A-Fa-f]{2}(?P<sep>[ :])(?:[0-9A-Fa-f]{2}(?P=sep)){14}[0-9A-Fa-f]{2}"
+    r"(?:(?P=sep)(?:[0-9A-Fa-f]{2}(?P=sep)){15}[0-9A-Fa-f]{2})?)"
+    r"|(?:0[xX][0-9A-Fa-f]{2},[ \t]*){15}0[xX][0-9A-Fa-f]{2}(?:(?:,[ \t]*0[xX][0-9A-Fa-f]{2}){16})?"
+    r")(?![\w.:/+%-])"
+)
+# The name before it: name=, name:, "name": ", name => ', -X and --name with a space.
+_HEX_NAME = re.compile(
+    r"(?:^|[\s\"'{,;(\[|&?<])(-{1,2})?([A-Za-z][\w.-]{0,60}(?: [A-Za-z][\w.-]{0,20})?)"
+    r"(?:\[\d*\])?[\"']?[ \t]*(=>|:=|[=:>]|[ \t])[ \t]*"
+    # hexToBytes("..."), bytes.fromhex('...'), a C array's { 0x.., ... }
+    r"(?:[A-Za-z_][\w.]*\([ \t]*)?[\"'({]?[ \t]*(?:0x)?\Z"
+)
+_NAME_WORDS = re.compile(r"[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*(?![a-z])|[0-9]+")
+# Words of a name that make its hex value an identifier, a digest, a fingerprint or a public
+# value, and the words that make a "key" a lookup key (dedup_key, cache key, object key).
+_DIAGNOSTIC_NAMES = (
+    "id ids uid uuid guid oid kid trace traceid span spanid hash hashes digest sha sha1 "
+    "sha256 sha512 md5 checksum crc sum fingerprint fp thumbprint ja3 ja3s ja4 nonce cnonce "
+    "serial sn number no event tx txid txn commit rev revision etag version build request "
+    "req correlation ref object best parent root tip head public pub pubkey cert "
+    "certificate mic salt iv random challenge tag ray file image layer blob account tenant "
+    "project device node instance container job task message msg record entry item doc "
+    "document index address addr store zone cluster alias dedup idempotency cache partition "
+    "shard primary foreign sort lookup row content"
+)
+_DIAGNOSTIC_WORDS: Final = frozenset(_DIAGNOSTIC_NAMES.split())
+_DIAGNOSTIC_ENDS = tuple(word for word in _DIAGNOSTIC_WORDS if len(word) > 2)
+# A digest's algorithm named shortly before: {"alg":"SHA-256","content":"<hex>"}
+_DIGEST_NEAR = re.compile(r"sha-?\d|md5|blake|checksum|digest|hash", re.IGNORECASE)
+# A word before a space names a key only with a secret's word in it, glued or not (networkkey).
+_KEY_WORD = re.compile(rf"key|psk|kek|{STRONG}")
+_KEYED = frozenset(("secret", "token", "auth", "access", "api"))
+_KEYED_IDS = tuple(word + "id" for word in _KEYED)
+
+
+def _diagnostic_name(name: str) -> bool:
+    words = [word.lower() for word in _NAME_WORDS.findall(name)]
+    for at, word in enumerate(words):
+        if word in ("id", "ids") and at and words[at - 1] in _KEYED:
+            return False  # Vault's secret_id, a tokenId: secret-bearing
+        if word in _DIAGNOSTIC_WORDS:
+            return True
+    glued = name.lower()  # cup2hreq, Trackingnumber: a diagnostic word at a glued name's end
+    return glued.endswith(_DIAGNOSTIC_ENDS) or (
+        glued.endswith(("id", "ids")) and not glued.endswith(_KEYED_IDS)
+    )
+
+
+def named_key_hex(text: str) -> Iterator[tuple[int, int]]:
+    for match in _KEY_HEX.finditer(text):
+        line = text.rfind("\n", 0, match.start()) + 1
+        named = _HEX_NAME.search(text, max(line, match.start() - 100), match.start())
+        if named is None:
+            continue
+        flag, name, separator = named.groups()
+        if separator in (" ", "\t") and not flag and not _KEY_WORD.search(name.lower()):
+            continue  # "expected <hex>", "file <hex>": a word, not a name
+        if _diagnostic_name(name) or _DIGEST_NEAR.search(
+            text, max(line, match.start() - 80), match.start()
+        ):
+            continue
+        yield match.span(1)
+
+
 FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (r"isa[*|~^!]|unb\+", (edi_envelopes,)),
     (r"(?:[a-z0-9][- ]){5}[a-z0-9]", (spelled,)),
@@ -356,6 +427,10 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         r"(?:zmk|tmk|bdk|kek|zpk|tpk|ipek|kbpk|pvk|cvk|zek|zak|tak|lmk|component)[^\n]{0,30}?"
         r"[0-9a-f]{32}|[0-9a-f]{64}|<\([ \t]*(?:echo|printf)",
         (key_material,),
+    ),
+    (
+        r"[0-9a-f]{32}|(?:[0-9a-f]{2}[ :]){15}[0-9a-f]{2}|(?:0x[0-9a-f]{2},[ \t]*){15}0x",
+        (named_key_hex,),
     ),
     (r"msh\||\dh\|\\\^&|(?:^|[^a-z])h\|\\\^&|9300cn|sip2|son/", (message_security,)),
     (
