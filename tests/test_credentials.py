@@ -547,3 +547,33 @@ def test_malformed_escapes_in_decoded_text_never_raise(text: str) -> None:
 )
 def test_any_mix_of_escape_fragments_is_scanned_without_error(text: str) -> None:
     SCANNER.find(text)
+
+
+def _masked(text: str) -> str:
+    from remediate.sanitizer import Sanitizer
+
+    return "".join(Sanitizer().sanitize_lines([text + "\n"]))
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        # what the secret opens, named after a preposition, ends in an "about" noun
+        ("the passphrase for the Lighting Manager is gravel40912.", "gravel40912"),
+        ("Passwort für den Print Server ist ahorn88125", "ahorn88125"),
+        # "to the ..." names what it opens; "set to X" still gives the value
+        ("the password to the lab BMC is quarry71355", "quarry71355"),
+        # lower camel words, a symbol, a number: a chosen password, also after an ambiguous flag
+        ("bmcctl -H 10.9.8.7 -U admin -P pebbleOtter#4410 sensor list", "pebbleOtter#4410"),
+        ('conn = Bmc("10.9.8.7", "admin", "saltMarsh@9031")', "saltMarsh@9031"),
+    ],
+)
+def test_chosen_passwords_in_prose_and_positions_found_missing_by_blind_corpus_q(
+    line: str, secret: str
+) -> None:
+    assert secret not in _masked(line)
+
+
+def test_an_about_noun_right_after_the_word_still_is_no_secret() -> None:
+    line = "the password manager is Bitwarden, the token refresh is a1b2c3d4"
+    assert _masked(line) == line + "\n"

@@ -235,6 +235,8 @@ _CHANGED_TO_WORDS = (
     "|\u00e4ndrat|\u00e6ndret|endret|zmienion[eya]|cambiat[ao])"
     "[ \t]+(?:para|a|naar|in|auf|zu|till|til|na)"
 )
+# ("set to X"; but "the password to the iLO is X" names what it opens)
+_TO = r"to(?![ \t]+(?:the|a|an|our|my|your|this|that|its|their)[ \t])"
 _OF = r"of(?=[ \t]+\S*[^a-z\s])(?![ \t]+\S+[ \t]+(?:is|was|are)[ \t])"
 # "the admin password is X", "password set to X", "new API token generated: X"
 _PROSE = re.compile(
@@ -243,7 +245,7 @@ _PROSE = re.compile(
     r"(?:[ \t]+(?:`?[\w@.'-]+`?,?|\([^()\n]{1,40}\))){0,8}?"  # words, an aside in parentheses
     # ("password of <owner>": "of" gives a value only when it is no plain word and no "is"
     # follows: "the password of svc-backup2 is X")
-    rf"(?:[ \t]+(?:{_COPULAS}|to|now|{_OF}|will be|{_CHANGED_TO_WORDS})(?:[ \t]*:)?"
+    rf"(?:[ \t]+(?:{_COPULAS}|{_TO}|now|{_OF}|will be|{_CHANGED_TO_WORDS})(?:[ \t]*:)?"
     r"|[ \t]*[:=\u2013\u2014-])[ \t]+"
     r"(?:\"([^\"\n]+)\"|'([^'\n]+)'|\u00ab[ \t\u00a0]*([^\u00bb\n]+?)[ \t\u00a0]*\u00bb"
     r"|[`]?(?:[\w.@-]+[ \t]*/[ \t]*)?([^\s\"'`,;)\u00ab]+))"
@@ -957,8 +959,8 @@ def _tail_words(word: str, tail: str) -> list[str]:
 def _structured_id(value: str) -> bool:
     """users:42:profile, 0|com.tencent.mm|-2147483648|null: words and numbers joined by
     separators, none of them a random mix."""
-    if _STRUCTURED_ID.fullmatch(value) is None:
-        return False
+    if _STRUCTURED_ID.fullmatch(value) is None or secret_shapes.password_shaped(value):
+        return False  # (walnutPlover@4797 is words and a number, but a chosen password)
     parts = re.split(r"[:./#|@-]+", value.strip("-"))
     return all(_ID_PART.fullmatch(p) for p in parts if p) and not looks_random(value, 16)
 
@@ -1210,6 +1212,12 @@ _ABOUT_NOUNS = (
 _ABOUT_BEFORE_VALUE = re.compile(
     rf"[ \t](?:{_ABOUT_NOUNS})(?:[ \t]+(?:{_COPULAS})[ \t]+|[ \t]*[:=-][ \t]*)[\"'`\u00ab]?\Z"
 )
+# "the password for the Dante Manager is X": what the secret opens, named after a preposition,
+# is no noun about the secret (as "password manager" is)
+_FOR_SOMETHING = re.compile(
+    r"[ \t](?:for|to|til|till|f\u00fcr|pour|para|per|voor|dla|pro|ke|kwa|cho|\u0434\u043b\u044f)"
+    r"[ \t]"
+)
 # A new clause whose subject is a number or an id, before the value: "; your case number is"
 _ID_CLAUSE = re.compile(
     rf"[;,][^;,\n]*[ \t](?:number|no|id|ticket|case|reference|ref)[ \t]+(?:{_COPULAS})[ \t]+\Z"
@@ -1311,8 +1319,10 @@ def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
                 continue  # "client secret ID. Trace ID: <uuid>": a new sentence; "public key:"
             if pattern is _PROSE and _ID_CLAUSE.search(lower, match.start(), _value_start(match)):
                 continue  # "I reset the password; your case number is <id>": another subject
-            if pattern is _PROSE and _ABOUT_BEFORE_VALUE.search(
-                lower, match.start(), _value_start(match)
+            if (
+                pattern is _PROSE
+                and _ABOUT_BEFORE_VALUE.search(lower, match.start(), _value_start(match))
+                and not _FOR_SOMETHING.search(lower, match.start(), _value_start(match))
             ):
                 continue  # "Key Container = <id>", "token refresh is <trace id>": about it
             if pattern is _PROSE and _ID_FIELD_BEFORE.search(
