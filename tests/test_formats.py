@@ -133,3 +133,27 @@ _DIAGNOSTIC_HEX = [
 @pytest.mark.parametrize("line", _DIAGNOSTIC_HEX)
 def test_hex_named_as_an_id_a_digest_or_a_lookup_key_is_kept(line: str) -> None:
     assert _sanitized(line) == line + "\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        ("bmc-tool fetch --target OPER:R3dKite9@10.20.30.40 --out /tmp/x", "R3dKite9"),
+        ("rsync -a mirror:Gl4ss-Harp@depot.lab.internal::pub /srv/pub", "Gl4ss-Harp"),
+    ],
+)
+def test_user_and_password_before_a_host_without_a_scheme_is_masked(line: str, secret: str) -> None:
+    from remediate.sanitizer import Sanitizer
+
+    sanitizer = Sanitizer()
+    out = "".join(sanitizer.sanitize_lines([line + "\n"]))
+    # (nor kept whole inside an e-mail address's pseudonym, which maps back to it)
+    assert secret not in out
+    assert secret not in repr(sanitizer.mapping())
+
+
+@pytest.mark.parametrize(
+    "line", ["INVITE sip:carol@pbx.lab.internal SIP/2.0", "Reply-To: <mailto:dave@lab.internal>"]
+)
+def test_an_address_uri_is_no_user_and_password(line: str) -> None:
+    assert "[SECRET" not in _sanitized(line)

@@ -413,6 +413,25 @@ def named_key_hex(text: str) -> Iterator[tuple[int, int]]:
         yield match.span(1)
 
 
+# user:password@host without a scheme: --bmc USERID:X@10.0.0.1, rsync's and lftp's forms
+_BARE_USERINFO = re.compile(
+    r"(?<![\w/:.@%-])([A-Za-z][\w.-]{0,30}):([^\s:@/'\"]{4,64})@"
+    r"(?=\d{1,3}(?:\.\d{1,3}){3}|\[|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)"
+)
+# URI schemes whose address reads as user:name@host (sip:alice@pbx, mailto:bob@example.com)
+_ADDRESS_SCHEMES: Final = frozenset(
+    ("sip", "sips", "mailto", "tel", "xmpp", "im", "pres", "acct", "urn", "news", "nntp")
+)
+
+
+def bare_userinfo(text: str) -> Iterator[tuple[int, int]]:
+    for match in _BARE_USERINFO.finditer(text):
+        if match.group(1).lower() in _ADDRESS_SCHEMES:
+            continue
+        if secret_like(match.group(2), False):
+            yield match.span(2)
+
+
 FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (r"isa[*|~^!]|unb\+", (edi_envelopes,)),
     (r"(?:[a-z0-9][- ]){5}[a-z0-9]", (spelled,)),
@@ -432,6 +451,7 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         r"[0-9a-f]{32}|(?:[0-9a-f]{2}[ :]){15}[0-9a-f]{2}|(?:0x[0-9a-f]{2},[ \t]*){15}0x",
         (named_key_hex,),
     ),
+    (r"[a-z0-9_.-]:[^\s:@/'\"]{4,64}@[a-z0-9\[]", (bare_userinfo,)),
     (r"msh\||\dh\|\\\^&|(?:^|[^a-z])h\|\\\^&|9300cn|sip2|son/", (message_security,)),
     (
         r"\)[ \t]*\|[ \t]*(?:sudo[ \t]+)?\w*passw|rtmps?://|rtsps?://"
