@@ -354,6 +354,10 @@ _KEY_HEX = re.compile(
     r"|(?:0[xX][0-9A-Fa-f]{2},[ \t]*){15}0[xX][0-9A-Fa-f]{2}(?:(?:,[ \t]*0[xX][0-9A-Fa-f]{2}){16})?"
     r")(?![\w.:/+%-])"
 )
+# A table's cell of key-sized hex, one case.
+KEY_HEX_CELL: Final = re.compile(
+    r"[0-9a-f]{32}|[0-9A-F]{32}|[0-9a-f]{48}|[0-9A-F]{48}|[0-9a-f]{64}|[0-9A-F]{64}"
+)
 # The name before it: name=, name:, "name": ", name => ', -X and --name with a space.
 _HEX_NAME = re.compile(
     r"(?:^|[\s\"'{,;(\[|&?<])(-{1,2})?([A-Za-z][\w.-]{0,60}(?: [A-Za-z][\w.-]{0,20})?)"
@@ -384,7 +388,8 @@ _KEYED = frozenset(("secret", "token", "auth", "access", "api"))
 _KEYED_IDS = tuple(word + "id" for word in _KEYED)
 
 
-def _diagnostic_name(name: str) -> bool:
+def diagnostic_name(name: str) -> bool:
+    """Whether a value's name says it identifies, fingerprints or looks something up."""
     words = [word.lower() for word in _NAME_WORDS.findall(name)]
     for at, word in enumerate(words):
         if word in ("id", "ids") and at and words[at - 1] in _KEYED:
@@ -406,7 +411,7 @@ def named_key_hex(text: str) -> Iterator[tuple[int, int]]:
         flag, name, separator = named.groups()
         if separator in (" ", "\t") and not flag and not _KEY_WORD.search(name.lower()):
             continue  # "expected <hex>", "file <hex>": a word, not a name
-        if _diagnostic_name(name) or _DIGEST_NEAR.search(
+        if diagnostic_name(name) or _DIGEST_NEAR.search(
             text, max(line, match.start() - 80), match.start()
         ):
             continue

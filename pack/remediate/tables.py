@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Final
 
-from remediate import credentials
+from remediate import credentials, formats
 from remediate.recognizers import CSV_SECRET_HEADER, SECRET
 
 
@@ -34,6 +34,9 @@ class Table:
     count: int
     secret: frozenset[int]  # columns named for a secret
     pair: tuple[int, int] | None  # (name, value) columns of a key/value listing
+    # columns named for no id, digest or fingerprint: a key-sized hex cell there is a key
+    # (MeterID;SystemTitle;GUEK: whatever a domain calls its keys)
+    keyed: frozenset[int] = frozenset()
 
 
 REDACTED: Final = f"[{SECRET}]"
@@ -79,6 +82,10 @@ def header(body: str) -> Table | None:
 def row(line: str, table: Table) -> tuple[str, Table | None]:
     """``line`` with its secret cells redacted, and the table if it goes on after it."""
     body = line.rstrip("\r\n")
+    if not table.secret and table.pair is None and ":" not in body and "=" not in body:
+        opened = header(body)  # a table that only may hold keys gives way to a named one
+        if opened is not None and (opened.secret or opened.pair is not None):
+            return line, opened
     if table.layout is Layout.HTML:
         return _html_row(line, body, table)
     if BORDER.fullmatch(body):
@@ -110,6 +117,10 @@ def _spliced(line: str, body: str, redacted: str) -> str:
 
 def _redacted(body: str, cells: list[tuple[int, int]], table: Table, shortest: int) -> str:
     chosen = set(table.secret)
+    for i in table.keyed:
+        start, end = cells[i]
+        if formats.KEY_HEX_CELL.fullmatch(body[start:end].strip(" \t\"'")):
+            chosen.add(i)
     if table.pair is not None:
         name, value = table.pair
         start, end = cells[name]
@@ -153,6 +164,19 @@ def _secret_header(cell: str) -> bool:
 _PIN_HEADER = re.compile(credentials.PIN_NAMES)
 
 
+_COLUMN_NAME = re.compile(r"[^\W\d][\w./()-]*(?: [^\W\d][\w./()-]*){0,3}")
+
+
+def _keyed(cells: list[str]) -> frozenset[int]:
+    """Columns that may hold keys: a header of names only, this one no id's or digest's."""
+    names = [c.strip(" \t\"'*") for c in cells]
+    if not all(_COLUMN_NAME.fullmatch(n) for n in names if n):  # (|a|b|: empty edge cells)
+        return frozenset()
+    if any(sum(c.isdigit() for c in n) >= 4 for n in names):
+        return frozenset()  # "<sha256>  file.json": sha256sum's output, no header
+    return frozenset(i for i, n in enumerate(names) if n and not formats.diagnostic_name(n))
+
+
 def _pair(cells: list[str]) -> tuple[int, int] | None:
     names = [i for i, c in enumerate(cells) if _NAME_COLUMN.fullmatch(c.strip())]
     values = [i for i, c in enumerate(cells) if _VALUE_COLUMN.fullmatch(c.strip())]
@@ -174,9 +198,10 @@ def _delimited_header(body: str) -> Table | None:
         for i, f in enumerate(fields)
         if _secret_header(f) and not (pair is not None and i == pair[0])  # Key | Value: names
     )
-    if not secret and pair is None:
+    keyed = _keyed(fields)
+    if not secret and pair is None and not keyed:
         return None
-    return Table(Layout.DELIMITED, separator, len(fields), secret, pair)
+    return Table(Layout.DELIMITED, separator, len(fields), secret, pair, keyed)
 
 
 def _spaced_header(body: str) -> Table | None:
@@ -189,9 +214,10 @@ def _spaced_header(body: str) -> Table | None:
         for i, c in enumerate(cells)
         if _SPACED_SECRET.fullmatch(c) and not credentials.metadata_name(c)
     )
-    if not secret and pair is None:
+    keyed = _keyed(cells)
+    if not secret and pair is None and not keyed:
         return None
-    return Table(Layout.SPACED, "  ", len(cells), secret, pair)
+    return Table(Layout.SPACED, "  ", len(cells), secret, pair, keyed)
 
 
 def _html_header(body: str) -> Table | None:
@@ -204,9 +230,10 @@ def _html_header(body: str) -> Table | None:
         for i, c in enumerate(cells)
         if _secret_header(c) and not (pair is not None and i == pair[0])
     )
-    if not secret and pair is None:
+    keyed = _keyed(cells)
+    if not secret and pair is None and not keyed:
         return None
-    return Table(Layout.HTML, "", len(cells), secret, pair)
+    return Table(Layout.HTML, "", len(cells), secret, pair, keyed)
 
 
 def _html_row(line: str, body: str, table: Table) -> tuple[str, Table | None]:
