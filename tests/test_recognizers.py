@@ -315,3 +315,38 @@ def test_each_scanner_has_a_database_of_its_own() -> None:
     hits: list[tuple[int, int]] = []
     second._database.scan(b"x password eyJ", match_event_handler=r._collect, context=hits)
     assert hits
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        # Matter's onboarding payload as a controller logs it (Core spec, 5.1.3: "MT:" + base38)
+        ("svc: onboarding payload [MT:Y.K9042C00KA0648G00]", "MT:Y.K9042C00KA0648G00"),
+        # a licence key in five groups of five, under a name and in prose
+        (
+            "msiexec /i agent.msi PIDKEY=H7KQ2-M3XRT-9PWD4-L8VCN-2TBQ6 /qn",
+            "H7KQ2-M3XRT-9PWD4-L8VCN-2TBQ6",
+        ),
+        ("our seat for the mixer: 4GHXK-Q7T2M-P9WRC-8KLD3-VYB6F", "4GHXK-Q7T2M-P9WRC-8KLD3-VYB6F"),
+    ],
+)
+def test_onboarding_payloads_and_licence_keys_are_masked(line: str, secret: str) -> None:
+    from remediate.sanitizer import Sanitizer
+
+    assert secret not in "".join(Sanitizer().sanitize_lines([line + "\n"]))
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        ("label: HomeKit setup code 1234-5678, keep it off the ticket", "1234-5678"),
+        ("ctl: Manual pairing code: [40211934711]", "40211934711"),
+        ("the commissioning code is 7781-094-2211.", "7781-094-2211"),
+    ],
+)
+def test_codes_that_join_a_device_are_masked(line: str, secret: str) -> None:
+    from remediate.sanitizer import Sanitizer
+
+    out = "".join(Sanitizer().sanitize_lines([line + "\n"]))
+    assert secret not in out
+    assert secret.split("-")[-1] not in out.replace("[SECRET_TOKEN]", "")

@@ -1746,7 +1746,10 @@ _CODE_NAMES = (
     # codes that open, arm or override something: an alarm panel's master, installer and
     # duress codes, a till's override code, a device's pairing code
     r"|(?:master|installer|duress|override|supervisor|manager|arm(?:ing)?|disarm|unlock|panic"
-    r"|engineer|maintenance|pairing|secret|tech(?:nician)?(?:[ \t]+menu)?|menu|admin)[ \t-]+code"
+    r"|engineer|maintenance|pairing|secret|tech(?:nician)?(?:[ \t]+menu)?|menu|admin"
+    # and codes that join a device to a network or a product to its owner: setup code (Matter,
+    # HomeKit), onboarding, commissioning, activation and enrolment codes
+    r"|setup|onboarding|commissioning|activation|enrol(?:l)?ment)[ \t-]+code"
     r"|code[ \t]+(?:secret|d'acc\u00e8s)"
     # Nordic and Dutch compounds: sikkerhedskode(n), säkerhetskod, beveiligingscode
     r"|(?:sikkerheds|sikkerhets|s\u00e4kerhets|beveiligings|veiligheids|adgangs|tilgangs|toegangs)"
@@ -1786,7 +1789,8 @@ _PIN = re.compile(
     r"(?:[ \t]*(?:=>|[:=])|[ \t]+(?=\d)|(?![ \t]+\d{1,3}[ \t])(?:[ \t]+[\w/'.()-]+){0,6}?[ \t]+"
     rf"(?:{_COPULAS}|on|to|says|reads|shows|\u09b9\u09b2)"
     r"|(?:[ \t]+[\w/'.()-]+){1,6}?[ \t]*:)"
-    r"[ \t]*\\?[\"']?(\d{4,12})(?!\w|[.,]\d)"
+    # (the code maybe in brackets, maybe in groups: [34970112332], 3497-011-2332)
+    r"[ \t]*\\?[\"'\[]?(\d{3,5}(?:-\d{3,5}){1,3}|\d{4,12})(?!\w|[.,]\d)"
 )
 # 验证码 381920, 認証コードは 4821: a sign-in code glued to its word, in Chinese, Japanese, Korean
 _CODE_CJK = re.compile(
@@ -2707,7 +2711,8 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         r"|terst\xc3\xa4llningskod|codes?[ \t]+de[ \t]+(?:r\xc3\xa9cup|secours)"
         r"|c\xc3\xb3digos?[ \t]+de[ \t]+(?:recuperaci|respaldo)"
         r"|(?:master|installer|duress|override|supervisor|manager|arm|arming|disarm|unlock|panic"
-        r"|engineer|maintenance|pairing|secret|tech|technician|menu|admin)[ \t-]+code"
+        r"|engineer|maintenance|pairing|secret|tech|technician|menu|admin|setup|onboarding"
+        r"|commissioning|activation|enrol(?:l)?ment)[ \t-]+code"
         r"|code[ \t]+(?:secret|d'acc)|[a-z]pin[\"']?[ \t]*[:=>]"
         r"|(?:sikkerheds|sikkerhets|s\xc3\xa4kerhets|beveiligings|veiligheids|adgangs|tilgangs"
         r"|toegangs)kod|host[ \t]+key|cl\xc3\xa9[ \t]+d'h",

@@ -196,6 +196,10 @@ _VENDOR_KEYS = re.compile(
     r"|hv[sbr]\.[A-Za-z0-9_-]{24,}|s\.[A-Za-z0-9]{24}"  # Vault
     # Windows DPAPI blob (ConvertFrom-SecureString): reversible by that user on that machine
     r"|01000000d08c9ddf0115d1118c7a00c04fc297eb[0-9A-Fa-f]{16,}"
+    # Matter's onboarding payload (its QR code's text: "MT:" and base38), which pairs a device
+    r"|MT:[0-9A-Z.-]{19,}"
+    # a product or licence key in five groups of five (Windows, Office and others)
+    r"|(?=(?:[A-Z-]*[0-9]){2})(?=(?:[0-9-]*[A-Z]){2})[A-Z0-9]{5}(?:-[A-Z0-9]{5}){4}"
     r")(?![A-Za-z0-9_-])"
 )
 _CARD = re.compile(r"(?<![\w.-])(?:\d{4}[ -]?){3}\d{1,7}(?![\w.-]|:\d)", re.ASCII)
@@ -427,7 +431,8 @@ FAMILIES: Final = (
         r"age-secret-key-|akia|asia|agpa|aida|aroa|aipa|anpa|anva|aiza|ya29\.|gh[pousr]_"
         r"|github_pat_|gl[a-z]+-"
         r"|npm_|xox|xapp-|[sr]k_|c[ks]_[0-9a-f]{8}|whsec_|sg\.|sk-|hv[sbr]\.|s\.[a-z0-9]{24}"
-        r"|01000000d08c9ddf0115d1118c7a00c04fc297eb",
+        r"|01000000d08c9ddf0115d1118c7a00c04fc297eb|mt:[0-9a-z.-]{19}"
+        r"|[a-z0-9]{5}-[a-z0-9]{5}-[a-z0-9]{5}-[a-z0-9]{5}-[a-z0-9]{5}",
         (_groups(_VENDOR_KEYS),),
     ),
     Family(r"\d{4}[ -]?\d{4}[ -]?\d{4}[ -]?\d", (_cards,)),
