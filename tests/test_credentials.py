@@ -577,3 +577,20 @@ def test_chosen_passwords_in_prose_and_positions_found_missing_by_blind_corpus_q
 def test_an_about_noun_right_after_the_word_still_is_no_secret() -> None:
     line = "the password manager is Bitwarden, the token refresh is a1b2c3d4"
     assert _masked(line) == line + "\n"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # a key's check value names which key was loaded, not the key
+        "hsm: imported ZPK. Key check value: 8D21F0 (under LMK pair 02)",
+        # RFC 3261's branch ids start with the magic cookie
+        "Via: SIP/2.0/TLS edge-b:5061;branch=z9hG4bKq71-2e0-77aa01c;rport",
+        # four dotted numbers after "firmware" or "version" are a version
+        "reader R2 firmware 4.12.0.233 loaded, version=10.0.19045.4291",
+        # a type letter in front of a hex field: a generated job id
+        "job state DONE for bqjob_q81c0aa93d2e4_5f0b33e1c9d8a772_3",
+    ],
+)
+def test_diagnostic_tokens_found_lost_by_blind_corpus_r_are_kept(line: str) -> None:
+    assert _masked(line) == line + "\n"

@@ -479,6 +479,8 @@ _ID_WORD_BEFORE = re.compile(
 )
 _ID_PREFIX = re.compile(
     r"(?:req|request|trace|span|evt|event|txn|corr|ray)[_-]"
+    # a SIP transaction's branch id: RFC 3261's magic cookie, then the transaction's own part
+    r"|z9hG4bK"
     # Stripe's object ids (its secrets are sk_, rk_, whsec_)
     r"|(?:we|cus|ch|pi|pm|sub|acct|prod|price|seti|cs|py|tr|po|re|in|ii|il)_(?=[A-Za-z0-9]{14,})",
     re.IGNORECASE,
@@ -1207,7 +1209,7 @@ _ABOUT_NOUNS = (
     "|store|provider|rotation|status|state|label|fingerprint|index|usage|limit|location|template"
     "|manager|strategy|scheme|method|lifetime|duration|timeout|interval|retries|attempts|bits"
     "|service|server|proxy|issuer|refresh|cache|container|alias|protocol|backend|engine|driver"
-    "|plugin"
+    "|plugin|check[ \t]value|kcv"  # a key's check value (KCV) tells which key, not the key
 )
 _ABOUT_BEFORE_VALUE = re.compile(
     rf"[ \t](?:{_ABOUT_NOUNS})(?:[ \t]+(?:{_COPULAS})[ \t]+|[ \t]*[:=-][ \t]*)[\"'`\u00ab]?\Z"
@@ -1685,7 +1687,12 @@ def _id_part(part: str) -> bool:
     holds a long random part (key-<32 hex>, dop_v1_<64 hex>)."""
     if part.isalpha():
         return not _random_letters(part)
+    if len(part) > 8 and part[0] in _TYPE_LETTERS:
+        part = part[1:]  # a type letter in front of hex: BigQuery's bqjob_r<hex>_<hex>_1
     return len(part) <= 20 and _HEX_PART.fullmatch(part) is not None
+
+
+_TYPE_LETTERS: Final = frozenset("ghijklmnopqrstuvwxyz")
 
 
 def secret_like(value: str, named: bool) -> bool:

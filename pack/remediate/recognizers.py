@@ -227,8 +227,16 @@ _Finder = Callable[[str, Context], Iterator[Span]]
 
 def _ipv4(text: str, ctx: Context) -> Iterator[Span]:
     for match in _IPV4.finditer(text):
-        if not _silent_ipv4(match.group()) and match.group() not in ctx.allow:
-            yield Span(match.start(), match.end(), IP, 0.9)
+        if _silent_ipv4(match.group()) or match.group() in ctx.allow:
+            continue
+        if _VERSION_WORD.search(text, max(0, match.start() - 12), match.start()):
+            continue  # "firmware 21.0.6.110": a version with four parts, not an address
+        yield Span(match.start(), match.end(), IP, 0.9)
+
+
+_VERSION_WORD = re.compile(
+    r"(?<![A-Za-z])(?i:firmware|fw|version|ver|release|build)[ \t]*[:=]?[ \t]*v?\Z"
+)
 
 
 @functools.lru_cache(maxsize=4096)  # logs repeat their addresses; bounded, so memory stays flat
