@@ -594,3 +594,24 @@ def test_an_about_noun_right_after_the_word_still_is_no_secret() -> None:
 )
 def test_diagnostic_tokens_found_lost_by_blind_corpus_r_are_kept(line: str) -> None:
     assert _masked(line) == line + "\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        # "reset to" in other languages (the prose gives the value after it)
+        (
+            "a senha do usuário ZKP101 foi redefinida para lumeira8812. Trocar no acesso",
+            "lumeira8812",
+        ),
+        ("Das Kennwort wurde zurückgesetzt auf Fjord77qx, bitte ändern.", "Fjord77qx"),
+        # "token" and "secret key" glued to their value in Chinese and Japanese
+        (
+            "构建机的令牌是a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6a7b8c9d0e1f2a3b4 用完删掉",
+            "a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6a7b8c9d0e1f2a3b4",
+        ),
+        ("ビルド用のトークンはQz7Vx2Lp9Kd4です", "Qz7Vx2Lp9Kd4"),
+    ],
+)
+def test_prose_forms_found_missing_by_blind_corpus_r(line: str, secret: str) -> None:
+    assert secret not in _masked(line)

@@ -157,3 +157,44 @@ def test_user_and_password_before_a_host_without_a_scheme_is_masked(line: str, s
 )
 def test_an_address_uri_is_no_user_and_password(line: str) -> None:
     assert "[SECRET" not in _sanitized(line)
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        # SNMP's community name is its password, in a web form, in prose, in tmsh
+        ("  Read Community Name: Harbor2Mon", "Harbor2Mon"),
+        (
+            "the switches still answer to the community string 'orchard-ro-77' (write too)",
+            "orchard-ro-77",
+        ),
+        ("modify sys snmp { communities add { c1 { community-name quay7781 } } }", "quay7781"),
+        # card data a payments log must not keep: PIN blocks, verification codes, track data
+        ("[052] PIN Block ......: 9F2C41D07A3B88E5", "9F2C41D07A3B88E5"),
+        ("pinpad: PIN_BLK=0C7A5531E2D94F08 ksn=FFFF9876543210E00001", "0C7A5531E2D94F08"),
+        ('  <field id="52" value="77D0A1C93E5B2F46"/>', "77D0A1C93E5B2F46"),
+        ("auth req: cvv2=517 exp=2811", "517"),
+        (
+            "swipe: %B4111111111111111^DOE/JANE^28121010000000000000?",
+            "B4111111111111111^DOE/JANE^28121010000000000000",
+        ),
+        ("t2: ;4111111111111111=28121011234500000?", "4111111111111111=28121011234500000"),
+    ],
+)
+def test_community_names_and_card_data_are_masked(line: str, secret: str) -> None:
+    out = _sanitized(line)
+    assert secret not in out
+    assert secret[-6:] not in out
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[011] STAN .............: 817337",
+        "Field 37 (RRN)        : 618102301681",
+        "snmp: community name length must be 1-32",
+        "KSN=FFFF9876543210E00001 counter 12",
+    ],
+)
+def test_payment_ids_and_words_about_communities_are_kept(line: str) -> None:
+    assert _sanitized(line) == line + "\n"

@@ -232,8 +232,13 @@ INFLECTION: Final = _INFLECTION
 # "changed to" in other languages: alterada para, cambiada a, gewijzigd naar, geändert auf
 _CHANGED_TO_WORDS = (
     "(?:alterad[ao]|mudad[ao]|cambiad[ao]|modificad[ao]|gewijzigd|veranderd|ge\u00e4ndert"
-    "|\u00e4ndrat|\u00e6ndret|endret|zmienion[eya]|cambiat[ao])"
-    "[ \t]+(?:para|a|naar|in|auf|zu|till|til|na)"
+    "|\u00e4ndrat|\u00e6ndret|endret|zmienion[eya]|cambiat[ao]"
+    # ... and "reset to": redefinida para, restablecida a, zurueckgesetzt auf, reinitialise a,
+    # reimpostata a, gereset naar, nastaveno na, zresetowane na, aterstallt till
+    "|redefinid[ao]|restablecid[ao]|reestablecid[ao]|reiniciad[ao]|reimpostat[ao]"
+    "|zur\u00fcckgesetzt|neu[ \t]+gesetzt|gesetzt|r\u00e9initialis\u00e9e?|gereset|teruggezet"
+    "|nastaven[oa]|zresetowan[eya]|ustawion[eya]|\u00e5terst\u00e4llt|nulstillet|tilbakestilt)"
+    "[ \t]+(?:para|a|naar|op|in|auf|zu|till|til|na|\u00e0|en)"
 )
 # ("set to X"; but "the password to the iLO is X" names what it opens)
 _TO = r"to(?![ \t]+(?:the|a|an|our|my|your|this|that|its|their)[ \t])"
@@ -266,6 +271,8 @@ _FROM_TO = re.compile(rf"(?:{KEYWORD})\b[^\n]{{0,40}}?\bfrom[ \t]+(\S+)[ \t]+to[
 _PROSE_CJK = re.compile(
     "(?:\u5bc6\u7801|\u5bc6\u78bc|\u53e3\u4ee4|\u30d1\u30b9\u30ef\u30fc\u30c9"
     "|\ube44\ubc00\ubc88\ud638|\uc554\ud638|\u6697\u8a3c\u756a\u53f7"  # ... the Japanese PIN
+    # "token" (Chinese, Japanese, Korean) and "secret key" (simplified, traditional)
+    "|\u4ee4\u724c|\u30c8\u30fc\u30af\u30f3|\ud1a0\ud070|\u5bc6\u94a5|\u5bc6\u9470"
     "|\u0e23\u0e2b\u0e31\u0e2a\u0e1c\u0e48\u0e32\u0e19(?=[\uff1a:]))"  # Thai, then a colon
     # (a few characters between: 密码前半段是 X, "the password's first half is X")
     "(?:[^\\s\u3002\uff0c:\uff1a]{0,6}?(?:\u662f|\u4e3a|\u70ba)"
@@ -1214,6 +1221,8 @@ _ABOUT_NOUNS = (
 _ABOUT_BEFORE_VALUE = re.compile(
     rf"[ \t](?:{_ABOUT_NOUNS})(?:[ \t]+(?:{_COPULAS})[ \t]+|[ \t]*[:=-][ \t]*)[\"'`\u00ab]?\Z"
 )
+# SNMP's community name is its password ("Get Community Name: X", "community-name X")
+_COMMUNITY_NAME = re.compile(r"community[ \t_-]?(?:name|string)")
 # "the password for the Dante Manager is X": what the secret opens, named after a preposition,
 # is no noun about the secret (as "password manager" is)
 _FOR_SOMETHING = re.compile(
@@ -1325,6 +1334,7 @@ def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
                 pattern is _PROSE
                 and _ABOUT_BEFORE_VALUE.search(lower, match.start(), _value_start(match))
                 and not _FOR_SOMETHING.search(lower, match.start(), _value_start(match))
+                and not _COMMUNITY_NAME.search(lower, match.start(), _value_start(match))
             ):
                 continue  # "Key Container = <id>", "token refresh is <trace id>": about it
             if pattern is _PROSE and _ID_FIELD_BEFORE.search(

@@ -437,6 +437,64 @@ def bare_userinfo(text: str) -> Iterator[tuple[int, int]]:
             yield match.span(2)
 
 
+# SNMP's community name is its password: "community string 'X'", tmsh's "community-name X"
+_COMMUNITY = re.compile(
+    r"community[ \t_-]?(?:name|string)s?[\"']?[ \t]*(?:[:=][ \t]*|(?:is|was|of)[ \t]+|[ \t])"
+    r"[ \t]*(?:'([^'\s]{4,})'|\"([^\"\s]{4,})\"|`([^`\s]{4,})`|([^\s'\"`,;{}()]{4,}))",
+    re.IGNORECASE,
+)
+
+
+def snmp_community_names(text: str) -> Iterator[tuple[int, int]]:
+    for match in _COMMUNITY.finditer(text):
+        group = match.lastindex or 1
+        value = match.group(group)
+        if value.lower() not in ("public", "private") and secret_like(value, True):
+            yield match.span(group)
+
+
+# Card data PCI DSS forbids storing after authorization, wherever a payments log prints it:
+# an encrypted PIN block (ISO 9564), the card verification code, track data (ISO 7813), and
+# ISO 8583's fields for them (35 track 2, 45 track 1, 52 PIN data) in jPOS and field dumps.
+_PIN_BLOCK = re.compile(
+    r"pin[ _-]?(?:block|blk|data)[\"']?[ \t.]*(?:\([^)\n]*\)[ \t.]*)?[:=][ \t.]*[\"']?"
+    r"([0-9A-Fa-f]{16}(?:[0-9A-Fa-f]{16})?)(?![0-9A-Za-z])",
+    re.IGNORECASE,
+)
+_CARD_CODE = re.compile(
+    r"(?<![a-z])(?:cvv2?|cvc2?|csc|cav2|card[ _-]?verification(?:[ _-]?(?:value|code))?)"
+    r"(?![a-z])[^\n:=]{0,20}?[:=][ \t.]*[\"']?(\d{3,4})(?!\d)",
+    re.IGNORECASE,
+)
+_TRACK_1 = re.compile(r"(?<![0-9A-Za-z])%?B(\d{12,19})\^[A-Za-z /.'-]{2,26}\^\d{7,}[^\s?|\"']*")
+_TRACK_2 = re.compile(r"(?<![0-9A-Za-z]);?(\d{12,19})[=D]\d{7,}[0-9F]*\??(?![0-9A-Za-z])")
+_ISO8583_FIELD = re.compile(
+    r"<field[ \t]+id=\"(?:35|45|52)\"[ \t]+value=\"([^\"]+)\""
+    r"|(?:\[0?(?:35|45|52)\]|\bde0?(?:35|45|52)\b|\bfield[ \t]+(?:35|45|52)\b)[^\n:]{0,40}:"
+    r"[ \t]*(\S+)",
+    re.IGNORECASE,
+)
+
+
+def card_data(text: str) -> Iterator[tuple[int, int]]:
+    yield from spans(_PIN_BLOCK, text)
+    yield from spans(_CARD_CODE, text)
+    yield from spans(_ISO8583_FIELD, text)
+    for pattern in (_TRACK_1, _TRACK_2):
+        for match in pattern.finditer(text):
+            if luhn_valid(match.group(1)):
+                yield match.start(), match.end()
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn check digit of a card number (ISO/IEC 7812) holds."""
+    total = 0
+    for at, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if at % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
 FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (r"isa[*|~^!]|unb\+", (edi_envelopes,)),
     (r"(?:[a-z0-9][- ]){5}[a-z0-9]", (spelled,)),
@@ -457,6 +515,13 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         (named_key_hex,),
     ),
     (r"[a-z0-9_.-]:[^\s:@/'\"]{4,64}@[a-z0-9\[]", (bare_userinfo,)),
+    (r"community[ \t_-]?(?:name|string)", (snmp_community_names,)),
+    (
+        r"pin[ _-]?(?:block|blk|data)|cvv|cvc|csc|cav2|card[ _-]?verification|b\d{12,19}\^"
+        r"|\d{12,19}[=d]\d{7}|<field[ \t]+id=\"(?:35|45|52)\"|\[0?(?:35|45|52)\]|de0?(?:35|45|52)"
+        r"|field[ \t]+(?:35|45|52)",
+        (card_data,),
+    ),
     (r"msh\||\dh\|\\\^&|(?:^|[^a-z])h\|\\\^&|9300cn|sip2|son/", (message_security,)),
     (
         r"\)[ \t]*\|[ \t]*(?:sudo[ \t]+)?\w*passw|rtmps?://|rtsps?://"

@@ -24,6 +24,7 @@ from typing import Any, Final, NamedTuple
 
 from remediate import credentials, formats
 from remediate.credentials import shannon_entropy as shannon_entropy
+from remediate.formats import luhn_valid as luhn_valid
 
 IP: Final = "IP_ADDRESS"
 IPV6: Final = "IPV6_ADDRESS"
@@ -482,14 +483,6 @@ def _glued(before: str, after: str) -> bool:
     return (bool(before) and (before.isalnum() or before in "_.-")) or (
         bool(after) and (after.isalnum() or after in "_-")
     )
-
-
-def luhn_valid(digits: str) -> bool:
-    total = 0
-    for i, char in enumerate(reversed(digits)):
-        n = int(char) * (2 if i % 2 else 1)
-        total += n - 9 if n > 9 else n
-    return total % 10 == 0
 
 
 def _card_prefix(digits: str) -> bool:
