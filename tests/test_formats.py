@@ -198,3 +198,52 @@ def test_community_names_and_card_data_are_masked(line: str, secret: str) -> Non
 )
 def test_payment_ids_and_words_about_communities_are_kept(line: str) -> None:
     assert _sanitized(line) == line + "\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        # DB2's CONNECT with a quoted password, and its NEW ... CONFIRM ...
+        (
+            "db2 connect to SAMPLE user dbadm using 'north_quiet_lantern_sky'",
+            "north_quiet_lantern_sky",
+        ),
+        (
+            'db2 "connect to SAMPLE user dbadm using Old7x9qz new Trel9kQz4 confirm Trel9kQz4"',
+            "Trel9kQz4",
+        ),
+        # echoed into a tool that reads its password on standard input
+        ("echo 'marsh-wren-417' | kinit ops@LAB.EXAMPLE", "marsh-wren-417"),
+        (
+            "printf '%s' vqzklmnp | helm registry login reg.lab --username ci --password-stdin",
+            "vqzklmnp",
+        ),
+        # a password's stand-in under a name whose last word is the password's
+        ("ha1_cred=0f1e2d3c4b5a69788796a5b4c3d2e1f0", "0f1e2d3c4b5a69788796a5b4c3d2e1f0"),
+        # glued "pw" at a name's end
+        ("adminpw = 'Ketch1Q9'", "Ketch1Q9"),
+        # documented positions: TSO LOGON, IMS /SIGN ON, SAProuter /W/, poetry, sapcontrol
+        ("LOGON OPS12/K9T2ZQ/N3WPW9 ACCT(100)", "K9T2ZQ"),
+        ("LOGON OPS12/K9T2ZQ/N3WPW9 ACCT(100)", "N3WPW9"),
+        ("/SIGN ON OPS12 QZ81KT", "QZ81KT"),
+        ("saplogon route /H/gw.lab/S/3299/W/fjq8Lm2/H/erp.lab/S/3200", "fjq8Lm2"),
+        ("poetry config http-basic.internal deploy Harrow_2281", "Harrow_2281"),
+        ("sapcontrol -nr 00 -user npladm orchard4gate -function GetProcessList", "orchard4gate"),
+    ],
+)
+def test_tool_positions_found_missing_by_blind_corpus_r(line: str, secret: str) -> None:
+    assert secret not in _sanitized(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "echo $PATH | docker login -u ci --password-stdin registry.lab.internal",
+        "restic backup --password-command 'pass show restic' /srv",
+        "report: LOGON TIME/DATE columns",
+        "file_md5=0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+    ],
+)
+def test_tool_words_that_are_no_password_are_kept(line: str) -> None:
+    out = _sanitized(line)
+    assert "[SECRET" not in out, out

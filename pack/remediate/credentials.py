@@ -94,6 +94,14 @@ _NOT_PASS: Final = frozenset(
 # key_id=..., password_changed_at=..., secret_name=db-creds, max_tokens=4096.
 _METADATA_TAILS: Final = frozenset(
     (
+        # where a tool reads the secret from: --password-stdin, --password-fd 3,
+        # --password-command "pass show x", --password-env VAR, --password-prompt
+        "stdin",
+        "fd",
+        "command",
+        "cmd",
+        "env",
+        "prompt",
         "id",
         "ids",
         "type",
@@ -680,6 +688,7 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
         peek = text[match.start(match.lastindex or 0) : match.end(match.lastindex or 0)]
         if not (
             (lower_word == "pass" and tail_of and tail_of not in _NOT_PASS)
+            or (lower_word == "pw" and tail_of.isalpha())  # newpw, rootpw, DBROPW: no word's tail
             or (lower_word == "token" and in_query)
             or (
                 lower_word == "key"
@@ -2092,6 +2101,15 @@ _RESP_DOTS = re.compile(r"\bAUTH\.\.(?:\$\d+\.\.[^.\s]+\.\.)?\$\d+\.\.(\S+?)\.\.
 
 # SQL's CONNECT (Db2 and others): "CONNECT TO db USER u USING pw", "CONNECT USER=u USING pw"
 _USER_USING = re.compile(r"\buser[ \t]*=?[ \t]*[\w.$#@-]+[ \t]+using[ \t]+([^\s;,'\"]+)", re.I)
+# ... its password quoted (any shape: quoting makes it a literal), and DB2's NEW and CONFIRM
+_USING_QUOTED = re.compile(
+    r"\buser[ \t]*=?[ \t]*[\w.$#@-]+[ \t]+using[ \t]+(?:'([^'\n]{4,})'|\"([^\"\n]{4,})\")", re.I
+)
+_NEW_CONFIRM = re.compile(
+    r"\busing[ \t]+\S+[ \t]+new[ \t]+[\"']?([^\s\"']{4,})[\"']?[ \t]+confirm[ \t]+"
+    r"[\"']?([^\s\"']{4,})",
+    re.I,
+)
 # FIX's Password (554) and NewPassword (925) fields, between SOH (or "|", "^A" as logs show it)
 _FIX_PASSWORD = re.compile(r"(?:\x01|\||\^A|(?<=[ \t]))(?:554|925)=([^\x01|^\s]+)")
 # Bundler's credentials for a gem source: BUNDLE_<HOST, dots as "__">: user:password
@@ -2181,6 +2199,11 @@ def structured(text: str) -> Iterator[tuple[int, int]]:
                 secret_like(value, True) or (value.isdigit() and len(value) >= 4)
             ):
                 yield match.span(1)
+    for pattern in (_USING_QUOTED, _NEW_CONFIRM):
+        for match in pattern.finditer(text):
+            for group in range(1, (pattern.groups or 0) + 1):
+                if match.start(group) >= 0 and not is_placeholder(match.group(group)):
+                    yield match.span(group)
     yield from _spans(_SCHEMELESS_DSN, text)
     yield from _spans(_CONNINFO_ECHO, text)
     for match in _QUOTED_PAIR.finditer(text):

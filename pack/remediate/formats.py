@@ -300,8 +300,11 @@ _BASIC_SOURCE = re.compile(
 )
 # Values piped into a command that reads passwords: (echo 'old'; echo 'new') | smbpasswd -s
 _ECHO_PIPE = re.compile(
-    r"\(([^()\n]*)\)[ \t]*\|[ \t]*(?:sudo[ \t]+)?(?:smbpasswd|passwd|chpasswd|kpasswd|ldappasswd"
-    r"|htpasswd|vncpasswd|\w+[-_]?passw\w*)\b"
+    r"(\([^()\n]*\)|(?:echo|printf)[ \t][^|\n]*)[ \t]*\|[ \t]*(?:sudo[ \t]+(?:-\S+[ \t]+)*)?"
+    r"(?:smbpasswd|passwd|chpasswd|kpasswd|ldappasswd|htpasswd|vncpasswd|\w+[-_]?passw\w*"
+    # tools that read a password on their standard input: kinit, iinit (iRODS), and every
+    # registry login's --password-stdin (docker, podman, helm, oras, skopeo)
+    r"|kinit|iinit|[^|\n]*--password-stdin)\b"
 )
 _ECHOED = re.compile(
     r"(?:echo|printf)[ \t]+(?:-[ne]+[ \t]+)?(?:'([^'\n]+)'|\"([^\"\n]+)\"|([^\s;'\"]+))"
@@ -385,12 +388,24 @@ _DIGEST_NEAR = re.compile(r"sha-?\d|md5|blake|checksum|digest|hash", re.IGNORECA
 # A word before a space names a key only with a secret's word in it, glued or not (networkkey).
 _KEY_WORD = re.compile(rf"key|psk|kek|{STRONG}")
 _KEYED = frozenset(("secret", "token", "auth", "access", "api"))
+_PASSWORD_HEADS = frozenset(
+    ("cred", "creds", "credential", "credentials", "pass", "passwd", "password", "pw", "pwd")
+)
 _KEYED_IDS = tuple(word + "id" for word in _KEYED)
+
+
+def _password_headed(name: str) -> bool:
+    """A name whose last word is a password's (Asterisk's md5_cred): its value stands in for
+    the password even when a digest is named before."""
+    words = _NAME_WORDS.findall(name)
+    return bool(words) and words[-1].lower() in _PASSWORD_HEADS
 
 
 def diagnostic_name(name: str) -> bool:
     """Whether a value's name says it identifies, fingerprints or looks something up."""
     words = [word.lower() for word in _NAME_WORDS.findall(name)]
+    if _password_headed(name):
+        return False
     for at, word in enumerate(words):
         if word in ("id", "ids") and at and words[at - 1] in _KEYED:
             return False  # Vault's secret_id, a tokenId: secret-bearing
@@ -411,8 +426,10 @@ def named_key_hex(text: str) -> Iterator[tuple[int, int]]:
         flag, name, separator = named.groups()
         if separator in (" ", "\t") and not flag and not _KEY_WORD.search(name.lower()):
             continue  # "expected <hex>", "file <hex>": a word, not a name
-        if diagnostic_name(name) or _DIGEST_NEAR.search(
-            text, max(line, match.start() - 80), match.start()
+        headed = _password_headed(name)
+        if not headed and (
+            diagnostic_name(name)
+            or _DIGEST_NEAR.search(text, max(line, match.start() - 80), match.start())
         ):
             continue
         yield match.span(1)
@@ -495,6 +512,31 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+# Tools whose documented syntax puts the password in a place of its own: TSO's
+# LOGON userid/password[/new password], IMS's /SIGN ON userid password, a SAProuter route
+# string's /W/password, poetry's http-basic.<repo> user password, sapcontrol's and
+# saphostctrl's -user name password.
+_TOOL_LOGONS = (
+    re.compile(r"(?:^|[\s>])LOGON[ \t]+[A-Z#$@][A-Z0-9#$@]{0,7}/([^\s/()]+)(?:/([^\s/()]+))?"),
+    re.compile(r"(?:^|[\s>])/SIGN[ \t]+ON[ \t]+[A-Za-z0-9#$@]{1,8}[ \t]+([^\s]+)", re.IGNORECASE),
+    re.compile(r"/H/[^/\s]+(?:/S/[^/\s]+)?/W/([^/\s]+)"),
+    re.compile(r"\bpoetry[ \t]+config[ \t]+http-basic\.\S+[ \t]+\S+[ \t]+([^\s-]\S*)"),
+    re.compile(r"\b(?:sapcontrol|saphostctrl)\b[^\n]*?[ \t]-user[ \t]+\S+[ \t]+([^\s-]\S*)"),
+)
+
+
+def tool_logons(text: str) -> Iterator[tuple[int, int]]:
+    for pattern in _TOOL_LOGONS:
+        for match in pattern.finditer(text):
+            for group in range(1, (pattern.groups or 0) + 1):
+                value = match.group(group)
+                if match.start(group) < 0 or is_placeholder(value):
+                    continue
+                if value.isalpha() and not secret_like(value, True):
+                    continue  # LOGON TIME/DATE: words, not a password
+                yield match.span(group)
+
+
 FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (r"isa[*|~^!]|unb\+", (edi_envelopes,)),
     (r"(?:[a-z0-9][- ]){5}[a-z0-9]", (spelled,)),
@@ -522,9 +564,15 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         r"|field[ \t]+(?:35|45|52)",
         (card_data,),
     ),
+    (
+        r"logon[ \t]+[a-z#$@][a-z0-9#$@]{0,7}/|/sign[ \t]+on[ \t]|/w/|http-basic\.|sapcontrol"
+        r"|saphostctrl",
+        (tool_logons,),
+    ),
     (r"msh\||\dh\|\\\^&|(?:^|[^a-z])h\|\\\^&|9300cn|sip2|son/", (message_security,)),
     (
         r"\)[ \t]*\|[ \t]*(?:sudo[ \t]+)?\w*passw|rtmps?://|rtsps?://"
+        r"|(?:echo|printf)[ \t][^|\n]*\|[^|\n]*(?:passw|kinit|iinit|--password-stdin)"
         r"|(?:tobinary|btoa|b64encode|base64encode|encodetostring|tobase64string|getbytes)[ \t]*\(",
         (later_values,),
     ),
