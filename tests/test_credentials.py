@@ -615,3 +615,33 @@ def test_diagnostic_tokens_found_lost_by_blind_corpus_r_are_kept(line: str) -> N
 )
 def test_prose_forms_found_missing_by_blind_corpus_r(line: str, secret: str) -> None:
     assert secret not in _masked(line)
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        ("gate 3 (https) login admin/k7#Rq2!xWv9=Lp, rotate after handover", "k7#Rq2!xWv9=Lp"),
+        (
+            "reach the recorder with operator / Lantern-quiet-otter-maple today",
+            "Lantern-quiet-otter-maple",
+        ),
+        ("sipp -sf reg.xml -au 4411 -ap MOSS^harbor58 -m 1 pbx.lab:5060", "MOSS^harbor58"),
+        ("define(\"__APP_DB_PASSWORD__\", 'tulipTorrent42');", "tulipTorrent42"),
+    ],
+)
+def test_login_pairs_and_chosen_shapes_found_missing_by_blind_corpus_r(
+    line: str, secret: str
+) -> None:
+    assert secret not in _masked(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '"expr": "(process_open_fds / process_max_fds) * 100 > 90"',
+        "scale to payments-api-worker / payments-api-reader in the morning",
+        "the login page admin/index.php was slow",
+    ],
+)
+def test_identifiers_around_slashes_are_no_login_pairs(line: str) -> None:
+    assert _masked(line) == line + "\n"

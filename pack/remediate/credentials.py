@@ -218,7 +218,8 @@ _VALUE = (
 )
 # Starts at the secret word (a literal, so the scan is fast); the name's prefix is read back.
 _ASSIGNMENT = re.compile(
-    rf"({KEYWORD}){_NAME_TAIL}"
+    # (a dunder name's closing underscores: PHP's define("__CA_DB_PASSWORD__", ...))
+    rf"({KEYWORD}){_NAME_TAIL}_*"
     # (closed by a quote, a bracket, a brace, a parenthesis: ${ERP_PASSWORD}, .Item("...pw") =,
     # auth%5Bpassword%5D=)
     r"\\?[\"'`]?(?:\]|%5d|\}(?=[ \t]*[=:]|[ \t]{2})|\)(?=[ \t]*=))?[ \t]*"
@@ -2033,6 +2034,22 @@ _LOGIN_ARG = re.compile(
 )
 
 
+# "login admin/X", "credentials svc_app/X": a login word, a user, a slash, the password
+_LOGIN_PAIR = re.compile(
+    r"(?<![\w-])(?:login|logon|credentials?|creds)[ \t]*:?[ \t]+[A-Za-z][\w.-]{0,30}/([^\s/]{6,64})"
+    r"(?=[\s.,;)]|$)",
+    re.IGNORECASE,
+)
+_WORD_JOINED = re.compile(r"[A-Z][a-z]{2,9}(?:-[a-z]{3,10}){2,6}")
+
+
+def _word_passphrase(value: str) -> bool:
+    """A capitalised word and two or more plain words joined by dashes
+    (Coffee-rabbit-tulip-dinner): a passphrase where a password stands (not a metric's
+    process_max_fds, not a pod's payments-api-worker)."""
+    return _WORD_JOINED.fullmatch(value) is not None
+
+
 # A login and its password written "user / password" (or "user@example.com / password")
 _SLASH_PAIR = re.compile(
     r"(?:^|[\s(:])(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[A-Za-z][A-Za-z0-9._-]{1,30})[ \t]+/[ \t]+"
@@ -2049,8 +2066,17 @@ def user_passwords(text: str) -> Iterator[tuple[int, int]]:
         value = match.group(1)
         if re.fullmatch(_UUID, value) or shaped(value):
             yield match.span(1)
+    for match in _LOGIN_PAIR.finditer(text):
+        value = match.group(1)
+        if _word_passphrase(value) or (
+            secret_like(value, True) and not _structured_id(value) and not _VERSION.fullmatch(value)
+        ):
+            yield match.span(1)  # "login admin/X", "credentials: svc_app/X"
     for match in _SLASH_PAIR.finditer(text) if " / " in text else ():
         value = match.group(1)
+        if _word_passphrase(value):
+            yield match.span(1)  # "admin / Coffee-rabbit-tulip-dinner"
+            continue
         if (
             any(c.isdigit() for c in value)
             and any(c.isalpha() for c in value)

@@ -70,6 +70,8 @@ _CHOSEN = re.compile(
     rf"|[A-Z](?=(?:[a-z0-9]*?[a-z][0-9]){{2}}[a-z])[a-z0-9]{{5,}}[.@~$!#%+_-][0-9]{{2,}}"
     # lower camel case words, a number, a symbol: dynamoLantern91*, summitGlacier12!
     rf"|[a-z]{{3,}}(?:[A-Z][a-z]{{2,}})+[0-9]{{2,}}{_S}"
+    # a word in capitals, a symbol, a word, a number: KALIN^snoopy93, COPPE#river79
+    rf"|[A-Z]{{3,}}{_S}[a-z]{{3,}}[0-9]{{2,}}"
     # ... or a symbol, then the number: walnutPlover@4797 (not a retina image's icon@2x)
     rf"|[a-z]{{3,}}(?:[A-Z][a-z]{{2,}})+{_S}[0-9]{{2,}}"
     # a symbol, then a word and a number ($Harbor42), or two words and a digit (#CedarQuill7)
