@@ -741,684 +741,625 @@ def test_an_answer_naming_a_file_or_a_ticket_is_left_readable() -> None:
 
 
 # Blind corpus G's first run showed these families missing; each case is our own wording.
-@pytest.mark.parametrize(
-    ("lines", "secrets"),
-    [
-        # a prompt, a blank line, then the value
-        (
-            [
-                "A one-time recovery password was generated; copy it now:\n",
-                "\n",
-                "9c1e7a3b5d2f4e6a8b0c1d3e5f7a9b2c\n",
-            ],
-            ["9c1e7a3b5d2f4e6a8b0c1d3e5f7a9b2c"],
-        ),
-        # an expect script: the pattern asks for a secret, the next send types it
-        (['expect -re "(P|p)assword: ?$"\n', 'send -- "Mq7#vLp2zR\\r"\n'], ["Mq7#vLp2zR"]),
-        (
-            ['  expect "Enter passphrase for key"\n', '  send "tidal-Kestrel-19\\n"\n'],
-            ["tidal-Kestrel-19"],
-        ),
-        # Oracle's unquoted IDENTIFIED BY
-        (["ALTER USER reporting IDENTIFIED BY lantern77 ACCOUNT UNLOCK;\n"], ["lantern77"]),
-        (['create user etl identified by "Qw3rty-Etl" quota 10M on users;\n'], ["Qw3rty-Etl"]),
-        # a word passphrase after a longer lead-in
-        (
-            [
-                "The passphrase we chose for the nightly restic backups is:"
-                " cobalt meadow ferry lemon\n"
-            ],
-            ["cobalt meadow ferry lemon"],
-        ),
-        # a heading that names a recovery phrase, then the words on the next line
-        (
-            [
-                "## treasury cold storage - seed phrase, 24 words, noted 2026-10-02\n",
-                "orbit velvet maple canyon drift humble lemon sugar ticket vapor zebra frost\n",
-            ],
-            ["orbit velvet maple canyon drift humble lemon sugar ticket vapor zebra frost"],
-        ),
-        # table cells: a secret-bearing name, then its value in the next cell
-        (["| SMTP_PASSWORD | Vq3-rT9_kLm2 |\n"], ["Vq3-rT9_kLm2"]),
-        (["\u2502 API_TOKEN        \u2502 8f3Kq-Zx_91LmP       \u2502\n"], ["8f3Kq-Zx_91LmP"]),
-        (["\u2502 REDIS_PASSWORD   \u2502 _Pq--7_zX-m3         \u2502\n"], ["_Pq--7_zX-m3"]),
-        # one plain adverb between the copula and the value
-        (["btw the guest wifi password is actually pelican4471\n"], ["pelican4471"]),
-        # a CJK label with a full-width colon: whatever follows is the value
-        (
-            ["\u5bc6\u7801\uff1a\uff4d\uff45\uff49\uff48\uff55\uff41\uff48\uff55\uff41\n"],
-            ["\uff4d\uff45\uff49\uff48\uff55\uff41\uff48\uff55\uff41"],
-        ),
-        # a key printed in groups after its name or a prompt for it
-        (["Ihr WLAN-Schl\u00fcssel: 7301 5522 0498 6610\n"], ["7301 5522 0498 6610"]),
-        (["wifi key: 4471 0932 5518 2206 9043\n"], ["4471 0932 5518 2206 9043"]),
-        (
-            ["Or type this setup key into the app instead:\n", "qrmz tkfa wple nxvo hbcd\n"],
-            ["qrmz tkfa wple nxvo hbcd"],
-        ),
-        # a notice that a password was reset, then its value on a labelled line
-        (
-            [
-                "The password for user 'kibana_system' was reset.\n",
-                "New value: mqtrx=v-KLpWzRtYbNcQ\n",
-            ],
-            ["mqtrx=v-KLpWzRtYbNcQ"],
-        ),
-        # an SDK client built from an id and a key
-        (
-            ['twilio = Client("AC5d1e0f2a", "9a8b7c6d5e4f30211f2e3d4c5b6a7980")\n'],
-            ["9a8b7c6d5e4f30211f2e3d4c5b6a7980"],
-        ),
-        (
-            ["Sentry.init('4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f', {env: 'prod'})\n"],
-            ["4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f"],
-        ),
-        # a printed secret file: its comment and option lines do not end what it prints
-        (
-            [
-                "$ cat ~/.config/otp/recovery\n",
-                "# generated 2026-11-30, keep offline\n",
-                "48213377\n",
-                "90517264\n",
-            ],
-            ["48213377", "90517264"],
-        ),
-        # a plain word stated as a new or temporary password in prose
-        (
-            ["Ops note: the initial password we gave her is marigold, she must change it\n"],
-            ["marigold"],
-        ),
-        # a question for a code, asked with the Arabic or full-width question mark
-        (
-            [
-                "[09:10] <rana> \u0645\u0627 \u0647\u0648 \u0631\u0645\u0632 \u0628\u0627\u0628"
-                " \u063a\u0631\u0641\u0629 \u0627\u0644\u062e\u0648\u0627\u062f\u0645\u061f\n",
-                "[09:12] <omar> 554120\n",
-            ],
-            ["554120"],
-        ),
-        (["<ken> what's the door code for the cage\uff1f\n", "<aya> 7741\n"], ["7741"]),
-        # a list of recovery codes under its heading, numbered and in groups
-        (
-            ["Emergency scratch codes (each works once)\n", "  1) 4821 0093\n", "  2) 7716 3350\n"],
-            ["4821 0093", "7716 3350"],
-        ),
-        # blind corpus H's first run showed these (our wording)
-        (
-            ["$ sqlplus -S etl-loader/Wq8zPm4Lx2Tn@//db7.example.com:1521/XEPDB1\n"],
-            ["Wq8zPm4Lx2Tn"],
-        ),
-        (
-            ["Scan failed? Type this setup key instead:\n", "k3v9 q2mz p7xw r4tn b8yc h6ud\n"],
-            ["k3v9 q2mz p7xw r4tn b8yc h6ud"],
-        ),
-        (
-            [
-                "svc_backup:1107:aad3b435b51404eeaad3b435b51404ee"
-                ":3f2a9c8b7d6e5f4a3b2c1d0e9f8a7b6c:::\n"
-            ],
-            ["3f2a9c8b7d6e5f4a3b2c1d0e9f8a7b6c"],
-        ),
-        (["  client_send = ^relay-user^Tq9wXz4mKp2L\n"], ["Tq9wXz4mKp2L"]),
-        (["  client_send = : relay-user : Hx7mQp3zWn8K\n"], ["Hx7mQp3zWn8K"]),
-        # a chat export puts the speaker and time on a line of their own before each message
-        (
-            [
-                "Dana Weiss  9:14 AM\n",
-                "what's the password for the lab switch?\n",
-                "Omar Haddad  9:15 AM\n",
-                "admin / tulipKettle7 - please rotate it after the audit\n",
-            ],
-            ["tulipKettle7"],
-        ),
-        (["wifi for guests: 52Lanternfield!\n"], ["52Lanternfield!"]),
-        (
-            [
-                "Notfallschl\u00fcssel f\u00fcr das Backup-Repo (im Safe):\n",
-                "KQ7P-3MZX-W9LT-R4VD\n",
-            ],
-            ["KQ7P-3MZX-W9LT-R4VD"],
-        ),
-        # SNMP community strings in net-snmp's configuration
-        (["rwcommunity Tr4nsit-R0ute 192.0.2.0/24\n"], ["Tr4nsit-R0ute"]),
-        (["com2sec readonly default Pz8mon1tor\n"], ["Pz8mon1tor"]),
-        # blind corpus I's first run (our wording): prose with a French "c'est", an Arabic
-        # "password" without its article and the pronoun that serves as "is", and a value
-        # eight words after its name
-        (
-            ["Ravi : le mot de passe du NAS c'est Brume-Quartz42, je le change lundi\n"],
-            ["Brume-Quartz42"],
-        ),
-        (
-            [
-                "Omar: \u0643\u0644\u0645\u0629 \u0645\u0631\u0648\u0631 "
-                "\u0627\u0644\u062e\u0627\u062f\u0645 \u0647\u064a Tarmac-Lily77 \u2014\n"
-            ],
-            ["Tarmac-Lily77"],
-        ),
-        (
-            ["a senha do admin do banco em homologacao \u00e9 Viola+7731\n"],
-            ["Viola+7731"],
-        ),
-        (
-            ["the password for the old jump host in rack seven is Quillon#2207 btw\n"],
-            ["Quillon#2207"],
-        ),
-        # a file named for key material, printed by a shell command
-        (["$ cat ~/.erlang.cookie\n", "PLMOKNIJBUHVYGCTFXRD\n"], ["PLMOKNIJBUHVYGCTFXRD"]),
-        (
-            ["deploy@ci:~$ cat secrets/deploy.key\n", "5f1c9a0e3d7b2c4a6e8f0a1b3c5d7e9f\n"],
-            ["5f1c9a0e3d7b2c4a6e8f0a1b3c5d7e9f"],
-        ),
-        # a password after "-u user," quoted; openssl's raw key; a PIN stated in prose
-        (["lftp -u deploy,'Wq8#zPaul-7' sftp://files.internal\n"], ["Wq8#zPaul-7"]),
-        (
-            ["openssl enc -d -aes-128-cbc -K 0a1b2c3d4e5f60718293a4b5c6d7e8f9 -iv 00 -in x\n"],
-            ["0a1b2c3d4e5f60718293a4b5c6d7e8f9"],
-        ),
-        (["Nadia: the PIN for the spare badge in the NOC drawer is 40712, ok?\n"], ["40712"]),
-        (["Jonas: der PIN vom Tresor im Serverraum ist 918273.\n"], ["918273"]),
-        # a login and its password apart by a slash
-        (["used the shared login ops.lead / Tanager+2291 to get in\n"], ["Tanager+2291"]),
-        (["Vos acces : jo.martin@example.org / Brise7#ocean\n"], ["Brise7#ocean"]),
-        # recovery codes printed two to a line under their heading
-        (
-            [
-                "Recovery codes for ops-admin (each works once)\n",
-                "\n",
-                "1. 7731 0042    2. 8812 5530\n",
-                "3. 0619 4473\t4. 2290 8164\n",
-            ],
-            ["7731 0042", "8812 5530", "0619 4473", "2290 8164"],
-        ),
-        # a prompt and its answer inside HTML markup
-        (
-            ["<p>Your sign-in code is:</p>\n", '<h2 style="margin:0">483920</h2>\n'],
-            ["483920"],
-        ),
-    ],
-)
-def test_secret_families_found_missing_by_blind_corpus_g(
-    lines: list[str], secrets: list[str]
-) -> None:
-    out = "".join(Sanitizer().sanitize_lines(lines))
-
-    assert not [s for s in secrets if s in out], out
+_BLIND_G: list[tuple[list[str], list[str]]] = [
+    # a prompt, a blank line, then the value
+    (
+        [
+            "A one-time recovery password was generated; copy it now:\n",
+            "\n",
+            "9c1e7a3b5d2f4e6a8b0c1d3e5f7a9b2c\n",
+        ],
+        ["9c1e7a3b5d2f4e6a8b0c1d3e5f7a9b2c"],
+    ),
+    # an expect script: the pattern asks for a secret, the next send types it
+    (['expect -re "(P|p)assword: ?$"\n', 'send -- "Mq7#vLp2zR\\r"\n'], ["Mq7#vLp2zR"]),
+    (
+        ['  expect "Enter passphrase for key"\n', '  send "tidal-Kestrel-19\\n"\n'],
+        ["tidal-Kestrel-19"],
+    ),
+    # Oracle's unquoted IDENTIFIED BY
+    (["ALTER USER reporting IDENTIFIED BY lantern77 ACCOUNT UNLOCK;\n"], ["lantern77"]),
+    (['create user etl identified by "Qw3rty-Etl" quota 10M on users;\n'], ["Qw3rty-Etl"]),
+    # a word passphrase after a longer lead-in
+    (
+        ["The passphrase we chose for the nightly restic backups is: cobalt meadow ferry lemon\n"],
+        ["cobalt meadow ferry lemon"],
+    ),
+    # a heading that names a recovery phrase, then the words on the next line
+    (
+        [
+            "## treasury cold storage - seed phrase, 24 words, noted 2026-10-02\n",
+            "orbit velvet maple canyon drift humble lemon sugar ticket vapor zebra frost\n",
+        ],
+        ["orbit velvet maple canyon drift humble lemon sugar ticket vapor zebra frost"],
+    ),
+    # table cells: a secret-bearing name, then its value in the next cell
+    (["| SMTP_PASSWORD | Vq3-rT9_kLm2 |\n"], ["Vq3-rT9_kLm2"]),
+    (["\u2502 API_TOKEN        \u2502 8f3Kq-Zx_91LmP       \u2502\n"], ["8f3Kq-Zx_91LmP"]),
+    (["\u2502 REDIS_PASSWORD   \u2502 _Pq--7_zX-m3         \u2502\n"], ["_Pq--7_zX-m3"]),
+    # one plain adverb between the copula and the value
+    (["btw the guest wifi password is actually pelican4471\n"], ["pelican4471"]),
+    # a CJK label with a full-width colon: whatever follows is the value
+    (
+        ["\u5bc6\u7801\uff1a\uff4d\uff45\uff49\uff48\uff55\uff41\uff48\uff55\uff41\n"],
+        ["\uff4d\uff45\uff49\uff48\uff55\uff41\uff48\uff55\uff41"],
+    ),
+    # a key printed in groups after its name or a prompt for it
+    (["Ihr WLAN-Schl\u00fcssel: 7301 5522 0498 6610\n"], ["7301 5522 0498 6610"]),
+    (["wifi key: 4471 0932 5518 2206 9043\n"], ["4471 0932 5518 2206 9043"]),
+    (
+        ["Or type this setup key into the app instead:\n", "qrmz tkfa wple nxvo hbcd\n"],
+        ["qrmz tkfa wple nxvo hbcd"],
+    ),
+    # a notice that a password was reset, then its value on a labelled line
+    (
+        [
+            "The password for user 'kibana_system' was reset.\n",
+            "New value: mqtrx=v-KLpWzRtYbNcQ\n",
+        ],
+        ["mqtrx=v-KLpWzRtYbNcQ"],
+    ),
+    # an SDK client built from an id and a key
+    (
+        ['twilio = Client("AC5d1e0f2a", "9a8b7c6d5e4f30211f2e3d4c5b6a7980")\n'],
+        ["9a8b7c6d5e4f30211f2e3d4c5b6a7980"],
+    ),
+    (
+        ["Sentry.init('4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f', {env: 'prod'})\n"],
+        ["4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f"],
+    ),
+    # a printed secret file: its comment and option lines do not end what it prints
+    (
+        [
+            "$ cat ~/.config/otp/recovery\n",
+            "# generated 2026-11-30, keep offline\n",
+            "48213377\n",
+            "90517264\n",
+        ],
+        ["48213377", "90517264"],
+    ),
+    # a plain word stated as a new or temporary password in prose
+    (
+        ["Ops note: the initial password we gave her is marigold, she must change it\n"],
+        ["marigold"],
+    ),
+    # a question for a code, asked with the Arabic or full-width question mark
+    (
+        [
+            "[09:10] <rana> \u0645\u0627 \u0647\u0648 \u0631\u0645\u0632 \u0628\u0627\u0628"
+            " \u063a\u0631\u0641\u0629 \u0627\u0644\u062e\u0648\u0627\u062f\u0645\u061f\n",
+            "[09:12] <omar> 554120\n",
+        ],
+        ["554120"],
+    ),
+    (["<ken> what's the door code for the cage\uff1f\n", "<aya> 7741\n"], ["7741"]),
+    # a list of recovery codes under its heading, numbered and in groups
+    (
+        ["Emergency scratch codes (each works once)\n", "  1) 4821 0093\n", "  2) 7716 3350\n"],
+        ["4821 0093", "7716 3350"],
+    ),
+    # blind corpus H's first run showed these (our wording)
+    (
+        ["$ sqlplus -S etl-loader/Wq8zPm4Lx2Tn@//db7.example.com:1521/XEPDB1\n"],
+        ["Wq8zPm4Lx2Tn"],
+    ),
+    (
+        ["Scan failed? Type this setup key instead:\n", "k3v9 q2mz p7xw r4tn b8yc h6ud\n"],
+        ["k3v9 q2mz p7xw r4tn b8yc h6ud"],
+    ),
+    (
+        ["svc_backup:1107:aad3b435b51404eeaad3b435b51404ee:3f2a9c8b7d6e5f4a3b2c1d0e9f8a7b6c:::\n"],
+        ["3f2a9c8b7d6e5f4a3b2c1d0e9f8a7b6c"],
+    ),
+    (["  client_send = ^relay-user^Tq9wXz4mKp2L\n"], ["Tq9wXz4mKp2L"]),
+    (["  client_send = : relay-user : Hx7mQp3zWn8K\n"], ["Hx7mQp3zWn8K"]),
+    # a chat export puts the speaker and time on a line of their own before each message
+    (
+        [
+            "Dana Weiss  9:14 AM\n",
+            "what's the password for the lab switch?\n",
+            "Omar Haddad  9:15 AM\n",
+            "admin / tulipKettle7 - please rotate it after the audit\n",
+        ],
+        ["tulipKettle7"],
+    ),
+    (["wifi for guests: 52Lanternfield!\n"], ["52Lanternfield!"]),
+    (
+        [
+            "Notfallschl\u00fcssel f\u00fcr das Backup-Repo (im Safe):\n",
+            "KQ7P-3MZX-W9LT-R4VD\n",
+        ],
+        ["KQ7P-3MZX-W9LT-R4VD"],
+    ),
+    # SNMP community strings in net-snmp's configuration
+    (["rwcommunity Tr4nsit-R0ute 192.0.2.0/24\n"], ["Tr4nsit-R0ute"]),
+    (["com2sec readonly default Pz8mon1tor\n"], ["Pz8mon1tor"]),
+    # blind corpus I's first run (our wording): prose with a French "c'est", an Arabic
+    # "password" without its article and the pronoun that serves as "is", and a value
+    # eight words after its name
+    (
+        ["Ravi : le mot de passe du NAS c'est Brume-Quartz42, je le change lundi\n"],
+        ["Brume-Quartz42"],
+    ),
+    (
+        [
+            "Omar: \u0643\u0644\u0645\u0629 \u0645\u0631\u0648\u0631 "
+            "\u0627\u0644\u062e\u0627\u062f\u0645 \u0647\u064a Tarmac-Lily77 \u2014\n"
+        ],
+        ["Tarmac-Lily77"],
+    ),
+    (
+        ["a senha do admin do banco em homologacao \u00e9 Viola+7731\n"],
+        ["Viola+7731"],
+    ),
+    (
+        ["the password for the old jump host in rack seven is Quillon#2207 btw\n"],
+        ["Quillon#2207"],
+    ),
+    # a file named for key material, printed by a shell command
+    (["$ cat ~/.erlang.cookie\n", "PLMOKNIJBUHVYGCTFXRD\n"], ["PLMOKNIJBUHVYGCTFXRD"]),
+    (
+        ["deploy@ci:~$ cat secrets/deploy.key\n", "5f1c9a0e3d7b2c4a6e8f0a1b3c5d7e9f\n"],
+        ["5f1c9a0e3d7b2c4a6e8f0a1b3c5d7e9f"],
+    ),
+    # a password after "-u user," quoted; openssl's raw key; a PIN stated in prose
+    (["lftp -u deploy,'Wq8#zPaul-7' sftp://files.internal\n"], ["Wq8#zPaul-7"]),
+    (
+        ["openssl enc -d -aes-128-cbc -K 0a1b2c3d4e5f60718293a4b5c6d7e8f9 -iv 00 -in x\n"],
+        ["0a1b2c3d4e5f60718293a4b5c6d7e8f9"],
+    ),
+    (["Nadia: the PIN for the spare badge in the NOC drawer is 40712, ok?\n"], ["40712"]),
+    (["Jonas: der PIN vom Tresor im Serverraum ist 918273.\n"], ["918273"]),
+    # a login and its password apart by a slash
+    (["used the shared login ops.lead / Tanager+2291 to get in\n"], ["Tanager+2291"]),
+    (["Vos acces : jo.martin@example.org / Brise7#ocean\n"], ["Brise7#ocean"]),
+    # recovery codes printed two to a line under their heading
+    (
+        [
+            "Recovery codes for ops-admin (each works once)\n",
+            "\n",
+            "1. 7731 0042    2. 8812 5530\n",
+            "3. 0619 4473\t4. 2290 8164\n",
+        ],
+        ["7731 0042", "8812 5530", "0619 4473", "2290 8164"],
+    ),
+    # a prompt and its answer inside HTML markup
+    (
+        ["<p>Your sign-in code is:</p>\n", '<h2 style="margin:0">483920</h2>\n'],
+        ["483920"],
+    ),
+]
 
 
 # Blind corpus K's first run showed these families missing; each case is our own wording.
-@pytest.mark.parametrize(
-    ("lines", "secrets"),
-    [
-        # backup codes printed in columns, no numbers, under their heading
-        (
-            [
-                "Your new backup codes (store them offline):\n",
-                "4f2a1-9c3e0   7b1d2-0a9f4\n",
-                "e5c83-21dd7   90ab1-c3f42\n",
-            ],
-            ["4f2a1-9c3e0", "7b1d2-0a9f4", "e5c83-21dd7", "90ab1-c3f42"],
-        ),
-        # a passphrase with a number, printed by a command that reads a secret field
-        (
-            ["$ vault kv get -field=passphrase kv/ops/restic\n", "lemon orbit castle harbor 27\n"],
-            ["lemon orbit castle harbor 27"],
-        ),
-        # a name/value pair over lines with another field between (aws ssm get-parameter)
-        (
-            [
-                '    "Parameter": {\n',
-                '        "Name": "/prod/billing/DB_PASSWORD",\n',
-                '        "Type": "SecureString",\n',
-                '        "Value": "tidepool-lantern",\n',
-            ],
-            ["tidepool-lantern"],
-        ),
-        # a secret written into a file named for it
-        (["$ echo 'marble canyon ferry 41' > ~/.vault_pass.txt\n"], ["marble canyon ferry 41"]),
-        # a plan's change of a secret: the new value after the arrow
-        (['      ~ "DB_PASS" = (sensitive value) -> "cobalt-heron"\n'], ["cobalt-heron"]),
-        # a value that starts with "&", after an arrow (Spark's environment tab)
-        (["spark.es.net.http.auth.pass -> &cobalt-heron\n"], ["&cobalt-heron"]),
-        # "api key" with a blank, then hex; a bare "key" beside a user name
-        (
-            [
-                "validating api key 3f9c0e2b4d6f8a1c3e5a7b9d0f2e4c11 for endpoint https://x.example\n"
-            ],
-            ["3f9c0e2b4d6f8a1c3e5a7b9d0f2e4c11"],
-        ),
-        (
-            ['{"username":"ml-bot","key":"5d0c1e2b4d6f8a1c3e5a7b9d0f2e4c77"}\n'],
-            ["5d0c1e2b4d6f8a1c3e5a7b9d0f2e4c77"],
-        ),
-        # Bundler's per-host credentials (BUNDLE_<HOST>: user:password)
-        (['BUNDLE_GEMS__EXAMPLE__IO: "a1b2c3d4:e5f60718"\n'], ["e5f60718"]),
-        # "pw ..., it's X" in chat
-        (["[15:15:40] Ana: pasting the root pw here, it's k7PqwzoRmTs-\n"], ["k7PqwzoRmTs-"]),
-        # PIN and alarm-code columns of a spreadsheet export
-        (
-            ["Name;Badge;PIN\n", "Ana Diaz;4471920;55821\n", "Li Wei;3391021;740193\n"],
-            ["55821", "740193"],
-        ),
-        (["Site,Alarm code,Notes\n", "Lisbon,66190,back door\n"], ["66190"]),
-        # blind corpus L's first run (our wording): a property list's key, then its value
-        (
-            ["    <key>AuthPassword</key>\n", "    <string>ember-quill</string>\n"],
-            ["ember-quill"],
-        ),
-        (["<key>Challenge</key>\n", "<string>0A1B2C3D4E5F6071</string>\n"], ["0A1B2C3D4E5F6071"]),
-        (
-            ["<key>SharedSecret</key>\n", "<data>ZW1iZXItcXVpbGwtZmVycnk=</data>\n"],
-            ["ZW1iZXItcXVpbGwtZmVycnk="],
-        ),
-        # a Windows prompt before a command that prints a password
-        (
-            ["C:\\inetsrv> appcmd list apppool /text:processModel.password\n", "ember-quill\n"],
-            ["ember-quill"],
-        ),
-        # pass(1) prints the password on the first line
-        (["$ pass show infra/db/root\n", "ember-quill-42\n"], ["ember-quill-42"]),
-        # a command that makes a key, then the key
-        (
-            [
-                "$ headscale preauthkeys create --user ops --reusable\n",
-                "5f1c9a0e3d7b2c4a6e8f0a1b3c5d7e9f1a2b3c4d5e6f7a8b\n",
-            ],
-            ["5f1c9a0e3d7b2c4a6e8f0a1b3c5d7e9f1a2b3c4d5e6f7a8b"],
-        ),
-        (
-            ["$ sudo cat /var/lib/app/.erlang.cookie\n", "QUERTYZAPLOKIMUJNHYB\n"],
-            ["QUERTYZAPLOKIMUJNHYB"],
-        ),
-        # redis-cli's numbered reply: the name, then the value
-        (['1) "requirepass"\n', '2) "ember-quill"\n'], ["ember-quill"]),
-        # bash -x: a process substitution echoes the vault password
-        (
-            [
-                "+ ansible-vault view --vault-password-file=/dev/fd/63 vault.yml\n",
-                "++ echo 'ember quill ferry lamp'\n",
-            ],
-            ["ember quill ferry lamp"],
-        ),
-        # a secret found once on a line is masked wherever it appears on that line
-        (
-            ["(echo 'Kp8#vLq2Zt'; echo 'Kp8#vLq2Zt') | sudo smbpasswd -s -a bob\n"],
-            ["Kp8#vLq2Zt"],
-        ),
-        # a table with a border line between its header and its rows (ProxySQL, psql)
-        (
-            [
-                "| username | password     | default_hostgroup |\n",
-                "+----------+--------------+-------------------+\n",
-                "| etl      | Kp8#vLq2Zt  | 20                |\n",
-            ],
-            ["Kp8#vLq2Zt"],
-        ),
-        (
-            ["$ cat /etc/pgpool-II/.pgpoolkey\n", "Kp8#vLq2Zt-ferry-lamp\n"],
-            ["Kp8#vLq2Zt-ferry-lamp"],
-        ),
-        # a name/value pair in a flight recorder event: key = "...", then value = "..."
-        (['  key = "db.password"\n', '  value = "Kp8#vLq2Zt"\n'], ["Kp8#vLq2Zt"]),
-        # a two-column name/value listing is no table with a header row
-        (
-            ["Client Secret\t5f1c9a0e3d7b2c4a6e8f\n", "Signing Secret\t0a1b2c3d4e5f60718293\n"],
-            ["5f1c9a0e3d7b2c4a6e8f", "0a1b2c3d4e5f60718293"],
-        ),
-        # a WAF's query-string log line longer than any password run
-        (
-            [
-                "NAXSI_EXLOG: ip=10.0.0.1&server=shop.example.com&uri=/login&id=1010&zone=BODY"
-                "&var_name=passwd&content=CedarHarbor86!\n"
-            ],
-            ["CedarHarbor86!"],
-        ),
-        # a HAR cookie named sessionid
-        (
-            ['{"name": "sessionid", "value": "hqtmzvrkplwdxnbcjfgsoyaeui004", "path": "/"}\n'],
-            ["hqtmzvrkplwdxnbcjfgsoyaeui004"],
-        ),
-        # a base32 TOTP seed printed by a cloud CLI
-        (
-            [
-                "Base32StringSeed: "
-                "36PM6TDZ4WWXO4A47SEMDFTDFM2TCSOYLAIKHAPUNH4PYBO4DOJOYMLIF7PFMGIX\n"
-            ],
-            ["36PM6TDZ4WWXO4A47SEMDFTDFM2TCSOYLAIKHAPUNH4PYBO4DOJOYMLIF7PFMGIX"],
-        ),
-    ],
-)
-def test_secret_families_found_missing_by_blind_corpus_k(
-    lines: list[str], secrets: list[str]
-) -> None:
-    out = "".join(Sanitizer().sanitize_lines(lines))
-
-    assert not [s for s in secrets if s in out], out
-
-
-@pytest.mark.parametrize(
-    ("lines", "secrets"),
-    [
-        # a copula, then a colon (French typography puts a blank before it)
-        (["Le mot de passe temporaire est : Lynx-4821 (valable 24 h)\n"], ["Lynx-4821"]),
-        # a token word glued at the end of a compound (German, Swedish, Dutch)
-        (
-            ["Das Zugangstoken f\u00fcr Jira ist 9f2c4e6a8b0d1f3e5a7c9e1b3d5f7a9c.\n"],
-            ["9f2c4e6a8b0d1f3e5a7c9e1b3d5f7a9c"],
-        ),
-        # codes that open or override something, by the word before "code"
-        (["Panel installer code 482913, duress code 771204.\n"], ["482913", "771204"]),
-        (["The manager override code is 5521 for lane 2\n"], ["5521"]),
-        (["Sikkerhedskoden til d\u00f8ren er 482193.\n"], ["482193"]),
-        (["Your meeting host key is 918273, keep it private\n"], ["918273"]),
-        (["Cl\u00e9 d'h\u00f4te Zoom : 918273\n"], ["918273"]),
-        # a number given as a password
-        (["Terminal admin password for kiosk 4: 739201\n"], ["739201"]),
-        (["The passcode for the boardroom panel is 665018\n"], ["665018"]),
-        # chosen passwords by their shape, where nothing names them
-        (["MONITOR ups1@localhost 1 monuser Winter2033#xk primary\n"], ["Winter2033#xk"]),
-        (["cam = Camera('10.0.0.5', 80, 'viewer', 'maple.Falcon31')\n"], ["maple.Falcon31"]),
-        (["ops:willow_Cedar42\n"], ["willow_Cedar42"]),
-        (["run.sh host1 admin Fennel7harbor$Q\n"], ["Fennel7harbor$Q"]),
-        (["run.sh host1 admin Copperfield88!QZ\n"], ["Copperfield88!QZ"]),
-        (["run.sh host1 admin Stonebridge305_KT\n"], ["Stonebridge305_KT"]),
-        # Oracle's user/password on the command line, with or without a service
-        (["$ expdp system/K7QWPZ2M directory=DP dumpfile=x.dmp\n"], ["K7QWPZ2M"]),
-        (["$ sqlplus scott/TIGERPW1@ORCLPDB\n"], ["TIGERPW1"]),
-        # FNDCPASS: the logon, then the new password last
-        (
-            ["FNDCPASS apps/Wq2Lm9Xz 0 Y system/M3NB8VQZ USER SYSADMIN R4TTQW2X\n"],
-            ["Wq2Lm9Xz", "M3NB8VQZ", "R4TTQW2X"],
-        ),
-        # an ftp script's "user NAME PASSWORD"
-        (["open ftp.example.net\n", "user acme01 QP7XK2LM\n", "binary\n"], ["QP7XK2LM"]),
-        # Connect:Direct's remote node id and password
-        (["  SNODEID=(opsuser,H8JK2LQP)\n"], ["H8JK2LQP"]),
-        # "pswd", glued or not
-        (
-            ["  :pswd=ZX81QWKP:\n", ">> SSIDPSWD=KQ2ZPL7M SSIDSDEB=99999\n"],
-            ["ZX81QWKP", "KQ2ZPL7M"],
-        ),
-        # X12 ISA security information (qualifier 01) and EDIFACT UNB's recipient password
-        (
-            [
-                "ISA*00*          *01*BLUEMOONXY*ZZ*SENDERID       *ZZ*RECEIVERID     "
-                "*240101*1200*U*00401*000000001*0*P*>~\n"
-            ],
-            ["BLUEMOONXY"],
-        ),
-        (["UNB+UNOA:2+SENDER:ZZ+RECV:ZZ+240101:1200+REF0001+HARBORPW:AA'\n"], ["HARBORPW"]),
-        # ssh-keygen's old and new passphrase on one line
-        (
-            ["ssh-keygen -p -f key -P 'Old-pass-Phrase-1' -N 'river-stone-candle-55'\n"],
-            ["Old-pass-Phrase-1", "river-stone-candle-55"],
-        ),
-        # a name/value row of a CSV listing
-        (
-            ["job,variable,value\n", "NIGHTLY,sftp_password,quill-harbor-ember-7742\n"],
-            ["quill-harbor-ember-7742"],
-        ),
-        # a passphrase of words and a number, said in prose
-        (
-            [
-                "The GPG passphrase for the Acme Logistics vendor key is Maple river"
-                " candle stone 42 - text me if it fails.\n"
-            ],
-            ["Maple river candle stone 42"],
-        ),
-        # Japanese object particle, Chinese "secret key", Hindi "token"
-        (
-            [
-                "SMTP\u30d1\u30b9\u30ef\u30fc\u30c9\u3092 Kite.Ember42 "
-                "\u306b\u5909\u66f4\u3057\u307e\u3057\u305f\n"
-            ],
-            ["Kite.Ember42"],
-        ),
-        (
-            ["API \u5bc6\u94a5 3f9a7c1e5b2d4f6a8c0e1f3a5b7c9d1e2f4a6b8c0d1e3f5a7b9c1d3e5f7a9b1c\n"],
-            ["3f9a7c1e5b2d4f6a8c0e1f3a5b7c9d1e2f4a6b8c0d1e3f5a7b9c1d3e5f7a9b1c"],
-        ),
-        (
-            [
-                "HubSpot \u091f\u094b\u0915\u0928 pat-eu1-1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d "
-                "\u0939\u0948\u0964\n"
-            ],
-            ["pat-eu1-1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d"],
-        ),
-        # a Java string turned into a char[]: how Java APIs take a password
-        (['c.attach("h", 1364, "ops", "Nimbus_8842".toCharArray(), "TCPIP");\n'], ["Nimbus_8842"]),
-        # recovery or backup codes without a colon
-        (["Admin 2FA backup code k3vq9-x7mpa (two left)\n"], ["k3vq9-x7mpa"]),
-        (["Wiederherstellungscodes: h2k4m-9qp3x t7wz2-k4r8c\n"], ["h2k4m-9qp3x", "t7wz2-k4r8c"]),
-        # Chinese glues words: a secret's name after another word, CJK punctuation after it
-        (
-            [
-                "\u4ea4\u63a5\uff1a\u4ee4\u724c\u5bc6\u94a5 9c1e3a5f7b9d1f3a5c7e9b1d3f5a7c9e"
-                "\uff0c\u5b8c\n"
-            ],
-            ["9c1e3a5f7b9d1f3a5c7e9b1d3f5a7c9e"],
-        ),
-        # Korean: the passphrase, blanks and all, before the copula
-        (
-            ["GPG \uc554\ud638 \ubb38\uad6c\ub294 Amber fox river 19 \uc785\ub2c8\ub2e4.\n"],
-            ["Amber fox river 19"],
-        ),
-        # a prompt answered on its line, after "password of <a product's name>"
-        (["Enter the password of Sales Ledger 'LEDGERUSR': QW7ZP2KM\n"], ["QW7ZP2KM"]),
-        # flags named for a password; dtexec's /De
-        (
-            ["plink -ssh -pw Tr0ub4dor9 ops@host\n", "run -pd 'Birch_2291'\n"],
-            ["Tr0ub4dor9", "Birch_2291"],
-        ),
-        (["dtexec /F pkg.dtsx /De Hazel_4410 /Rep E\n"], ["Hazel_4410"]),
-        # Oracle's mkstore credential, Kettle's obfuscated password
-        (["mkstore -wrl /w -createCredential ORCL scott ZQPLMWXK\n"], ["ZQPLMWXK"]),
-        (
-            ["KETTLE_PASSWORD=Encrypted 2be98afc86aa7f2e4cb79ce10df90acde\n"],
-            ["2be98afc86aa7f2e4cb79ce10df90acde"],
-        ),
-        # a random mix of cases without digits, its lower-case runs vowelless
-        (
-            ["token de seguridad de Salesforce QZrtPmkLWxvBNqhdHsRtkPLm.\n"],
-            ["QZrtPmkLWxvBNqhdHsRtkPLm"],
-        ),
-        # a file named for a passphrase printed, Capitalised words and all
-        (
-            ["$ cat /srv/keys/sign.pass\n", "Quartz meadow lantern fig 88\n"],
-            ["Quartz meadow lantern fig 88"],
-        ),
-        # a name/value pair in JSON inside a JSON string (escaped quotes)
-        (
-            ['{"creds":"[{\\"name\\":\\"password\\",\\"value\\":\\"fig.Harbor71\\"}]"}\n'],
-            ["fig.Harbor71"],
-        ),
-        # tools' own secret flags, from their documentation: ldappasswd's new password, a
-        # quoted sshpass password with blanks, expect's send after a password prompt
-        (
-            ["ldappasswd -x -D cn=admin -w Bind_Pw_42 -s Fresh_Pw_77 uid=x\n"],
-            ["Bind_Pw_42", "Fresh_Pw_77"],
-        ),
-        (["sshpass -p 'Pebble Dawn 61' ssh ops@host\n"], ["Pebble Dawn 61"]),
-        (
-            ['expect -c \'spawn ssh h; expect "assword:"; send "Kite_Moss_19\\r"\'\n'],
-            ["Kite_Moss_19"],
-        ),
-        # a password with its scheme in braces (Dovecot passdb, LDAP userPassword)
-        (["jdoe:{PLAIN}Harbor_Lamp_55::::\n"], ["Harbor_Lamp_55"]),
-        (["userPassword: {SSHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\n"], ["W6ph5Mm5Pz8GgiULbPgzG37mj9g="]),
-        # a wallet's mnemonic, quoted or as a run of twelve words
-        (
-            [
-                '{"mnemonic": "cargo fog lab taxi jazz humble ozone wagon spider rich'
-                ' vapor tumble"}\n'
-            ],
-            ["cargo fog lab taxi jazz humble ozone wagon spider rich vapor tumble"],
-        ),
-        (
-            ["Seed phrase: cargo fog lab taxi jazz humble ozone wagon spider rich vapor tumble\n"],
-            ["cargo fog lab taxi jazz humble ozone wagon spider rich vapor tumble"],
-        ),
-    ],
-)
-def test_secret_families_found_missing_by_blind_corpus_n(
-    lines: list[str], secrets: list[str]
-) -> None:
-    out = "".join(Sanitizer().sanitize_lines(lines))
-
-    assert not [s for s in secrets if s in out], out
-
-
-@pytest.mark.parametrize(
-    ("lines", "secrets"),
-    [
-        # FIX's password field in chat; swaks' AUTH LOGIN answer line
-        (["[09:12] ana: UAT up, creds ok 554=Tulip_Dune_77\n"], ["Tulip_Dune_77"]),
-        ([" ~> UzNjcjN0UGFzcyE=\n"], ["UzNjcjN0UGFzcyE="]),
-        # pdbedit -Lw (X's for the LM hash), secretsdump's Kerberos keys, impacket's -hashes
-        (
-            ["kiosk:1001:" + "X" * 32 + ":0CB6948805F797BF2A82807973B89537:[U ]:LCT-1:\n"],
-            ["0CB6948805F797BF2A82807973B89537"],
-        ),
-        (
-            ["CORP\\svc_sql:aes256-cts-hmac-sha1-96:" + "9f" * 32 + "\n"],
-            ["9f" * 32],
-        ),
-        (
-            ["getTGT.py -hashes :8846f7eaee8fb117ad06bdd830b7586c corp/alice\n"],
-            ["8846f7eaee8fb117ad06bdd830b7586c"],
-        ),
-        # a job scheduler's variable named with percent signs
-        (['<VARIABLE NAME="%%DB_PASS" VALUE="Quill$Rock88" />\n'], ["Quill$Rock88"]),
-        # "user / password" with a capitalised user, a generated or a lower-case password
-        (["Engineer login: Service / QWPL7XZM for now\n"], ["QWPL7XZM"]),
-        (["panel login ops / harborlamp77 (change it)\n"], ["harborlamp77"]),
-        # Turkish possessive; "changed to" in Portuguese
-        (['Saha VPN parolas\u0131 "windHarbor!61", payla\u015fma.\n'], ["windHarbor!61"]),
-        (["a senha do banco foi alterada para Xq7#lmPa e o canal reiniciou\n"], ["Xq7#lmPa"]),
-        # codes and PINs: a technician's menu code, a PKCS#11 URI's pin-value, a camel-case PIN
-        (["Tech menu code for the new unit is 475588.\n"], ["475588"]),
-        (['-inkey "pkcs11:token=hsm1;object=k1;pin-value=725866"\n'], ["725866"]),
-        (["ManagerPin=592498\n"], ["592498"]),
-        # spelled out, or in the NATO alphabet
-        (
-            ["spelled: r-i-v-e-r-4-2 (no dashes)\n", "wifi: 7 k 2 m q x  (without the spaces)\n"],
-            ["r-i-v-e-r-4-2", "7 k 2 m q x"],
-        ),
-        (["That's Kilo Four Lima Echo Nine Tango.\n"], ["Kilo Four Lima Echo Nine Tango"]),
-        # a BIP39 mnemonic with no name before it
-        (
-            [
-                "here you go: abandon ability able about above absent absorb abstract absurd abuse"
-                " access accident\n"
-            ],
-            [
-                "abandon ability able about above absent absorb abstract absurd abuse "
-                + "access accident"
-            ],
-        ),
-        # payment HSM key components and derivation keys in clear
-        (
-            ["Enter component 2: 0123456789ABCDEFFEDCBA9876543210\n"],
-            ["0123456789ABCDEFFEDCBA9876543210"],
-        ),
-        (["bdk: 89ABCDEF0123456776543210FEDCBA98\n"], ["89ABCDEF0123456776543210FEDCBA98"]),
-        # Ethereum private keys where a key is taken
-        (['acct = Account.from_key("0x' + "4c" * 32 + '")\n'], ["0x" + "4c" * 32]),
-        (["geth --datadir /d --nodekeyhex " + "7e" * 32 + " --http\n"], ["7e" * 32]),
-        (["geth account import <(echo " + "3a" * 32 + ")\n"], ["3a" * 32]),
-        # HL7's MSH-8 security field and ASTM's header access password
-        (["MSH|^~\\&|APP|FAC|RCV|FAC|20260101120000|SECPASS77|ADT^A01|123|P|2.5\n"], ["SECPASS77"]),
-        (["1H|\\^&||labpass9|host^1|||||LIS||P|1|20260101\n"], ["labpass9"]),
-        # quoted later in the sentence
-        (['the VPN password was reset, it is "Kestrel@4471" now\n'], ["Kestrel@4471"]),
-        # passwords echoed into a password-reading command; an RTMP stream key
-        (
-            ["(echo 'Old_Pw_1'; echo 'Fresh9Pine') | smbpasswd -s -a kiosk\n"],
-            ["Old_Pw_1", "Fresh9Pine"],
-        ),
-        (
-            ["ffmpeg -i in.mp4 -f flv rtmp://live.example.net/app/ab12-cd34-ef56-gh78\n"],
-            ["ab12-cd34-ef56-gh78"],
-        ),
-        # a chat message left empty, its answer on the next line
-        (
-            ["[02:53] Siti: what is the FIX password?\n", "[02:54] Sanne:\n", "ZQ7PLMWX\n"],
-            ["ZQ7PLMWX"],
-        ),
-    ],
-)
-def test_secret_families_found_missing_by_blind_corpus_o(
-    lines: list[str], secrets: list[str]
-) -> None:
-    out = "".join(Sanitizer().sanitize_lines(lines))
-
-    assert not [s for s in secrets if s in out], out
-
-
-@pytest.mark.parametrize(
-    ("lines", "secrets"),
-    [
-        # a value in groups with an aside after it; after an en dash; CJK words before "is"
-        (
-            ["Vierasverkon salasana on kQ7p 3LmX 9zRt (ilman v\u00e4lily\u00f6ntej\u00e4)\n"],
-            ["kQ7p 3LmX 9zRt"],
-        ),
-        (["Heslo do kasy \u2013 8830215\n"], ["8830215"]),
-        (
-            [
-                "\u95e8\u5e97\u7cfb\u7edf\u7684\u7ba1\u7406\u5458\u5bc6\u7801"
-                "\u524d\u534a\u6bb5\u662f Lx8Rw2q\n"
-            ],
-            ["Lx8Rw2q"],
-        ),
-        # a name closed by a brace, a parenthesis, an encoded bracket before its separator
-        (["${DB_PASSWORD}    Quill.Tortuga.57\n"], ["Quill.Tortuga.57"]),
+_BLIND_K: list[tuple[list[str], list[str]]] = [
+    # backup codes printed in columns, no numbers, under their heading
+    (
         [
-            ['.Item("http://schemas/cdo/configuration/sendpassword") = "77QXZ2WLMK"\n'],
-            ["77QXZ2WLMK"],
+            "Your new backup codes (store them offline):\n",
+            "4f2a1-9c3e0   7b1d2-0a9f4\n",
+            "e5c83-21dd7   90ab1-c3f42\n",
         ],
-        (["auth%5Busername%5D=root&auth%5Bpassword%5D=Leto2019#&auth%5Bdb%5D=\n"], ["Leto2019#"]),
-        # an ftp script written by a macro; an API key as curl's user with no password
-        (['    Print #1, "user jdoe pistachio508"\n'], ["pistachio508"]),
-        (
-            ['curl -s "https://shop/api/products" -u "B0JUBN5FWIIEJSYWAWYDTUKLMV160193:"\n'],
-            ["B0JUBN5FWIIEJSYWAWYDTUKLMV160193"],
-        ),
-        # a random RTSP path segment; user:password handed to a base64 encoder
-        (["stream: rtsps://10.0.0.9:7441/px1DqbRHv7Eg8PW9?enableSrtp\n"], ["px1DqbRHv7Eg8PW9"]),
-        (
-            ['Auth = "Basic " & Binary.ToText(Text.ToBinary("tomas:P1v0.m3kong91"), 0),\n'],
-            ["P1v0.m3kong91"],
-        ),
-        # quoted later, also in guillemets and corner brackets
-        (['device ssh is admin and the password is in quotes "7ujmu0FI"\n'], ["7ujmu0FI"]),
-        (
-            [
-                "\u041f\u0430\u0440\u043e\u043b\u044c \u043e\u0442 \u043a\u0430\u0441\u0441\u044b"
-                " \u0442\u0435\u043f\u0435\u0440\u044c \u00abThunder_2953\u00bb\n"
-            ],
-            ["Thunder_2953"],
-        ),
-        (['I reset it with `pihole setpassword` to "tortuga259" but it fails\n'], ["tortuga259"]),
-        # a PIN in a camel-case XML element; WooCommerce's consumer secret
-        (["  <AdminExitPin>107037</AdminExitPin>\n"], ["107037"]),
-        (["'cs_" + "b0" * 20 + "',\n"], ["cs_" + "b0" * 20]),
-        # a query string's token and auth parameters; a compound key name over key material
-        (["GET /webservice/rest/server.php?wstoken=" + "7d" * 16 + "&wsfunction=x\n"], ["7d" * 16]),
-        (['curl "http://10.0.0.2/admin/api.php?summaryRaw&auth=' + "e7" * 32 + '"\n'], ["e7" * 32]),
-        (["blockkey = " + "e7" * 16 + "\n"], ["e7" * 16]),
-        # a terminal's prompt in capitals without a colon; Galileo's sign-on; SIP2's login
-        ([">JI1111AA/GS\n", "ENTER PASSWORD\n", ">QZ7PL2MXK\n"], ["QZ7PL2MXK"]),
-        (["SON/Z4821/WQ8ZP2LMK\n"], ["WQ8ZP2LMK"]),
-        (["SIP2 IN  9300CNkiosk_3|COTulip.Frost.61|CPMAIN|AY1AZF6aea\n"], ["Tulip.Frost.61"]),
-    ],
-)
-def test_secret_families_found_missing_by_blind_corpus_p(
-    lines: list[str], secrets: list[str]
-) -> None:
-    out = "".join(Sanitizer().sanitize_lines(lines))
+        ["4f2a1-9c3e0", "7b1d2-0a9f4", "e5c83-21dd7", "90ab1-c3f42"],
+    ),
+    # a passphrase with a number, printed by a command that reads a secret field
+    (
+        ["$ vault kv get -field=passphrase kv/ops/restic\n", "lemon orbit castle harbor 27\n"],
+        ["lemon orbit castle harbor 27"],
+    ),
+    # a name/value pair over lines with another field between (aws ssm get-parameter)
+    (
+        [
+            '    "Parameter": {\n',
+            '        "Name": "/prod/billing/DB_PASSWORD",\n',
+            '        "Type": "SecureString",\n',
+            '        "Value": "tidepool-lantern",\n',
+        ],
+        ["tidepool-lantern"],
+    ),
+    # a secret written into a file named for it
+    (["$ echo 'marble canyon ferry 41' > ~/.vault_pass.txt\n"], ["marble canyon ferry 41"]),
+    # a plan's change of a secret: the new value after the arrow
+    (['      ~ "DB_PASS" = (sensitive value) -> "cobalt-heron"\n'], ["cobalt-heron"]),
+    # a value that starts with "&", after an arrow (Spark's environment tab)
+    (["spark.es.net.http.auth.pass -> &cobalt-heron\n"], ["&cobalt-heron"]),
+    # "api key" with a blank, then hex; a bare "key" beside a user name
+    (
+        ["validating api key 3f9c0e2b4d6f8a1c3e5a7b9d0f2e4c11 for endpoint https://x.example\n"],
+        ["3f9c0e2b4d6f8a1c3e5a7b9d0f2e4c11"],
+    ),
+    (
+        ['{"username":"ml-bot","key":"5d0c1e2b4d6f8a1c3e5a7b9d0f2e4c77"}\n'],
+        ["5d0c1e2b4d6f8a1c3e5a7b9d0f2e4c77"],
+    ),
+    # Bundler's per-host credentials (BUNDLE_<HOST>: user:password)
+    (['BUNDLE_GEMS__EXAMPLE__IO: "a1b2c3d4:e5f60718"\n'], ["e5f60718"]),
+    # "pw ..., it's X" in chat
+    (["[15:15:40] Ana: pasting the root pw here, it's k7PqwzoRmTs-\n"], ["k7PqwzoRmTs-"]),
+    # PIN and alarm-code columns of a spreadsheet export
+    (
+        ["Name;Badge;PIN\n", "Ana Diaz;4471920;55821\n", "Li Wei;3391021;740193\n"],
+        ["55821", "740193"],
+    ),
+    (["Site,Alarm code,Notes\n", "Lisbon,66190,back door\n"], ["66190"]),
+    # blind corpus L's first run (our wording): a property list's key, then its value
+    (
+        ["    <key>AuthPassword</key>\n", "    <string>ember-quill</string>\n"],
+        ["ember-quill"],
+    ),
+    (["<key>Challenge</key>\n", "<string>0A1B2C3D4E5F6071</string>\n"], ["0A1B2C3D4E5F6071"]),
+    (
+        ["<key>SharedSecret</key>\n", "<data>ZW1iZXItcXVpbGwtZmVycnk=</data>\n"],
+        ["ZW1iZXItcXVpbGwtZmVycnk="],
+    ),
+    # a Windows prompt before a command that prints a password
+    (
+        ["C:\\inetsrv> appcmd list apppool /text:processModel.password\n", "ember-quill\n"],
+        ["ember-quill"],
+    ),
+    # pass(1) prints the password on the first line
+    (["$ pass show infra/db/root\n", "ember-quill-42\n"], ["ember-quill-42"]),
+    # a command that makes a key, then the key
+    (
+        [
+            "$ headscale preauthkeys create --user ops --reusable\n",
+            "5f1c9a0e3d7b2c4a6e8f0a1b3c5d7e9f1a2b3c4d5e6f7a8b\n",
+        ],
+        ["5f1c9a0e3d7b2c4a6e8f0a1b3c5d7e9f1a2b3c4d5e6f7a8b"],
+    ),
+    (
+        ["$ sudo cat /var/lib/app/.erlang.cookie\n", "QUERTYZAPLOKIMUJNHYB\n"],
+        ["QUERTYZAPLOKIMUJNHYB"],
+    ),
+    # redis-cli's numbered reply: the name, then the value
+    (['1) "requirepass"\n', '2) "ember-quill"\n'], ["ember-quill"]),
+    # bash -x: a process substitution echoes the vault password
+    (
+        [
+            "+ ansible-vault view --vault-password-file=/dev/fd/63 vault.yml\n",
+            "++ echo 'ember quill ferry lamp'\n",
+        ],
+        ["ember quill ferry lamp"],
+    ),
+    # a secret found once on a line is masked wherever it appears on that line
+    (
+        ["(echo 'Kp8#vLq2Zt'; echo 'Kp8#vLq2Zt') | sudo smbpasswd -s -a bob\n"],
+        ["Kp8#vLq2Zt"],
+    ),
+    # a table with a border line between its header and its rows (ProxySQL, psql)
+    (
+        [
+            "| username | password     | default_hostgroup |\n",
+            "+----------+--------------+-------------------+\n",
+            "| etl      | Kp8#vLq2Zt  | 20                |\n",
+        ],
+        ["Kp8#vLq2Zt"],
+    ),
+    (
+        ["$ cat /etc/pgpool-II/.pgpoolkey\n", "Kp8#vLq2Zt-ferry-lamp\n"],
+        ["Kp8#vLq2Zt-ferry-lamp"],
+    ),
+    # a name/value pair in a flight recorder event: key = "...", then value = "..."
+    (['  key = "db.password"\n', '  value = "Kp8#vLq2Zt"\n'], ["Kp8#vLq2Zt"]),
+    # a two-column name/value listing is no table with a header row
+    (
+        ["Client Secret\t5f1c9a0e3d7b2c4a6e8f\n", "Signing Secret\t0a1b2c3d4e5f60718293\n"],
+        ["5f1c9a0e3d7b2c4a6e8f", "0a1b2c3d4e5f60718293"],
+    ),
+    # a WAF's query-string log line longer than any password run
+    (
+        [
+            "NAXSI_EXLOG: ip=10.0.0.1&server=shop.example.com&uri=/login&id=1010&zone=BODY"
+            "&var_name=passwd&content=CedarHarbor86!\n"
+        ],
+        ["CedarHarbor86!"],
+    ),
+    # a HAR cookie named sessionid
+    (
+        ['{"name": "sessionid", "value": "hqtmzvrkplwdxnbcjfgsoyaeui004", "path": "/"}\n'],
+        ["hqtmzvrkplwdxnbcjfgsoyaeui004"],
+    ),
+    # a base32 TOTP seed printed by a cloud CLI
+    (
+        ["Base32StringSeed: 36PM6TDZ4WWXO4A47SEMDFTDFM2TCSOYLAIKHAPUNH4PYBO4DOJOYMLIF7PFMGIX\n"],
+        ["36PM6TDZ4WWXO4A47SEMDFTDFM2TCSOYLAIKHAPUNH4PYBO4DOJOYMLIF7PFMGIX"],
+    ),
+]
 
-    assert not [s for s in secrets if s in out], out
+
+_BLIND_N: list[tuple[list[str], list[str]]] = [
+    # a copula, then a colon (French typography puts a blank before it)
+    (["Le mot de passe temporaire est : Lynx-4821 (valable 24 h)\n"], ["Lynx-4821"]),
+    # a token word glued at the end of a compound (German, Swedish, Dutch)
+    (
+        ["Das Zugangstoken f\u00fcr Jira ist 9f2c4e6a8b0d1f3e5a7c9e1b3d5f7a9c.\n"],
+        ["9f2c4e6a8b0d1f3e5a7c9e1b3d5f7a9c"],
+    ),
+    # codes that open or override something, by the word before "code"
+    (["Panel installer code 482913, duress code 771204.\n"], ["482913", "771204"]),
+    (["The manager override code is 5521 for lane 2\n"], ["5521"]),
+    (["Sikkerhedskoden til d\u00f8ren er 482193.\n"], ["482193"]),
+    (["Your meeting host key is 918273, keep it private\n"], ["918273"]),
+    (["Cl\u00e9 d'h\u00f4te Zoom : 918273\n"], ["918273"]),
+    # a number given as a password
+    (["Terminal admin password for kiosk 4: 739201\n"], ["739201"]),
+    (["The passcode for the boardroom panel is 665018\n"], ["665018"]),
+    # chosen passwords by their shape, where nothing names them
+    (["MONITOR ups1@localhost 1 monuser Winter2033#xk primary\n"], ["Winter2033#xk"]),
+    (["cam = Camera('10.0.0.5', 80, 'viewer', 'maple.Falcon31')\n"], ["maple.Falcon31"]),
+    (["ops:willow_Cedar42\n"], ["willow_Cedar42"]),
+    (["run.sh host1 admin Fennel7harbor$Q\n"], ["Fennel7harbor$Q"]),
+    (["run.sh host1 admin Copperfield88!QZ\n"], ["Copperfield88!QZ"]),
+    (["run.sh host1 admin Stonebridge305_KT\n"], ["Stonebridge305_KT"]),
+    # Oracle's user/password on the command line, with or without a service
+    (["$ expdp system/K7QWPZ2M directory=DP dumpfile=x.dmp\n"], ["K7QWPZ2M"]),
+    (["$ sqlplus scott/TIGERPW1@ORCLPDB\n"], ["TIGERPW1"]),
+    # FNDCPASS: the logon, then the new password last
+    (
+        ["FNDCPASS apps/Wq2Lm9Xz 0 Y system/M3NB8VQZ USER SYSADMIN R4TTQW2X\n"],
+        ["Wq2Lm9Xz", "M3NB8VQZ", "R4TTQW2X"],
+    ),
+    # an ftp script's "user NAME PASSWORD"
+    (["open ftp.example.net\n", "user acme01 QP7XK2LM\n", "binary\n"], ["QP7XK2LM"]),
+    # Connect:Direct's remote node id and password
+    (["  SNODEID=(opsuser,H8JK2LQP)\n"], ["H8JK2LQP"]),
+    # "pswd", glued or not
+    (
+        ["  :pswd=ZX81QWKP:\n", ">> SSIDPSWD=KQ2ZPL7M SSIDSDEB=99999\n"],
+        ["ZX81QWKP", "KQ2ZPL7M"],
+    ),
+    # X12 ISA security information (qualifier 01) and EDIFACT UNB's recipient password
+    (
+        [
+            "ISA*00*          *01*BLUEMOONXY*ZZ*SENDERID       *ZZ*RECEIVERID     "
+            "*240101*1200*U*00401*000000001*0*P*>~\n"
+        ],
+        ["BLUEMOONXY"],
+    ),
+    (["UNB+UNOA:2+SENDER:ZZ+RECV:ZZ+240101:1200+REF0001+HARBORPW:AA'\n"], ["HARBORPW"]),
+    # ssh-keygen's old and new passphrase on one line
+    (
+        ["ssh-keygen -p -f key -P 'Old-pass-Phrase-1' -N 'river-stone-candle-55'\n"],
+        ["Old-pass-Phrase-1", "river-stone-candle-55"],
+    ),
+    # a name/value row of a CSV listing
+    (
+        ["job,variable,value\n", "NIGHTLY,sftp_password,quill-harbor-ember-7742\n"],
+        ["quill-harbor-ember-7742"],
+    ),
+    # a passphrase of words and a number, said in prose
+    (
+        [
+            "The GPG passphrase for the Acme Logistics vendor key is Maple river"
+            " candle stone 42 - text me if it fails.\n"
+        ],
+        ["Maple river candle stone 42"],
+    ),
+    # Japanese object particle, Chinese "secret key", Hindi "token"
+    (
+        [
+            "SMTP\u30d1\u30b9\u30ef\u30fc\u30c9\u3092 Kite.Ember42 "
+            "\u306b\u5909\u66f4\u3057\u307e\u3057\u305f\n"
+        ],
+        ["Kite.Ember42"],
+    ),
+    (
+        ["API \u5bc6\u94a5 3f9a7c1e5b2d4f6a8c0e1f3a5b7c9d1e2f4a6b8c0d1e3f5a7b9c1d3e5f7a9b1c\n"],
+        ["3f9a7c1e5b2d4f6a8c0e1f3a5b7c9d1e2f4a6b8c0d1e3f5a7b9c1d3e5f7a9b1c"],
+    ),
+    (
+        [
+            "HubSpot \u091f\u094b\u0915\u0928 pat-eu1-1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d "
+            "\u0939\u0948\u0964\n"
+        ],
+        ["pat-eu1-1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d"],
+    ),
+    # a Java string turned into a char[]: how Java APIs take a password
+    (['c.attach("h", 1364, "ops", "Nimbus_8842".toCharArray(), "TCPIP");\n'], ["Nimbus_8842"]),
+    # recovery or backup codes without a colon
+    (["Admin 2FA backup code k3vq9-x7mpa (two left)\n"], ["k3vq9-x7mpa"]),
+    (["Wiederherstellungscodes: h2k4m-9qp3x t7wz2-k4r8c\n"], ["h2k4m-9qp3x", "t7wz2-k4r8c"]),
+    # Chinese glues words: a secret's name after another word, CJK punctuation after it
+    (
+        [
+            "\u4ea4\u63a5\uff1a\u4ee4\u724c\u5bc6\u94a5 9c1e3a5f7b9d1f3a5c7e9b1d3f5a7c9e"
+            "\uff0c\u5b8c\n"
+        ],
+        ["9c1e3a5f7b9d1f3a5c7e9b1d3f5a7c9e"],
+    ),
+    # Korean: the passphrase, blanks and all, before the copula
+    (
+        ["GPG \uc554\ud638 \ubb38\uad6c\ub294 Amber fox river 19 \uc785\ub2c8\ub2e4.\n"],
+        ["Amber fox river 19"],
+    ),
+    # a prompt answered on its line, after "password of <a product's name>"
+    (["Enter the password of Sales Ledger 'LEDGERUSR': QW7ZP2KM\n"], ["QW7ZP2KM"]),
+    # flags named for a password; dtexec's /De
+    (
+        ["plink -ssh -pw Tr0ub4dor9 ops@host\n", "run -pd 'Birch_2291'\n"],
+        ["Tr0ub4dor9", "Birch_2291"],
+    ),
+    (["dtexec /F pkg.dtsx /De Hazel_4410 /Rep E\n"], ["Hazel_4410"]),
+    # Oracle's mkstore credential, Kettle's obfuscated password
+    (["mkstore -wrl /w -createCredential ORCL scott ZQPLMWXK\n"], ["ZQPLMWXK"]),
+    (
+        ["KETTLE_PASSWORD=Encrypted 2be98afc86aa7f2e4cb79ce10df90acde\n"],
+        ["2be98afc86aa7f2e4cb79ce10df90acde"],
+    ),
+    # a random mix of cases without digits, its lower-case runs vowelless
+    (
+        ["token de seguridad de Salesforce QZrtPmkLWxvBNqhdHsRtkPLm.\n"],
+        ["QZrtPmkLWxvBNqhdHsRtkPLm"],
+    ),
+    # a file named for a passphrase printed, Capitalised words and all
+    (
+        ["$ cat /srv/keys/sign.pass\n", "Quartz meadow lantern fig 88\n"],
+        ["Quartz meadow lantern fig 88"],
+    ),
+    # a name/value pair in JSON inside a JSON string (escaped quotes)
+    (
+        ['{"creds":"[{\\"name\\":\\"password\\",\\"value\\":\\"fig.Harbor71\\"}]"}\n'],
+        ["fig.Harbor71"],
+    ),
+    # tools' own secret flags, from their documentation: ldappasswd's new password, a
+    # quoted sshpass password with blanks, expect's send after a password prompt
+    (
+        ["ldappasswd -x -D cn=admin -w Bind_Pw_42 -s Fresh_Pw_77 uid=x\n"],
+        ["Bind_Pw_42", "Fresh_Pw_77"],
+    ),
+    (["sshpass -p 'Pebble Dawn 61' ssh ops@host\n"], ["Pebble Dawn 61"]),
+    (
+        ['expect -c \'spawn ssh h; expect "assword:"; send "Kite_Moss_19\\r"\'\n'],
+        ["Kite_Moss_19"],
+    ),
+    # a password with its scheme in braces (Dovecot passdb, LDAP userPassword)
+    (["jdoe:{PLAIN}Harbor_Lamp_55::::\n"], ["Harbor_Lamp_55"]),
+    (["userPassword: {SSHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\n"], ["W6ph5Mm5Pz8GgiULbPgzG37mj9g="]),
+    # a wallet's mnemonic, quoted or as a run of twelve words
+    (
+        ['{"mnemonic": "cargo fog lab taxi jazz humble ozone wagon spider rich vapor tumble"}\n'],
+        ["cargo fog lab taxi jazz humble ozone wagon spider rich vapor tumble"],
+    ),
+    (
+        ["Seed phrase: cargo fog lab taxi jazz humble ozone wagon spider rich vapor tumble\n"],
+        ["cargo fog lab taxi jazz humble ozone wagon spider rich vapor tumble"],
+    ),
+]
+
+
+_BLIND_O: list[tuple[list[str], list[str]]] = [
+    # FIX's password field in chat; swaks' AUTH LOGIN answer line
+    (["[09:12] ana: UAT up, creds ok 554=Tulip_Dune_77\n"], ["Tulip_Dune_77"]),
+    ([" ~> UzNjcjN0UGFzcyE=\n"], ["UzNjcjN0UGFzcyE="]),
+    # pdbedit -Lw (X's for the LM hash), secretsdump's Kerberos keys, impacket's -hashes
+    (
+        ["kiosk:1001:" + "X" * 32 + ":0CB6948805F797BF2A82807973B89537:[U ]:LCT-1:\n"],
+        ["0CB6948805F797BF2A82807973B89537"],
+    ),
+    (
+        ["CORP\\svc_sql:aes256-cts-hmac-sha1-96:" + "9f" * 32 + "\n"],
+        ["9f" * 32],
+    ),
+    (
+        ["getTGT.py -hashes :8846f7eaee8fb117ad06bdd830b7586c corp/alice\n"],
+        ["8846f7eaee8fb117ad06bdd830b7586c"],
+    ),
+    # a job scheduler's variable named with percent signs
+    (['<VARIABLE NAME="%%DB_PASS" VALUE="Quill$Rock88" />\n'], ["Quill$Rock88"]),
+    # "user / password" with a capitalised user, a generated or a lower-case password
+    (["Engineer login: Service / QWPL7XZM for now\n"], ["QWPL7XZM"]),
+    (["panel login ops / harborlamp77 (change it)\n"], ["harborlamp77"]),
+    # Turkish possessive; "changed to" in Portuguese
+    (['Saha VPN parolas\u0131 "windHarbor!61", payla\u015fma.\n'], ["windHarbor!61"]),
+    (["a senha do banco foi alterada para Xq7#lmPa e o canal reiniciou\n"], ["Xq7#lmPa"]),
+    # codes and PINs: a technician's menu code, a PKCS#11 URI's pin-value, a camel-case PIN
+    (["Tech menu code for the new unit is 475588.\n"], ["475588"]),
+    (['-inkey "pkcs11:token=hsm1;object=k1;pin-value=725866"\n'], ["725866"]),
+    (["ManagerPin=592498\n"], ["592498"]),
+    # spelled out, or in the NATO alphabet
+    (
+        ["spelled: r-i-v-e-r-4-2 (no dashes)\n", "wifi: 7 k 2 m q x  (without the spaces)\n"],
+        ["r-i-v-e-r-4-2", "7 k 2 m q x"],
+    ),
+    (["That's Kilo Four Lima Echo Nine Tango.\n"], ["Kilo Four Lima Echo Nine Tango"]),
+    # a BIP39 mnemonic with no name before it
+    (
+        [
+            "here you go: abandon ability able about above absent absorb abstract absurd abuse"
+            " access accident\n"
+        ],
+        [
+            "abandon ability able about above absent absorb abstract absurd abuse "
+            + "access accident"
+        ],
+    ),
+    # payment HSM key components and derivation keys in clear
+    (
+        ["Enter component 2: 0123456789ABCDEFFEDCBA9876543210\n"],
+        ["0123456789ABCDEFFEDCBA9876543210"],
+    ),
+    (["bdk: 89ABCDEF0123456776543210FEDCBA98\n"], ["89ABCDEF0123456776543210FEDCBA98"]),
+    # Ethereum private keys where a key is taken
+    (['acct = Account.from_key("0x' + "4c" * 32 + '")\n'], ["0x" + "4c" * 32]),
+    (["geth --datadir /d --nodekeyhex " + "7e" * 32 + " --http\n"], ["7e" * 32]),
+    (["geth account import <(echo " + "3a" * 32 + ")\n"], ["3a" * 32]),
+    # HL7's MSH-8 security field and ASTM's header access password
+    (["MSH|^~\\&|APP|FAC|RCV|FAC|20260101120000|SECPASS77|ADT^A01|123|P|2.5\n"], ["SECPASS77"]),
+    (["1H|\\^&||labpass9|host^1|||||LIS||P|1|20260101\n"], ["labpass9"]),
+    # quoted later in the sentence
+    (['the VPN password was reset, it is "Kestrel@4471" now\n'], ["Kestrel@4471"]),
+    # passwords echoed into a password-reading command; an RTMP stream key
+    (
+        ["(echo 'Old_Pw_1'; echo 'Fresh9Pine') | smbpasswd -s -a kiosk\n"],
+        ["Old_Pw_1", "Fresh9Pine"],
+    ),
+    (
+        ["ffmpeg -i in.mp4 -f flv rtmp://live.example.net/app/ab12-cd34-ef56-gh78\n"],
+        ["ab12-cd34-ef56-gh78"],
+    ),
+    # a chat message left empty, its answer on the next line
+    (
+        ["[02:53] Siti: what is the FIX password?\n", "[02:54] Sanne:\n", "ZQ7PLMWX\n"],
+        ["ZQ7PLMWX"],
+    ),
+]
+
+
+_BLIND_P: list[tuple[list[str], list[str]]] = [
+    # a value in groups with an aside after it; after an en dash; CJK words before "is"
+    (
+        ["Vierasverkon salasana on kQ7p 3LmX 9zRt (ilman v\u00e4lily\u00f6ntej\u00e4)\n"],
+        ["kQ7p 3LmX 9zRt"],
+    ),
+    (["Heslo do kasy \u2013 8830215\n"], ["8830215"]),
+    (
+        [
+            "\u95e8\u5e97\u7cfb\u7edf\u7684\u7ba1\u7406\u5458\u5bc6\u7801"
+            "\u524d\u534a\u6bb5\u662f Lx8Rw2q\n"
+        ],
+        ["Lx8Rw2q"],
+    ),
+    # a name closed by a brace, a parenthesis, an encoded bracket before its separator
+    (["${DB_PASSWORD}    Quill.Tortuga.57\n"], ["Quill.Tortuga.57"]),
+    [
+        ['.Item("http://schemas/cdo/configuration/sendpassword") = "77QXZ2WLMK"\n'],
+        ["77QXZ2WLMK"],
+    ],
+    (["auth%5Busername%5D=root&auth%5Bpassword%5D=Leto2019#&auth%5Bdb%5D=\n"], ["Leto2019#"]),
+    # an ftp script written by a macro; an API key as curl's user with no password
+    (['    Print #1, "user jdoe pistachio508"\n'], ["pistachio508"]),
+    (
+        ['curl -s "https://shop/api/products" -u "B0JUBN5FWIIEJSYWAWYDTUKLMV160193:"\n'],
+        ["B0JUBN5FWIIEJSYWAWYDTUKLMV160193"],
+    ),
+    # a random RTSP path segment; user:password handed to a base64 encoder
+    (["stream: rtsps://10.0.0.9:7441/px1DqbRHv7Eg8PW9?enableSrtp\n"], ["px1DqbRHv7Eg8PW9"]),
+    (
+        ['Auth = "Basic " & Binary.ToText(Text.ToBinary("tomas:P1v0.m3kong91"), 0),\n'],
+        ["P1v0.m3kong91"],
+    ),
+    # quoted later, also in guillemets and corner brackets
+    (['device ssh is admin and the password is in quotes "7ujmu0FI"\n'], ["7ujmu0FI"]),
+    (
+        [
+            "\u041f\u0430\u0440\u043e\u043b\u044c \u043e\u0442 \u043a\u0430\u0441\u0441\u044b"
+            " \u0442\u0435\u043f\u0435\u0440\u044c \u00abThunder_2953\u00bb\n"
+        ],
+        ["Thunder_2953"],
+    ),
+    (['I reset it with `pihole setpassword` to "tortuga259" but it fails\n'], ["tortuga259"]),
+    # a PIN in a camel-case XML element; WooCommerce's consumer secret
+    (["  <AdminExitPin>107037</AdminExitPin>\n"], ["107037"]),
+    (["'cs_" + "b0" * 20 + "',\n"], ["cs_" + "b0" * 20]),
+    # a query string's token and auth parameters; a compound key name over key material
+    (["GET /webservice/rest/server.php?wstoken=" + "7d" * 16 + "&wsfunction=x\n"], ["7d" * 16]),
+    (['curl "http://10.0.0.2/admin/api.php?summaryRaw&auth=' + "e7" * 32 + '"\n'], ["e7" * 32]),
+    (["blockkey = " + "e7" * 16 + "\n"], ["e7" * 16]),
+    # a terminal's prompt in capitals without a colon; Galileo's sign-on; SIP2's login
+    ([">JI1111AA/GS\n", "ENTER PASSWORD\n", ">QZ7PL2MXK\n"], ["QZ7PL2MXK"]),
+    (["SON/Z4821/WQ8ZP2LMK\n"], ["WQ8ZP2LMK"]),
+    (["SIP2 IN  9300CNkiosk_3|COTulip.Frost.61|CPMAIN|AY1AZF6aea\n"], ["Tulip.Frost.61"]),
+]
 
 
 @pytest.mark.parametrize(
@@ -1715,3 +1656,16 @@ def test_diagnostic_tokens_blind_corpus_g_showed_lost_are_kept(line: str, kept: 
     out = Sanitizer().sanitize(line)
 
     assert all(k in out for k in kept), out
+
+
+# Families each blind corpus's first run showed missing (G, K, N, O, P); every case is our own
+# wording, written before the fix and failing on the code before it.
+@pytest.mark.parametrize(
+    ("lines", "secrets"), [*_BLIND_G, *_BLIND_K, *_BLIND_N, *_BLIND_O, *_BLIND_P]
+)
+def test_secret_families_found_missing_by_blind_corpora(
+    lines: list[str], secrets: list[str]
+) -> None:
+    out = "".join(Sanitizer().sanitize_lines(lines))
+
+    assert not [s for s in secrets if s in out], out

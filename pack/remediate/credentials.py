@@ -2143,7 +2143,6 @@ _BUNDLE_HOST = re.compile(
     r"\bBUNDLE_[A-Z0-9_]*?[A-Z0-9]__[A-Z0-9_]+[\"']?[ \t]*[:=][ \t]*[\"']?[^\s:\"']+:([^\s\"']+)"
 )
 # The ftp client's "user NAME PASSWORD" command, at its prompt
-_FTP_USER = re.compile(r"^[ \t]*ftp>[ \t]*user[ \t]+\S+[ \t]+(\S+)[ \t]*$", re.I | re.M)
 
 
 # Where tools take a password as a positional argument or after a flag of their own (their
@@ -2212,13 +2211,14 @@ def tool_arguments(text: str) -> Iterator[tuple[int, int]]:
 def structured(text: str) -> Iterator[tuple[int, int]]:
     """DSNs without a scheme, libpq's conninfo echo, pgbouncer's userlist, MySQL hashes, NSS key
     logs, voicemail PINs, postfix sasl_passwd lines, registry values, IRC and RESP AUTH, SQL's
-    CONNECT ... USER u USING pw, the ftp client's user command, FIX's password fields."""
+    CONNECT ... USER u USING pw, FIX's password fields (the ftp client's user command is
+    :mod:`remediate.formats`' positional logon)."""
     yield from _spans(_MYSQL_HASH, text)
     yield from _spans(_KEYLOG, text)
     yield from _spans(_VOICEMAIL, text)
     yield from _spans(_RESP_DOTS, text)
     yield from _spans(_FIX_PASSWORD, text)
-    for pattern in (_SASL_PASSWD, _REG_VALUE, _IDENTIFY, _USER_USING, _FTP_USER, _BUNDLE_HOST):
+    for pattern in (_SASL_PASSWD, _REG_VALUE, _IDENTIFY, _USER_USING, _BUNDLE_HOST):
         for match in pattern.finditer(text):
             value = match.group(1)
             if not is_placeholder(value) and (
@@ -2753,7 +2753,7 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         r"@(?:tcp6?|udp|unix)\(|connection info string|^[ \t]*\"[^\"]+\"[ \t]+\"|\*[0-9a-f]{40}"
         r"|_secret|client_random|^[ \t]*\d{2,12}[ \t]*=>"
         r"|^[ \t]*(?:\[[^\]\s]+\]|[\w.-]+):\d{1,5}[ \t]"
-        r"|[ \t]reg_[a-z]|nickserv|auth\.\.|[ \t]using[ \t]|ftp>|(?:\x01|\||\^a|[ \t])(?:554|925)="
+        r"|[ \t]reg_[a-z]|nickserv|auth\.\.|[ \t]using[ \t]|(?:\x01|\||\^a|[ \t])(?:554|925)="
         r"|bundle_[a-z0-9_]*__",
         (structured,),
     ),

@@ -51,9 +51,11 @@ _MKSTORE = re.compile(
     r"\bmkstore\b[^\n]*?[ \t]-(?:create|modify)credential[ \t]+\S+[ \t]+\S+[ \t]+([^\s-]\S*)",
     re.IGNORECASE,
 )
-# An ftp script's "user NAME PASSWORD" on a line of its own.
+# An ftp script's "user NAME PASSWORD" on a line of its own, also typed at the client's prompt
+# (ftp> user NAME PASSWORD).
 _SCRIPT_USER = re.compile(
-    r"(?:^|[\"'])[ \t]*user[ \t]+[^\s\"']+[ \t]+([^\s\"']+)[ \t]*(?:[\"']|$)", re.MULTILINE
+    r"(?:^|[\"'])[ \t]*(?:ftp>[ \t]*)?user[ \t]+[^\s\"']+[ \t]+([^\s\"']+)[ \t]*(?:[\"']|$)",
+    re.MULTILINE | re.IGNORECASE,
 )
 # Connect:Direct's SNODEID=(user,password[,new password]) and PNODEID=(...).
 _NODE_ID = re.compile(
@@ -87,7 +89,7 @@ def positional_logons(text: str) -> Iterator[tuple[int, int]]:
         for match in _MKSTORE.finditer(text):
             if not is_placeholder(match.group(1)):
                 yield match.span(1)
-    if "user" in text or "USER" in text:
+    if "user" in text.lower():
         for match in _SCRIPT_USER.finditer(text):
             value = match.group(1)
             if len(value) >= 4 and not is_placeholder(value) and not value.startswith("-"):
@@ -579,7 +581,8 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (
         r"sqlplus|sqlldr|expdp|impdp|rman|dgmgrl|fndcpass|tkprof|adadmin|mkstore"
         r"|(?:^|[ \t$>])(?:exp|imp)[ \t]"
-        r"|^[ \t]*user[ \t]|[\"'][ \t]*user[ \t]|nodeid|ssh-keygen|tochararray|ldappasswd"
+        r"|^[ \t]*(?:ftp>[ \t]*)?user[ \t]|[\"'][ \t]*user[ \t]|nodeid|ssh-keygen|tochararray"
+        r"|ldappasswd"
         r"|expect[^\n]*send",
         (positional_logons,),
     ),
