@@ -359,6 +359,7 @@ _KEY_HEX = re.compile(
     r"|(?:0[xX][0-9A-Fa-f]{2},[ \t]*){15}0[xX][0-9A-Fa-f]{2}(?:(?:,[ \t]*0[xX][0-9A-Fa-f]{2}){16})?"
     r")(?![\w.:/+%-])"
 )
+_HEX_RUN = re.compile(r"[0-9A-Fa-f]{8,}")
 # A table's cell of key-sized hex, one case.
 KEY_HEX_CELL: Final = re.compile(
     r"[0-9a-f]{32}|[0-9A-F]{32}|[0-9a-f]{48}|[0-9A-F]{48}|[0-9a-f]{64}|[0-9A-F]{64}"
@@ -422,6 +423,11 @@ def diagnostic_name(name: str) -> bool:
 def named_key_hex(text: str) -> Iterator[tuple[int, int]]:
     for match in _KEY_HEX.finditer(text):
         line = text.rfind("\n", 0, match.start()) + 1
+        before = text[max(line, match.start() - 100) : match.start()].rstrip(" \t\"'({")
+        if not before or not (before[-1].isalpha() or before[-1] in "=:>]"):
+            continue  # (a cheap test first: no name ends in a digit or a comma)
+        if _HEX_RUN.fullmatch(before.rsplit(None, 1)[-1]):
+            continue  # OpenStack's "<user id> <project id>": a hex id before a hex id
         named = _HEX_NAME.search(text, max(line, match.start() - 100), match.start())
         if named is None:
             continue
