@@ -645,3 +645,30 @@ def test_login_pairs_and_chosen_shapes_found_missing_by_blind_corpus_r(
 )
 def test_identifiers_around_slashes_are_no_login_pairs(line: str) -> None:
     assert _masked(line) == line + "\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        # "key" at a Germanic compound's end, inflected: nettverksnøkkelen, krypteringsnyckeln
+        ("Krypteringsnyckeln för backupen är skogsmus4411, dela inte.", "skogsmus4411"),
+        ("Toegangssleutel is molenwiek2207 voor de gateway", "molenwiek2207"),
+        # Arabic and Hebrew "key", a label in parentheses before the colon
+        (
+            "\u0645\u0641\u062a\u0627\u062d \u0627\u0644\u062c\u0647\u0627\u0632 (LK): "
+            "0A1B2C3D4E5F60718293A4B5C6D7E8F9",
+            "0A1B2C3D4E5F60718293A4B5C6D7E8F9",
+        ),
+        ("\u05de\u05e4\u05ea\u05d7 \u05d4\u05e8\u05e9\u05ea: tapuach5521", "tapuach5521"),
+        # Korean "passphrase" (the loanword), quoted, before the copula
+        (
+            "\ud328\uc2a4\ud504\ub808\uc774\uc988\ub294 "
+            '"quiet-river-stone-moth" \uc785\ub2c8\ub2e4.',
+            "quiet-river-stone-moth",
+        ),
+    ],
+)
+def test_key_words_of_other_languages_found_missing_by_blind_corpus_q(
+    line: str, secret: str
+) -> None:
+    assert secret not in _masked(line)

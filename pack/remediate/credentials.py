@@ -73,8 +73,11 @@ _STRONG = (
     r"|mnemonic|(?:seed|recovery)[-_ ]?phrase"
     r"|phrase[-_ ]secr"
     "\u00e8te"
-    # German "key", glued in compounds as German does (Netzwerkschlüssel, WLAN-Schlüssel)
-    "|schl\u00fcssel"
+    # German "key", glued in compounds as German does (Netzwerkschlüssel, WLAN-Schlüssel), and
+    # the Norwegian, Danish, Swedish and Dutch ones (nettverksnøkkel, krypteringsnyckel),
+    # Arabic's and Hebrew's
+    "|schl\u00fcssel|n\u00f8kkel|n\u00f8gle|nyckel|sleutel|\u0645\u0641\u062a\u0627\u062d|\u05de\u05e4\u05ea\u05d7"
+    "|\ud328\uc2a4\ud504\ub808\uc774\uc988"  # Korean "passphrase"
 )
 # Names that carry a secret only as a whole word or camel-case part (not "bypass", "monkey").
 _WEAK = r"pass|token|key|auth|signature|sig|cookie|creds|pw|community"
@@ -235,8 +238,8 @@ _COPULAS = (
     r"|it's|it\u2019s|\u05d4\u05d9\u05d0|\u05d4\u05d5\u05d0"  # it's; Hebrew "is" (she, he)
     r"|este|adalah|ni|einai|ficou"  # Romanian, Indonesian and Malay, Swahili, Greeklish, Portuguese
 )
-# Endings a secret word takes in prose: passwords, Lösenordet, tokenen, şifresi.
-_INFLECTION = r"(?:e[nt]|s|si|s\u0131)?"
+# Endings a secret word takes in prose: passwords, Lösenordet, tokenen, nyckeln, şifresi.
+_INFLECTION = r"(?:e[nt]|n|s|si|s\u0131)?"
 INFLECTION: Final = _INFLECTION
 # "changed to" in other languages: alterada para, cambiada a, gewijzigd naar, geändert auf
 _CHANGED_TO_WORDS = (
@@ -252,10 +255,14 @@ _CHANGED_TO_WORDS = (
 # ("set to X"; but "the password to the iLO is X" names what it opens)
 _TO = r"to(?![ \t]+(?:the|a|an|our|my|your|this|that|its|their)[ \t])"
 _OF = r"of(?=[ \t]+\S*[^a-z\s])(?![ \t]+\S+[ \t]+(?:is|was|are)[ \t])"
+# "key" at the end of a compound, as Germanic languages write it: Netzwerkschlüssel,
+# nettverksnøkkel(en), krypteringsnyckel(n), toegangssleutel
+_GLUED_KEYS = "schl\u00fcssel|n\u00f8kkel|n\u00f8gle|nyckel|sleutel"
 # "the admin password is X", "password set to X", "new API token generated: X"
 _PROSE = re.compile(
     # (also "token" at the end of a compound: Zugangstoken, autentiseringstoken)
-    rf"(?:(?<![A-Za-z0-9])(?:{KEYWORD})|(?<=[a-z]{{4}})token){_INFLECTION}(?![A-Za-z0-9])[;,]?"
+    rf"(?:(?<![A-Za-z0-9])(?:{KEYWORD})|(?<=[a-z]{{4}})(?:token|{_GLUED_KEYS})){_INFLECTION}"
+    r"(?![A-Za-z0-9])[;,]?"
     r"(?:[ \t]+(?:`?[\w@.'-]+`?,?|\([^()\n]{1,40}\))){0,8}?"  # words, an aside in parentheses
     # ("password of <owner>": "of" gives a value only when it is no plain word and no "is"
     # follows: "the password of svc-backup2 is X")
@@ -293,7 +300,8 @@ _PROSE_CJK = re.compile(
 )
 # Korean "the passphrase is X" ends in the copula: 암호 문구는 X 입니다 (X may hold blanks).
 _PROSE_KO = re.compile(
-    "(?:\ube44\ubc00\ubc88\ud638|\uc554\ud638(?:[ ]?\ubb38\uad6c)?|\ud328\uc2a4\uc6cc\ub4dc)"
+    "(?:\ube44\ubc00\ubc88\ud638|\uc554\ud638(?:[ ]?\ubb38\uad6c)?|\ud328\uc2a4\uc6cc\ub4dc"
+    "|\ud328\uc2a4\ud504\ub808\uc774\uc988)"  # ... and the loanword for "passphrase"
     "(?:\ub294|\uc740|:)[ \t]+([^\n]{4,60}?)[ \t]*\uc785\ub2c8\ub2e4"
 )
 # Thai writes no blanks between words: รหัสผ่าน...คือ X ("the password ... is X")

@@ -367,7 +367,7 @@ KEY_HEX_CELL: Final = re.compile(
 # The name before it: name=, name:, "name": ", name => ', -X and --name with a space.
 _HEX_NAME = re.compile(
     r"(?:^|[\s\"'{,;(\[|&?<])(-{1,2})?([A-Za-z][\w.-]{0,60}(?: [A-Za-z][\w.-]{0,20})?)"
-    r"(?:\[\d*\])?[\"']?[ \t]*(=>|:=|[=:>]|[ \t])[ \t]*"
+    r"(?:\[\d*\])?[\"']?\)?[ \t]*(=>|:=|[=:>]|[ \t])[ \t]*"
     # hexToBytes("..."), bytes.fromhex('...'), a C array's { 0x.., ... }
     r"(?:[A-Za-z_][\w.]*\([ \t]*)?[\"'({]?[ \t]*(?:0x)?\Z"
 )
