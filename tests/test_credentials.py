@@ -672,3 +672,34 @@ def test_key_words_of_other_languages_found_missing_by_blind_corpus_q(
     line: str, secret: str
 ) -> None:
     assert secret not in _masked(line)
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        # "key", "token" and "password" in more languages, with their copulas
+        (
+            "A régi API kulcs: 7c1e9a4b2d3f5a6b8c9d0e1f2a3b4c5d, cseréld le.",
+            "7c1e9a4b2d3f5a6b8c9d0e1f2a3b4c5d",
+        ),
+        (
+            "\u03a4\u03bf \u03ba\u03bb\u03b5\u03b9\u03b4\u03af \u03c4\u03bf\u03c5 "
+            "\u03b4\u03b9\u03b1\u03ba\u03bf\u03bc\u03b9\u03c3\u03c4\u03ae "
+            "\u03b5\u03af\u03bd\u03b1\u03b9 "
+            "9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+            "9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+        ),
+        ("La contrasenya del router és Tibidabo-77. Canvia-la.", "Tibidabo-77"),
+        ("ang password ng VPN ay lungsod4471. Palitan mo", "lungsod4471"),
+        ("kata laluan pelayan ialah sungai5528 untuk ujian", "sungai5528"),
+        (
+            "\u06a9\u0644\u06cc\u062f \u0633\u0631\u0648\u06cc\u0633: "
+            "a0b1c2d3e4f5061728394a5b6c7d8e9f",
+            "a0b1c2d3e4f5061728394a5b6c7d8e9f",
+        ),
+    ],
+)
+def test_secret_words_of_more_languages_found_missing_by_blind_corpus_s(
+    line: str, secret: str
+) -> None:
+    assert secret not in _masked(line)

@@ -78,9 +78,21 @@ _STRONG = (
     # Arabic's and Hebrew's
     "|schl\u00fcssel|n\u00f8kkel|n\u00f8gle|nyckel|sleutel|\u0645\u0641\u062a\u0627\u062d|\u05de\u05e4\u05ea\u05d7"
     "|\ud328\uc2a4\ud504\ub808\uc774\uc988"  # Korean "passphrase"
+    # "password" in Catalan, Malay, Persian (two words for it), Bengali; Hebrew's construct
+    # state ("the VPN's password")
+    "|contrasenya|kata[ ]laluan|\u0631\u0645\u0632[ ]\u0639\u0628\u0648\u0631"
+    "|\u06af\u0630\u0631\u0648\u0627\u0698\u0647"
+    "|\u09aa\u09be\u09b8\u0993\u09af\u09bc\u09be\u09b0\u09cd\u09a1|\u05e1\u05d9\u05e1\u05de\u05ea"
 )
 # Names that carry a secret only as a whole word or camel-case part (not "bypass", "monkey").
-_WEAK = r"pass|token|key|auth|signature|sig|cookie|creds|pw|community"
+_WEAK = (
+    r"pass|token|key|auth|signature|sig|cookie|creds|pw|community"
+    # "key" and "token" in other languages, as whole words (Hungarian, Greek, Slovak, Czech,
+    # South Slavic, Russian/Ukrainian/Bulgarian, Catalan, Italian, French, Spanish,
+    # Malay/Indonesian, Romanian, Persian "key" and "token")
+    "|kulcs|\u03ba\u03bb\u03b5\u03b9\u03b4\u03af|\u03ba\u03bb\u03b5\u03b9\u03b4\u03b9|k\u013e\u00fa\u010d|kl\u00ed\u010d|klju\u010d"
+    "|\u043a\u043b\u044e\u0447|clau|chiave|cl\u00e9|llave|kunci|cheie|\u06a9\u0644\u06cc\u062f|\u062a\u0648\u06a9\u0646"
+)
 KEYWORD: Final = rf"(?:{_STRONG}|{_WEAK})"
 STRONG: Final = _STRONG
 # A secret's word inside a name: a strong one anywhere, a weak one as a word (smtp/password,
@@ -237,6 +249,9 @@ _COPULAS = (
     r"|\u03b5\u03af\u03bd\u03b1\u03b9|c'est|\u0647\u064a|\u0647\u0648"  # c'est; Arabic "is"
     r"|it's|it\u2019s|\u05d4\u05d9\u05d0|\u05d4\u05d5\u05d0"  # it's; Hebrew "is" (she, he)
     r"|este|adalah|ni|einai|ficou"  # Romanian, Indonesian and Malay, Swahili, Greeklish, Portuguese
+    # Catalan, Tagalog, Malay, Bengali (two spellings), Persian "that is", South Slavic and
+    # Bulgarian, Ukrainian, Lithuanian
+    "|\u00e9s|ay|ialah|\u09b9\u09b2\u09cb|\u09b9\u09b2|\u06cc\u0639\u0646\u06cc|\u0435|\u0454|yra"
 )
 # Endings a secret word takes in prose: passwords, Lösenordet, tokenen, nyckeln, şifresi.
 _INFLECTION = r"(?:e[nt]|n|s|si|s\u0131)?"
