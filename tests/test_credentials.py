@@ -703,3 +703,25 @@ def test_secret_words_of_more_languages_found_missing_by_blind_corpus_s(
     line: str, secret: str
 ) -> None:
     assert secret not in _masked(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # WireGuard's PublicKey (camel case, no blank) is public
+        "PublicKey = Zq3mR8vLx2Kp9TnW4yB6cH1dF5gJ7sA0eU3iO8pQ1w=",
+        # an id field after "key": its name says what it is
+        "Fetched key ObjectIdentifier=4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f state=Active",
+        # a type letter before hex: an object id (kopia's k<hex>)
+        "snapshot root k0f1e2d3c4b5a69788796a5b4c3d2e1f0 written",
+        # a marker before a UUID: Guacamole's connection id
+        'joined connection "$0f1e2d3c-4b5a-4978-8796-a5b4c3d2e1f0"',
+    ],
+)
+def test_diagnostic_tokens_found_lost_by_blind_corpus_s_are_kept(line: str) -> None:
+    assert _masked(line) == line + "\n"
+
+
+def test_a_password_flag_before_an_encoded_argument_still_masks_it() -> None:
+    out = _masked('type=EXECVE argc=4 a0="mysqladmin" a2="--password" a3=6A7A38317A71')
+    assert "6A7A38317A71" not in out

@@ -502,7 +502,7 @@ _ID_LABEL = re.compile(
     rf"(?<![a-z_-])(?!(?:{_KEYED_ID_WORDS})[_-])(?:[a-z]+[_-]){{0,3}}"
     # camel case lowered: "VersionId" is versionid (but secretId, tokenId stay secret-bearing)
     r"(?:[a-z]{3,}(?<!key)(?<!token)(?<!secret)(?<!access)(?<!api)(?<!auth)(?=id))?"
-    r"(?:id|ids|uid|guid|kids?|x5t(?:#s256)?|thumbprint|peer|recipient|public[ _-]key)"
+    r"(?:id|ids|uid|guid|kids?|x5t(?:#s256)?|thumbprint|peer|recipient|public[ _-]?key)"
     r"(?:[_-]\d)?[\"']?(?:[ \t]*[:=][ \t]*[\"'\[(]?|[ \t]+[\"'])\Z"
 )
 # "(Request req_8HnKq2LpX4vZ7m)", "trace abc...": a request, trace or event id, by the word
@@ -788,6 +788,8 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
         keep = True  # an SSH public key, after a name that holds "key"
     elif separator in (" ", "\t") and (
         _FLAG.fullmatch(value) is not None
+        # "Located key UniqueIdentifier=<uuid>": another field's name and its id
+        or _NAMED_ID_FIELD.fullmatch(value) is not None
         or (not prefix and _READ_VERB_BEFORE.search(text, max(0, start - 12), start) is not None)
         or _SECRET_OBJECT_NAME.fullmatch(value) is not None
         or _CMDLET.fullmatch(value) is not None
@@ -1282,6 +1284,7 @@ def _unpronounceable(value: str) -> bool:
 
 
 _FIELD = re.compile(r"[a-z_][\w.-]*=")
+_NAMED_ID_FIELD = re.compile(rf"[A-Za-z_][\w.-]*(?i:id|identifier)=(?:{_UUID}|[0-9A-Fa-f]{{16,}})")
 _NEXT_WORD = re.compile(r"[ \t]+([^\s\"'`,;)]+)")
 
 
@@ -1677,6 +1680,8 @@ def looks_random(token: str, shortest: int = 20) -> bool:
             # projects/shop-prod-42/traces/<hex>: a resource path to a trace id
             return False
         core = core.replace("/", "")
+    if core[0] in _TYPE_LETTERS and _HEX_PART.fullmatch(core, 1):
+        return False  # Kopia's object ids: a type letter, then hex (kca9b8ff...)
     if len(core) <= 24 and "0000" in core:
         return False  # Salesforce's 0038d000001yhEc: a run of zeros, an allocated id
     parts = re.split(r"[-_]", core)

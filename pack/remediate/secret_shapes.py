@@ -137,8 +137,10 @@ def _password_parts(token: str) -> Iterator[tuple[int, int]]:
         token = "".join(c if c.isascii() else _ascii_stand_in(c) for c in token)
     if token[-1] in "*?" and token[-2:-1].isalpha():  # a glob or a question: Mgr*, name?
         token = token[:-1]
-    if token[0] == "*" and _KEPT.fullmatch(token[1:]):
-        return  # the current item's marker before an id (restic key list, kubectl contexts)
+    if token[0] in "*$" and _KEPT.fullmatch(token[1:]):
+        # the current item's marker before an id (restic key list, kubectl contexts);
+        # Guacamole's connection ids ($<uuid>)
+        return
     if _NEAR.search(token) is None:
         return
     if _CHOSEN.fullmatch(token) or _passphrase(token):
