@@ -350,3 +350,32 @@ def test_codes_that_join_a_device_are_masked(line: str, secret: str) -> None:
     out = "".join(Sanitizer().sanitize_lines([line + "\n"]))
     assert secret not in out
     assert secret.split("-")[-1] not in out.replace("[SECRET_TOKEN]", "")
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        ("scanner: registered with code QK7M-2XWD-9RTB-H4NC-8PLZ", "QK7M-2XWD-9RTB-H4NC-8PLZ"),
+        (
+            "device label FDSK 7HQWRT-2M9KXZ-PL4N8C-V6TB3Q-R2DX7M-K9WZ4H",
+            "7HQWRT-2M9KXZ-PL4N8C-V6TB3Q-R2DX7M-K9WZ4H",
+        ),
+        (
+            "msiexec /i sensor.msi CID=0F1E2D3C4B5A69788796A5B4C3D2E1F0-A7 /quiet",
+            "0F1E2D3C4B5A69788796A5B4C3D2E1F0-A7",
+        ),
+    ],
+)
+def test_activation_keys_and_sensor_ids_are_masked(line: str, secret: str) -> None:
+    from remediate.sanitizer import Sanitizer
+
+    assert secret not in "".join(Sanitizer().sanitize_lines([line + "\n"]))
+
+
+@pytest.mark.parametrize(
+    "line", ["release build 2024-1234-ABCD-5678 shipped", "ticket AB12-CD34 closed"]
+)
+def test_short_grouped_ids_are_no_licence_keys(line: str) -> None:
+    from remediate.sanitizer import Sanitizer
+
+    assert "".join(Sanitizer().sanitize_lines([line + "\n"])) == line + "\n"

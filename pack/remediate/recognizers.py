@@ -199,8 +199,13 @@ _VENDOR_KEYS = re.compile(
     r"|01000000d08c9ddf0115d1118c7a00c04fc297eb[0-9A-Fa-f]{16,}"
     # Matter's onboarding payload (its QR code's text: "MT:" and base38), which pairs a device
     r"|MT:[0-9A-Z.-]{19,}"
-    # a product or licence key in five groups of five (Windows, Office and others)
-    r"|(?=(?:[A-Z-]*[0-9]){2})(?=(?:[0-9-]*[A-Z]){2})[A-Z0-9]{5}(?:-[A-Z0-9]{5}){4}"
+    # a product, licence or activation key: five or six groups of four, four to six groups of
+    # five or six (Windows and Office 5x5, Nessus 5x4, KNX's FDSK 6x6), capitals and digits mixed
+    r"|(?=(?:[A-Z-]*[0-9]){2})(?=(?:[0-9-]*[A-Z]){2})"
+    r"(?:[A-Z0-9]{4}(?:-[A-Z0-9]{4}){4,5}|[A-Z0-9]{5}(?:-[A-Z0-9]{5}){3,5}"
+    r"|[A-Z0-9]{6}(?:-[A-Z0-9]{6}){3,5})"
+    # CrowdStrike's customer id with its checksum (CID=<32 hex>-<2 hex>), which enrols a sensor
+    r"|[0-9A-F]{32}-[0-9A-F]{2}"
     r")(?![A-Za-z0-9_-])"
 )
 _CARD = re.compile(r"(?<![\w.-])(?:\d{4}[ -]?){3}\d{1,7}(?![\w.-]|:\d)", re.ASCII)
@@ -441,7 +446,7 @@ FAMILIES: Final = (
         r"|github_pat_|gl[a-z]+-"
         r"|npm_|xox|xapp-|[sr]k_|c[ks]_[0-9a-f]{8}|whsec_|sg\.|sk-|hv[sbr]\.|s\.[a-z0-9]{24}"
         r"|01000000d08c9ddf0115d1118c7a00c04fc297eb|mt:[0-9a-z.-]{19}"
-        r"|[a-z0-9]{5}-[a-z0-9]{5}-[a-z0-9]{5}-[a-z0-9]{5}-[a-z0-9]{5}",
+        r"|[a-z0-9]{4,6}-[a-z0-9]{4,6}-[a-z0-9]{4,6}-[a-z0-9]{4,6}|[0-9a-f]{32}-[0-9a-f]{2}",
         (_groups(_VENDOR_KEYS),),
     ),
     Family(r"\d{4}[ -]?\d{4}[ -]?\d{4}[ -]?\d", (_cards,)),
