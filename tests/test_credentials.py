@@ -564,7 +564,7 @@ def _masked(text: str) -> str:
         # "to the ..." names what it opens; "set to X" still gives the value
         ("the password to the lab BMC is quarry71355", "quarry71355"),
         # lower camel words, a symbol, a number: a chosen password, also after an ambiguous flag
-        ("bmcctl -H 10.9.8.7 -U admin -P pebbleOtter#4410 sensor list", "pebbleOtter#4410"),
+        ("bmcctl -H 10.9.8.7 -U admin -P pebbleOtter!4410 sensor list", "pebbleOtter!4410"),
         ('conn = Bmc("10.9.8.7", "admin", "saltMarsh@9031")', "saltMarsh@9031"),
     ],
 )

@@ -100,11 +100,11 @@ _UNLISTED_KEY_NAMES = [
     ("LTK=", "3fa1c07d9e5b2a4468f0d1c2b3a49e87"),
     ('{"meter": "A-17", "ak": "', "9C0D4E11AB27F3C8D6E5B4A39281706F"),
     ("  lockMaster: ", "5e8d2c7b1a09f6e3d4c5b6a79881726354a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9"),
-    ("flash --bootstrap ", "0f1e2d3c4b5a69788796a5b4c3d2e1f0"),
+    ("flash --bootstrap-key ", "0f1e2d3c4b5a69788796a5b4c3d2e1f0"),
     ("> commission sealkey ", "aa01bb02cc03dd04ee05ff0611223344"),
     ("seed => '", "77E1A0C9B4D3F2E1C0B9A8F7E6D5C4B3A291807060504030"),
     ('cfg.radio.linkSecret = hex2bin("', "41 5C 9E 02 7B D3 18 E6 A4 0F 55 C1 3D 8A 72 B9"),
-    ("static const uint8_t SITE_K[16] = { ", ", ".join(f"0x{b:02X}" for b in range(16, 32))),
+    ("static const uint8_t SITE_KEY[16] = { ", ", ".join(f"0x{b:02X}" for b in range(16, 32))),
     ("joinKey: ", "0d:1e:2f:30:41:52:63:74:85:96:a7:b8:c9:da:eb:fc"),
 ]
 
@@ -247,3 +247,33 @@ def test_tool_positions_found_missing_by_blind_corpus_r(line: str, secret: str) 
 def test_tool_words_that_are_no_password_are_kept(line: str) -> None:
     out = _sanitized(line)
     assert "[SECRET" not in out, out
+
+
+# Lines the review of the change found masked: ids, dumps and words an SRE needs
+@pytest.mark.parametrize(
+    "line",
+    [
+        "systemd-journald[52]: Journal started",
+        "sshd[35]: Accepted publickey for deploy",
+        '{"msg":"User alice deleted"}',
+        "ipw2200: Radio Frequency Kill Switch is On",
+        "spi-imx: bpw=16",
+        "network=0f1e2d3c4b5a69788796a5b4c3d2e1f0, segment=0f1e2d3c4b5a69788796a5b4c3d2e1f1",
+        "Token cache for tenant contoso status: 0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+        "+ docker rm -f 5e8d2c7b1a09f6e3d4c5b6a79881726354a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9",
+        "kernel: Code: 48 8b 45 f8 48 89 c7 e8 00 00 00 00 48 8b 45 f8 44 00 00 55 48 89",
+        "payment-gw: cvv check: 123 attempts remaining",
+        "netty: nioEventLoop#12 blocked for 2000 ms",
+        "gitlab: pipeline #4521 for platform / Web-frontend-app failed",
+        "LOGON TYPE/3 successful",
+        "nginx: GET /H/docs/W/index.html 404",
+        "activation code expires on 2025-01-15",
+        "\u5bc6\u94a5ID\uff1akms-9f3c2a1b",
+    ],
+)
+def test_lines_the_review_found_masked_are_kept(line: str) -> None:
+    assert _sanitized(line) == line + "\n"
+
+
+def test_an_address_after_a_firewall_word_is_still_masked() -> None:
+    assert "192.168.1.1" not in _sanitized("iptables: dropped by fw=192.168.1.1")

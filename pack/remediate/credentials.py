@@ -101,6 +101,13 @@ SECRET_WORD: Final = re.compile(rf"(?:{_STRONG})|(?<![a-z])(?:{_WEAK}|passw)(?![
 _STRONG_WORD = re.compile(rf"(?:{_STRONG})\Z", re.IGNORECASE)
 # Weak words whose explicitly assigned value is still always a secret (token=abc).
 _ASSIGNED_SECRET: Final = frozenset(("token", "pass", "creds", "pw"))
+# Words glued in front of "pw" in a password's name (newpw, rootpw, kamailio's DBRWPW); not
+# ipw2200's or bpw's
+_PW_OWNER_WORDS = (
+    "new old cur current root admin db dbro dbrw ro rw user master "
+    "sa sys app svc vnc ldap mysql pg redis my your"
+)
+_PW_OWNERS: Final = frozenset(_PW_OWNER_WORDS.split())
 # Words glued in front of "pass" that make another word, not a password flag (-storepass is one).
 _NOT_PASS: Final = frozenset(
     ("by", "com", "encom", "over", "under", "tres", "sur", "multi", "first", "second", "single")
@@ -226,7 +233,9 @@ _METADATA_TAILS: Final = frozenset(
     )
 )
 # What may follow the secret word inside the name: password_b64, SECRET_KEY_BASE, secretHex.
-_NAME_TAIL = r"((?:[a-z0-9\u0131]|[._-](?=[a-z0-9]))*)"  # (dotless i: Turkish possessives)
+# (dotless i: Turkish possessives; bounded and possessive, so a line of "pw_pw_pw_..." costs
+# linear time, not quadratic)
+_NAME_TAIL = r"((?:[a-z0-9\u0131]|[._-](?=[a-z0-9])){0,64}+)"
 _VALUE = (
     r"(?:(\[[A-Za-z][A-Za-z0-9_]*\])|\"\"\"([^\"\n]+)\"\"\"|[bBrRuU]?\\?\"((?:[^\"\\\n]|\\[^\"])*)\\?\"|[bBrRuU]?'([^'\n]*)'|`([^`\n]*)`"
     r"|((?:&(?![\w.\[\]-]*=))?[^\s\"'`,;&)}\]<>\uff0c\u3001\u3002]+))"
@@ -265,7 +274,7 @@ _CHANGED_TO_WORDS = (
     "|redefinid[ao]|restablecid[ao]|reestablecid[ao]|reiniciad[ao]|reimpostat[ao]"
     "|zur\u00fcckgesetzt|neu[ \t]+gesetzt|gesetzt|r\u00e9initialis\u00e9e?|gereset|teruggezet"
     "|nastaven[oa]|zresetowan[eya]|ustawion[eya]|\u00e5terst\u00e4llt|nulstillet|tilbakestilt)"
-    "[ \t]+(?:para|a|naar|op|in|auf|zu|till|til|na|\u00e0|en)"
+    "[ \t]+(?:para|a|naar|op|in|auf|zu|till|til|na|\u00e0)"
 )
 # ("set to X"; but "the password to the iLO is X" names what it opens)
 _TO = r"to(?![ \t]+(?:the|a|an|our|my|your|this|that|its|their)[ \t])"
@@ -311,7 +320,7 @@ _PROSE_CJK = re.compile(
     # the value, maybe in corner brackets: 密碼是「X」
     "\u300c?"
     r"([^\s"
-    "\u3002\u3001\uff0c\u3067\u300c\u300d]+)"
+    "\u3002\u3001\uff0c\u3067\u300c\u300d\uff1a:]+)"
 )
 # Korean "the passphrase is X" ends in the copula: 암호 문구는 X 입니다 (X may hold blanks).
 _PROSE_KO = re.compile(
@@ -712,7 +721,7 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
         peek = text[match.start(match.lastindex or 0) : match.end(match.lastindex or 0)]
         if not (
             (lower_word == "pass" and tail_of and tail_of not in _NOT_PASS)
-            or (lower_word == "pw" and tail_of.isalpha())  # newpw, rootpw, DBROPW: no word's tail
+            or (lower_word == "pw" and tail_of in _PW_OWNERS)  # newpw, rootpw, DBROPW
             or (lower_word == "token" and in_query)
             or (
                 lower_word == "key"
@@ -1261,8 +1270,8 @@ _COMMUNITY_NAME = re.compile(r"community[ \t_-]?(?:name|string)")
 # "the password for the Dante Manager is X": what the secret opens, named after a preposition,
 # is no noun about the secret (as "password manager" is)
 _FOR_SOMETHING = re.compile(
-    r"[ \t](?:for|to|til|till|f\u00fcr|pour|para|per|voor|dla|pro|ke|kwa|cho|\u0434\u043b\u044f)"
-    r"[ \t]"
+    r"\S*[ \t]+(?:for|to|til|till|f\u00fcr|pour|para|per|voor|dla|pro|ke|kwa|cho"
+    r"|\u0434\u043b\u044f)[ \t]"
 )
 # A new clause whose subject is a number or an id, before the value: "; your case number is"
 _ID_CLAUSE = re.compile(
@@ -1369,7 +1378,7 @@ def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
             if (
                 pattern is _PROSE
                 and _ABOUT_BEFORE_VALUE.search(lower, match.start(), _value_start(match))
-                and not _FOR_SOMETHING.search(lower, match.start(), _value_start(match))
+                and not _FOR_SOMETHING.match(lower, match.start())
                 and not _COMMUNITY_NAME.search(lower, match.start(), _value_start(match))
             ):
                 continue  # "Key Container = <id>", "token refresh is <trace id>": about it
@@ -1664,6 +1673,10 @@ def shaped(value: str) -> bool:
     return secret_shapes.password_parts(value) == ((0, len(value)),)
 
 
+# A type letter in front of hex makes an object id (kopia k<hex>, BigQuery bqjob_r<hex>)
+_TYPE_LETTERS: Final = frozenset("ghijklmnopqrstuvwxyz")
+
+
 @functools.lru_cache(maxsize=8192)  # logs repeat their tokens; bounded, so memory stays flat
 def looks_random(token: str, shortest: int = 20) -> bool:
     """Whether ``token`` reads like generated key material rather than an identifier."""
@@ -1738,9 +1751,6 @@ def _id_part(part: str) -> bool:
     if len(part) > 8 and part[0] in _TYPE_LETTERS:
         part = part[1:]  # a type letter in front of hex: BigQuery's bqjob_r<hex>_<hex>_1
     return len(part) <= 20 and _HEX_PART.fullmatch(part) is not None
-
-
-_TYPE_LETTERS: Final = frozenset("ghijklmnopqrstuvwxyz")
 
 
 def secret_like(value: str, named: bool) -> bool:
@@ -1845,8 +1855,10 @@ _PIN = re.compile(
     rf"(?:{_COPULAS}|on|to|says|reads|shows|\u09b9\u09b2)"
     r"|(?:[ \t]+[\w/'.()-]+){1,6}?[ \t]*:)"
     # (the code maybe in brackets, maybe in groups: [34970112332], 3497-011-2332)
-    r"[ \t]*\\?[\"'\[]?(\d{3,5}(?:-\d{3,5}){1,3}|\d{4,12})(?!\w|[.,]\d)"
+    r"[ \t]*\\?[\"'\[]?(\d{3,5}(?:-\d{2,5}){1,3}|\d{4,12})(?!\w|[.,-]\d)"
 )
+# Grouped digits that are a phone number (NANP's 3-3-4) or a date, not a code
+_NOT_A_CODE = re.compile(r"\d{3}-\d{3}-\d{4}|(?:19|20)\d\d-[01]\d-[0-3]\d")
 # 验证码 381920, 認証コードは 4821: a sign-in code glued to its word, in Chinese, Japanese, Korean
 _CODE_CJK = re.compile(
     "(?:\u9a8c\u8bc1\u7801|\u9a57\u8b49\u78bc|\u6821\u9a8c\u7801|\u52a8\u6001\u7801"
@@ -2028,7 +2040,9 @@ _CAMEL_PIN = re.compile(r"(?<=[a-z])(?:Pin|PIN)(?:Code)?[\"']?[ \t]*[:=>][ \t]*[
 def pins(text: str) -> Iterator[tuple[int, int]]:
     yield from _spans(_CAMEL_PIN, text)
     lower = lowered(text)
-    yield from _spans(_PIN, lower)
+    for match in _PIN.finditer(lower):
+        if not _NOT_A_CODE.fullmatch(match.group(1)):
+            yield match.span(1)
     yield from _spans(_PIN_PAIR, lower)
     if not text.isascii():
         yield from _spans(_CODE_CJK, text)
@@ -2064,11 +2078,20 @@ _LOGIN_ARG = re.compile(
 
 # "login admin/X", "credentials svc_app/X": a login word, a user, a slash, the password
 _LOGIN_PAIR = re.compile(
-    r"(?<![\w-])(?:login|logon|credentials?|creds)[ \t]*:?[ \t]+[A-Za-z][\w.-]{0,30}/([^\s/]{6,64})"
+    r"(?<![\w-])(?:login|logon|credentials?|creds)[ \t]*:?[ \t]+[A-Za-z][\w.-]{0,30}/"
+    r"([^\s/]{5,63}[^\s/.,;)])"
     r"(?=[\s.,;)]|$)",
     re.IGNORECASE,
 )
 _WORD_JOINED = re.compile(r"[A-Z][a-z]{2,9}(?:-[a-z]{3,10}){2,6}")
+
+
+# An account's usual names before " / " (a login and its password)
+_ACCOUNT_BEFORE = re.compile(
+    r"(?<![\w.-])(?:admin\w*|root|operator|guest|user(?:name)?|svc[\w.-]*|service[\w.-]*)"
+    r"[ \t]+/[ \t]+\Z",
+    re.IGNORECASE,
+)
 
 
 def _word_passphrase(value: str) -> bool:
@@ -2103,8 +2126,9 @@ def user_passwords(text: str) -> Iterator[tuple[int, int]]:
     for match in _SLASH_PAIR.finditer(text) if " / " in text else ():
         value = match.group(1)
         if _word_passphrase(value):
-            yield match.span(1)  # "admin / Coffee-rabbit-tulip-dinner"
-            continue
+            if _ACCOUNT_BEFORE.search(text, 0, match.start(1)):
+                yield match.span(1)  # "admin / Coffee-rabbit-tulip-dinner"
+            continue  # (not "platform / Web-frontend-app", a project's path)
         if (
             any(c.isdigit() for c in value)
             and any(c.isalpha() for c in value)
@@ -2170,7 +2194,6 @@ _FIX_PASSWORD = re.compile(r"(?:\x01|\||\^A|(?<=[ \t]))(?:554|925)=([^\x01|^\s]+
 _BUNDLE_HOST = re.compile(
     r"\bBUNDLE_[A-Z0-9_]*?[A-Z0-9]__[A-Z0-9_]+[\"']?[ \t]*[:=][ \t]*[\"']?[^\s:\"']+:([^\s\"']+)"
 )
-# The ftp client's "user NAME PASSWORD" command, at its prompt
 
 
 # Where tools take a password as a positional argument or after a flag of their own (their
@@ -2255,7 +2278,7 @@ def structured(text: str) -> Iterator[tuple[int, int]]:
                 yield match.span(1)
     for pattern in (_USING_QUOTED, _NEW_CONFIRM):
         for match in pattern.finditer(text):
-            for group in range(1, (pattern.groups or 0) + 1):
+            for group in range(1, pattern.groups + 1):
                 if match.start(group) >= 0 and not is_placeholder(match.group(group)):
                     yield match.span(group)
     yield from _spans(_SCHEMELESS_DSN, text)

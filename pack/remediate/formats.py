@@ -54,8 +54,9 @@ _MKSTORE = re.compile(
 # An ftp script's "user NAME PASSWORD" on a line of its own, also typed at the client's prompt
 # (ftp> user NAME PASSWORD).
 _SCRIPT_USER = re.compile(
-    r"(?:^|[\"'])[ \t]*(?:ftp>[ \t]*)?user[ \t]+[^\s\"']+[ \t]+([^\s\"']+)[ \t]*(?:[\"']|$)",
-    re.MULTILINE | re.IGNORECASE,
+    r"(?:^|[\"'])[ \t]*(?:(?i:ftp>[ \t]*user)|user)[ \t]+[^\s\"']+[ \t]+([^\s\"']+)[ \t]*"
+    r"(?:[\"']|$)",
+    re.MULTILINE,
 )
 # Connect:Direct's SNODEID=(user,password[,new password]) and PNODEID=(...).
 _NODE_ID = re.compile(
@@ -89,7 +90,7 @@ def positional_logons(text: str) -> Iterator[tuple[int, int]]:
         for match in _MKSTORE.finditer(text):
             if not is_placeholder(match.group(1)):
                 yield match.span(1)
-    if "user" in text.lower():
+    if "user" in text or "USER" in text:
         for match in _SCRIPT_USER.finditer(text):
             value = match.group(1)
             if len(value) >= 4 and not is_placeholder(value) and not value.startswith("-"):
@@ -302,11 +303,12 @@ _BASIC_SOURCE = re.compile(
 )
 # Values piped into a command that reads passwords: (echo 'old'; echo 'new') | smbpasswd -s
 _ECHO_PIPE = re.compile(
-    r"(\([^()\n]*\)|(?:echo|printf)[ \t][^|\n]*)[ \t]*\|[ \t]*(?:sudo[ \t]+(?:-\S+[ \t]+)*)?"
+    r"(\([^()\n]{0,512}\)|(?:echo|printf)[ \t][^|\n]{0,512})[ \t]*\|[ \t]*"
+    r"(?:sudo[ \t]+(?:-\S+[ \t]+)*)?"
     r"(?:smbpasswd|passwd|chpasswd|kpasswd|ldappasswd|htpasswd|vncpasswd|\w+[-_]?passw\w*"
     # tools that read a password on their standard input: kinit, iinit (iRODS), and every
     # registry login's --password-stdin (docker, podman, helm, oras, skopeo)
-    r"|kinit|iinit|[^|\n]*--password-stdin)\b"
+    r"|kinit|iinit|[^|\n]{0,256}--password-stdin)\b"
 )
 _ECHOED = re.compile(
     r"(?:echo|printf)[ \t]+(?:-[ne]+[ \t]+)?(?:'([^'\n]+)'|\"([^\"\n]+)\"|([^\s;'\"]+))"
@@ -350,26 +352,27 @@ def later_values(text: str) -> Iterator[tuple[int, int]]:
 # Key-sized hex (128, 192 or 256 bits: 32, 48 or 64 digits of one case) given as a named value.
 # Whatever a key is called in its domain (Ki, OPc, GUEK, PSKc, networkkey, -A), the names of
 # hex values a diagnosis needs are few: ids, digests, traces, nonces, serials, commits.
+_KEY_SIZED = r"[0-9a-f]{64}|[0-9A-F]{64}|[0-9a-f]{48}|[0-9A-F]{48}|[0-9a-f]{32}|[0-9A-F]{32}"
 _KEY_HEX = re.compile(
-    r"(?<![\w.:/+%-])(?:0x)?([0-9a-f]{64}|[0-9A-F]{64}|[0-9a-f]{48}|[0-9A-F]{48}|[0-9a-f]{32}"
-    r"|[0-9A-F]{32}"
-    # 16 or 32 bytes written out: "7D 5A B8 ...", "29:33:4c:...", a C array "0x93, 0x6C, ..."
-    r"|(?:[0-9A-Fa-f]{2}(?P<sep>[ :])(?:[0-9A-Fa-f]{2}(?P=sep)){14}[0-9A-Fa-f]{2}"
-    r"(?:(?P=sep)(?:[0-9A-Fa-f]{2}(?P=sep)){15}[0-9A-Fa-f]{2})?)"
+    rf"(?<![\w.:/+%-])(?:0x)?(?P<hex>{_KEY_SIZED})(?![\w.:/+%-])"
+    # 16 or 32 bytes written out, no more: "7D 5A B8 ...", "29:33:4c:...", a C array
+    # "0x93, 0x6C, ..." (not a kernel oops' "Code:" bytes, nor a CAN frame's longer dump)
+    r"|(?<![0-9A-Fa-f]{2}[ :])(?<![\w.:/+%-])(?P<bytes>"
+    r"[0-9A-Fa-f]{2}(?P<sep>[ :])(?:[0-9A-Fa-f]{2}(?P=sep)){14}[0-9A-Fa-f]{2}"
+    r"(?:(?P=sep)(?:[0-9A-Fa-f]{2}(?P=sep)){15}[0-9A-Fa-f]{2})?"
     r"|(?:0[xX][0-9A-Fa-f]{2},[ \t]*){15}0[xX][0-9A-Fa-f]{2}(?:(?:,[ \t]*0[xX][0-9A-Fa-f]{2}){16})?"
-    r")(?![\w.:/+%-])"
+    r")(?![ :,][ \t]*(?:0[xX])?[0-9A-Fa-f]{2}(?![0-9A-Za-z]))(?![\w.:/+%-])"
 )
 _HEX_RUN = re.compile(r"[0-9A-Fa-f]{8,}")
 # A table's cell of key-sized hex, one case.
-KEY_HEX_CELL: Final = re.compile(
-    r"[0-9a-f]{32}|[0-9A-F]{32}|[0-9a-f]{48}|[0-9A-F]{48}|[0-9a-f]{64}|[0-9A-F]{64}"
-)
+KEY_HEX_CELL: Final = re.compile(_KEY_SIZED)
 # The name before it: name=, name:, "name": ", name => ', -X and --name with a space.
 _HEX_NAME = re.compile(
     r"(?:^|[\s\"'{,;(\[|&?<])(-{1,2})?([A-Za-z][\w.-]{0,60}(?: [A-Za-z][\w.-]{0,20})?)"
     r"(?:\[\d*\])?[\"']?\)?[ \t]*(=>|:=|[=:>]|[ \t])[ \t]*"
     # hexToBytes("..."), bytes.fromhex('...'), a C array's { 0x.., ... }
-    r"(?:[A-Za-z_][\w.]*\([ \t]*)?[\"'({]?[ \t]*(?:0x)?\Z"
+    r"(?:[A-Za-z_][\w.]*\([ \t]*)?[\"'({]?[ \t]*(?:0x)?\Z",
+    re.MULTILINE,
 )
 _NAME_WORDS = re.compile(r"[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*(?![a-z])|[0-9]+")
 # Words of a name that make its hex value an identifier, a digest, a fingerprint or a public
@@ -382,7 +385,10 @@ _DIAGNOSTIC_NAMES = (
     "certificate mic salt iv random challenge tag ray file image layer blob account tenant "
     "project device node instance container job task message msg record entry item doc "
     "document index address addr store zone cluster alias dedup idempotency cache partition "
-    "shard primary foreign sort lookup row content"
+    "shard primary foreign sort lookup row content user username role group domain network "
+    "net segment subnet port volume vol sandbox pod run host hostname server merchant terminal "
+    "owner snapshot backup branch tree flow vm vpc router region bucket policy rule alarm "
+    "metric state name title"
 )
 _DIAGNOSTIC_WORDS: Final = frozenset(_DIAGNOSTIC_NAMES.split())
 _DIAGNOSTIC_ENDS = tuple(word for word in _DIAGNOSTIC_WORDS if len(word) > 2)
@@ -391,10 +397,21 @@ _DIGEST_NEAR = re.compile(r"sha-?\d|md5|blake|checksum|digest|hash", re.IGNORECA
 # A word before a space names a key only with a secret's word in it, glued or not (networkkey).
 _KEY_WORD = re.compile(rf"key|psk|kek|{STRONG}")
 _KEYED = frozenset(("secret", "token", "auth", "access", "api"))
+# A name about authenticating or encrypting (Z-Wave's S2_Authenticated, S0_Legacy keys are
+# named for their security class): "auth", "crypt", "cipher", "secur", "access", "sign"
+_AUTH_WORD = re.compile(r"auth|crypt|cipher|secur|access|sign|seal|wrap|master")
 _PASSWORD_HEADS = frozenset(
     ("cred", "creds", "credential", "credentials", "pass", "passwd", "password", "pw", "pwd")
 )
 _KEYED_IDS = tuple(word + "id" for word in _KEYED)
+
+
+def _opaque(name: str) -> bool:
+    """A short name that is no word: a domain's abbreviation for its key (Ki, OPc, GUEK, PSKc,
+    LTK, -A); five letters at most, its last part counted (settings.ak, S2_Access)."""
+    last = re.split(r"[._-]", name)[-1]
+    letters = sum(c.isalpha() for c in last)
+    return 0 < letters <= 5 or _AUTH_WORD.search(name.lower()) is not None
 
 
 def _password_headed(name: str) -> bool:
@@ -432,26 +449,35 @@ def named_key_hex(text: str) -> Iterator[tuple[int, int]]:
         if named is None:
             continue
         flag, name, separator = named.groups()
-        if separator in (" ", "\t") and not flag and not _KEY_WORD.search(name.lower()):
-            continue  # "expected <hex>", "file <hex>": a word, not a name
+        keyed = _KEY_WORD.search(name.lower()) is not None
+        upper_flag = flag == "-" and len(name) == 1 and name.isupper()  # gurux's -A, openssl's -K
+        if separator in (" ", "\t") and not keyed and not upper_flag:
+            continue  # "expected <hex>", "docker rm -f <id>": a word or a flag, not a key's name
+        if match.group("bytes") is not None and not keyed:
+            continue  # bytes written out are a key only under a key's name (not "Code:")
         headed = _password_headed(name)
         if not headed and (
             diagnostic_name(name)
             or _DIGEST_NEAR.search(text, max(line, match.start() - 80), match.start())
         ):
             continue
-        yield match.span(1)
+        if not (headed or keyed or upper_flag or _opaque(name)):
+            continue  # "status: <hex>", "network=<hex>": a word names an id more often than a key
+        yield match.span("hex" if match.group("hex") is not None else "bytes")
 
 
 # user:password@host without a scheme: --bmc USERID:X@10.0.0.1, rsync's and lftp's forms
 _BARE_USERINFO = re.compile(
-    r"(?<![\w/:.@%-])([A-Za-z][\w.-]{0,30}):([^\s:@/'\"]{4,64})@"
+    r"(?<![\w/:.@%<-])([A-Za-z][\w.-]{0,30}):([^\s:@/'\"<>]{4,64})@"
     r"(?=\d{1,3}(?:\.\d{1,3}){3}|\[|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)"
 )
-# URI schemes whose address reads as user:name@host (sip:alice@pbx, mailto:bob@example.com)
-_ADDRESS_SCHEMES: Final = frozenset(
-    ("sip", "sips", "mailto", "tel", "xmpp", "im", "pres", "acct", "urn", "news", "nntp")
+# URI schemes whose address reads as user:name@host (sip:alice@pbx, mailto:bob@example.com),
+# and fields whose value is an address (user:jdoe@example.com, owner:, rcpt:, Erlang's node)
+_ADDRESS_FIELDS = (
+    "sip sips mailto tel xmpp im pres acct urn news nntp user uid email mail owner from to "
+    "rcpt sender recipient db project node id rabbit return-path message-id x-original-to"
 )
+_ADDRESS_SCHEMES: Final = frozenset(_ADDRESS_FIELDS.split())
 
 
 def bare_userinfo(text: str) -> Iterator[tuple[int, int]]:
@@ -482,21 +508,25 @@ def snmp_community_names(text: str) -> Iterator[tuple[int, int]]:
 # an encrypted PIN block (ISO 9564), the card verification code, track data (ISO 7813), and
 # ISO 8583's fields for them (35 track 2, 45 track 1, 52 PIN data) in jPOS and field dumps.
 _PIN_BLOCK = re.compile(
-    r"pin[ _-]?(?:block|blk|data)[\"']?[ \t.]*(?:\([^)\n]*\)[ \t.]*)?[:=][ \t.]*[\"']?"
+    r"pin[ _-]?(?:block|blk|data)[\"']?[ \t.]*(?:\([^)\n]{0,40}\)[ \t.]*)?[:=][ \t.]*[\"']?"
     r"([0-9A-Fa-f]{16}(?:[0-9A-Fa-f]{16})?)(?![0-9A-Za-z])",
     re.IGNORECASE,
 )
 _CARD_CODE = re.compile(
-    r"(?<![a-z])(?:cvv2?|cvc2?|csc|cav2|card[ _-]?verification(?:[ _-]?(?:value|code))?)"
-    r"(?![a-z])[^\n:=]{0,20}?[:=][ \t.]*[\"']?(\d{3,4})(?!\d)",
+    r"(?<![a-z])(?:cvv2?|cvc2?|cav2|card[ _-]?verification(?:[ _-]?(?:value|code))?)"
+    # (only a slash-joined alias, dots or an aside between: "CVC2/CID .....:", "CVV (value):")
+    r"(?![a-z_])(?:/[a-z0-9]{2,4})?[ \t.]*(?:\([^)\n]{0,20}\)[ \t.]*)?[:=][ \t.]*[\"']?"
+    r"(\d{3,4})(?!\d)",
     re.IGNORECASE,
 )
 _TRACK_1 = re.compile(r"(?<![0-9A-Za-z])%?B(\d{12,19})\^[A-Za-z /.'-]{2,26}\^\d{7,}[^\s?|\"']*")
 _TRACK_2 = re.compile(r"(?<![0-9A-Za-z]);?(\d{12,19})[=D]\d{7,}[0-9F]*\??(?![0-9A-Za-z])")
+_CARD_FIELD_VALUE = r"(;?\d{12,19}[=D]\d+\S*|%?B\d{12,19}\^\S*|[0-9A-Fa-f]{16}(?:[0-9A-Fa-f]{16})?)"
 _ISO8583_FIELD = re.compile(
     r"<field[ \t]+id=\"(?:35|45|52)\"[ \t]+value=\"([^\"]+)\""
-    r"|(?:\[0?(?:35|45|52)\]|\bde0?(?:35|45|52)\b|\bfield[ \t]+(?:35|45|52)\b)[^\n:]{0,40}:"
-    r"[ \t]*(\S+)",
+    # (a field dump's label, not a syslog tag's pid: sshd[35]; and a card-shaped value)
+    r"|(?:(?<![\w\]])\[0?(?:35|45|52)\]|\bde0?(?:35|45|52)\b|\bfield[ \t]+(?:35|45|52)\b)"
+    rf"[^\n:]{{0,40}}:[ \t]*{_CARD_FIELD_VALUE}(?![0-9A-Za-z])",
     re.IGNORECASE,
 )
 
@@ -527,21 +557,23 @@ def luhn_valid(digits: str) -> bool:
 _TOOL_LOGONS = (
     re.compile(r"(?:^|[\s>])LOGON[ \t]+[A-Z#$@][A-Z0-9#$@]{0,7}/([^\s/()]+)(?:/([^\s/()]+))?"),
     re.compile(r"(?:^|[\s>])/SIGN[ \t]+ON[ \t]+[A-Za-z0-9#$@]{1,8}[ \t]+([^\s]+)", re.IGNORECASE),
-    re.compile(r"/H/[^/\s]+(?:/S/[^/\s]+)?/W/([^/\s]+)"),
+    re.compile(r"(?:^|[\s\"'=])/H/[^/\s]+/S/[^/\s]+/W/([^/\s]+)"),
     re.compile(r"\bpoetry[ \t]+config[ \t]+http-basic\.\S+[ \t]+\S+[ \t]+([^\s-]\S*)"),
-    re.compile(r"\b(?:sapcontrol|saphostctrl)\b[^\n]*?[ \t]-user[ \t]+\S+[ \t]+([^\s-]\S*)"),
+    re.compile(r"\b(?:sapcontrol|saphostctrl)\b[^\n]{0,200}?[ \t]-user[ \t]+\S+[ \t]+([^\s-]\S*)"),
 )
 
 
 def tool_logons(text: str) -> Iterator[tuple[int, int]]:
     for pattern in _TOOL_LOGONS:
         for match in pattern.finditer(text):
-            for group in range(1, (pattern.groups or 0) + 1):
+            for group in range(1, pattern.groups + 1):
                 value = match.group(group)
                 if match.start(group) < 0 or is_placeholder(value):
                     continue
                 if value.isalpha() and not secret_like(value, True):
                     continue  # LOGON TIME/DATE: words, not a password
+                if value.isdigit() and len(value) <= 3:
+                    continue  # LOGON TYPE/3: a number, not a password
                 yield match.span(group)
 
 

@@ -198,7 +198,7 @@ _VENDOR_KEYS = re.compile(
     # Windows DPAPI blob (ConvertFrom-SecureString): reversible by that user on that machine
     r"|01000000d08c9ddf0115d1118c7a00c04fc297eb[0-9A-Fa-f]{16,}"
     # Matter's onboarding payload (its QR code's text: "MT:" and base38), which pairs a device
-    r"|MT:[0-9A-Z.-]{19,}"
+    r"|MT:(?=[0-9A-Z.-]*[0-9])[0-9A-Z.-]{19,}"
     # a product, licence or activation key: five or six groups of four, four to six groups of
     # five or six (Windows and Office 5x5, Nessus 5x4, KNX's FDSK 6x6), capitals and digits mixed
     r"|(?=(?:[A-Z-]*[0-9]){2})(?=(?:[0-9-]*[A-Z]){2})"
@@ -240,9 +240,7 @@ def _ipv4(text: str, ctx: Context) -> Iterator[Span]:
         yield Span(match.start(), match.end(), IP, 0.9)
 
 
-_VERSION_WORD = re.compile(
-    r"(?<![A-Za-z])(?i:firmware|fw|version|ver|release|build)[ \t]*[:=]?[ \t]*v?\Z"
-)
+_VERSION_WORD = re.compile(r"(?<![A-Za-z])(?i:firmware|version|ver|build)[ \t]*[:=]?[ \t]*v?\Z")
 
 
 @functools.lru_cache(maxsize=4096)  # logs repeat their addresses; bounded, so memory stays flat

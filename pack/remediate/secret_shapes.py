@@ -70,10 +70,12 @@ _CHOSEN = re.compile(
     rf"|[A-Z](?=(?:[a-z0-9]*?[a-z][0-9]){{2}}[a-z])[a-z0-9]{{5,}}[.@~$!#%+_-][0-9]{{2,}}"
     # lower camel case words, a number, a symbol: dynamoLantern91*, summitGlacier12!
     rf"|[a-z]{{3,}}(?:[A-Z][a-z]{{2,}})+[0-9]{{2,}}{_S}"
-    # a word in capitals, a symbol, a word, a number: KALIN^snoopy93, COPPE#river79
-    rf"|[A-Z]{{3,}}{_S}[a-z]{{3,}}[0-9]{{2,}}"
-    # ... or a symbol, then the number: walnutPlover@4797 (not a retina image's icon@2x)
-    rf"|[a-z]{{3,}}(?:[A-Z][a-z]{{2,}})+{_S}[0-9]{{2,}}"
+    # a word in capitals, a symbol, a word, a number: KALIN^snoopy93, MOSS~harbor58 (not
+    # "#", "$" or "%": an SAP document's ZFI#posting01, a job's LOAD$customers2024)
+    r"|[A-Z]{3,}[!^~*&+?@][a-z]{3,}[0-9]{2,}"
+    # ... or "!" and two digits, "@" and three: cedarHazel!17, walnutPlover@4797 (not a
+    # retina image's icon@2x, an instance's nioEventLoop#12, a gauge's heapUsage%95)
+    r"|[a-z]{3,}(?:[A-Z][a-z]{2,})+(?:![0-9]{2,}|@[0-9]{3,})"
     # a symbol, then a word and a number ($Harbor42), or two words and a digit (#CedarQuill7)
     rf"|{_S}(?:[A-Z][a-z]{{2,}})+[0-9]{{2,}}|{_S}(?:[A-Z][a-z]{{2,}}){{2,}}[0-9]"
     rf"|[0-9]{{2,}}[A-Z][a-z]{{3,}}{_S}"

@@ -164,17 +164,21 @@ def _secret_header(cell: str) -> bool:
 _PIN_HEADER = re.compile(credentials.PIN_NAMES)
 
 
-_COLUMN_NAME = re.compile(r"[^\W\d][\w./()-]*(?: [^\W\d][\w./()-]*){0,3}")
-
-
 def _keyed(cells: list[str]) -> frozenset[int]:
-    """Columns that may hold keys: a header of names only, this one no id's or digest's."""
+    """Columns that may hold keys: a header of three or more short names (not a sentence with
+    a comma in it), this one no id's, digest's or name's."""
     names = [c.strip(" \t\"'*") for c in cells]
-    if not all(_COLUMN_NAME.fullmatch(n) for n in names if n):  # (|a|b|: empty edge cells)
+    named = [n for n in names if n]  # (|a|b|: empty edge cells)
+    if len(named) < 3 or any(len(n) > 30 for n in named):
         return frozenset()
-    if any(sum(c.isdigit() for c in n) >= 4 for n in names):
+    if not all(map(_SPACED_HEADER_CELL.fullmatch, named)) or _numbered(named):
         return frozenset()  # "<sha256>  file.json": sha256sum's output, no header
     return frozenset(i for i, n in enumerate(names) if n and not formats.diagnostic_name(n))
+
+
+def _numbered(cells: list[str]) -> bool:
+    """A cell with four digits or more: a row's value, not a column's name."""
+    return any(sum(c.isdigit() for c in cell) >= 4 for cell in cells)
 
 
 def _pair(cells: list[str]) -> tuple[int, int] | None:
@@ -190,7 +194,7 @@ def _delimited_header(body: str) -> Table | None:
     else:
         separator = re.escape(max(_SEPARATORS, key=body.count))
     fields = [body[start:end] for start, end in _cells(body, separator)]
-    if len(fields) < 2 or any(sum(c.isdigit() for c in f) >= 4 for f in fields):
+    if len(fields) < 2 or _numbered(fields):
         return None  # a header names its columns; "Client Secret<TAB>5f1c...": a name and a value
     pair = _pair(fields)
     secret = frozenset(
