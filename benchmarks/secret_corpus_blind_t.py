@@ -1,4 +1,4 @@
-# ruff: noqa: E501, RUF001
+# ruff: noqa: E501, E731, RUF001
 """Sealed blind corpus T.
 
 Written by helper T on 2026-12-03 without reading the sanitizer, its tests,
