@@ -552,7 +552,7 @@ DISCIPLINE = [
     "  verification codes, track data, ISO 8583 fields 35/45/52), SNMP community names, reset-to",
     "  in other languages, echo piped into password readers, DB2's USING/NEW/CONFIRM, TSO LOGON,",
     "  IMS /SIGN ON, SAProuter /W/, login user/password pairs; kept: key check values, SIP",
-    "  branch ids, four-part versions after firmware/version. No longer blind.",
+    "  branch ids, four-part versions after firmware. No longer blind.",
     "- `blind_s` (`secret_corpus_blind_s.py`, 1014 values in 858 cases of 42 families,",
     "  keep-list of 283 tokens; theme: security agents and SIEM forwarders, backup and DR,",
     "  VPN and remote access, MLOps and notebooks, ad-tech and marketing automation, CRM and",

@@ -236,11 +236,13 @@ def _ipv4(text: str, ctx: Context) -> Iterator[Span]:
         if _silent_ipv4(match.group()) or match.group() in ctx.allow:
             continue
         if _VERSION_WORD.search(text, max(0, match.start() - 12), match.start()):
-            continue  # "firmware 21.0.6.110": a version with four parts, not an address
+            continue  # "firmware 21.0.6.110": a device's version with four parts, not an address
         yield Span(match.start(), match.end(), IP, 0.9)
 
 
-_VERSION_WORD = re.compile(r"(?<![A-Za-z])(?i:firmware|version|ver|build)[ \t]*[:=]?[ \t]*v?\Z")
+# Only "firmware": after "version" or "build" a dotted quad may still be an address (loghub's
+# labels count Keystone's version=1.2.8.57 as one; masking it is the safe side)
+_VERSION_WORD = re.compile(r"(?<![A-Za-z])(?i:firmware)[ \t]*[:=]?[ \t]*v?\Z")
 
 
 @functools.lru_cache(maxsize=4096)  # logs repeat their addresses; bounded, so memory stays flat
