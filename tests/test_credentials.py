@@ -725,3 +725,38 @@ def test_diagnostic_tokens_found_lost_by_blind_corpus_s_are_kept(line: str) -> N
 def test_a_password_flag_before_an_encoded_argument_still_masks_it() -> None:
     out = _masked('type=EXECVE argc=4 a0="mysqladmin" a2="--password" a3=6A7A38317A71')
     assert "6A7A38317A71" not in out
+
+
+def test_a_name_inside_a_long_value_is_masked_with_it_and_a_later_pair_still_found() -> None:
+    # a client that repeats a header name onto one line: the names inside the first value are
+    # covered by it (and skipped, so the line costs its length); the pair after a blank is not
+    line = "key=" * 3000 + " password=Gannet-77-ridge"
+    out = _masked(line)
+    assert "Gannet-77-ridge" not in out
+    assert "key=key=" not in out
+
+
+def test_a_value_that_names_the_next_cell_still_has_it_masked() -> None:
+    # an SSM listing: name | type | value; the type cell reads as a secret's name, so the value
+    # after it is masked though the name's own value was taken first
+    out = _masked("|  /billing/live/SMTP_PASSWORD  |  SecureString  |  orchid+Tundra+51  |")
+    assert "orchid+Tundra+51" not in out
+
+
+def test_a_json_string_named_password_opens_no_sql_literal() -> None:
+    # "password" quoted is a JSON string; its closing quote is not an SQL literal's opening
+    line = '{"kind": "password", "format": "text", "count": 3}'
+    assert _masked(line) == line + "\n"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # a name field, other fields, then the value field: a password manager's item fields,
+        # a parameter store's listing
+        '{"label": "smtp_password", "kind": "SECRET", "value": "Gannet-77-ridge"}',
+        '{"name": "API_TOKEN", "type": "string", "region": "eu-1", "value": "Gannet-77-ridge"}',
+    ],
+)
+def test_a_secret_named_in_one_field_has_its_value_masked_fields_later(line: str) -> None:
+    assert "Gannet-77-ridge" not in _masked(line)

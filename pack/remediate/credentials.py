@@ -348,8 +348,8 @@ _USE_AS = re.compile(
 )
 _SQL = re.compile(
     r"\b(?:identified[ \t]+(?:with[ \t]+\w+[ \t]+)?by(?:[ \t]+password)?|password[ \t]+for[ \t]+\S+"
-    r"[ \t]*=|password)[ \t]*(?:password[ \t]*\([ \t]*)?(?:'([^'\n]*)'|\"([^\"\n]*)\")"
-)
+    r"[ \t]*=|password(?![\"'`]))[ \t]*(?:password[ \t]*\([ \t]*)?(?:'([^'\n]*)'|\"([^\"\n]*)\")"
+)  # (not "password" quoted itself, a JSON string: its closing quote opens no literal)
 # Oracle's unquoted form: CREATE USER x IDENTIFIED BY tiger (any word is the password there;
 # BY VALUES '<hash>' and BY PASSWORD '<hash>' are quoted and read by _SQL).
 _SQL_UNQUOTED = re.compile(r"\bidentified[ \t]+by[ \t]+(?!values\b|password\b)([^\s'\";,)]+)")
@@ -405,10 +405,17 @@ _SLASH_AT = re.compile(
 )
 # A name/key attribute or field naming a secret, then the value beside it: .NET appSettings,
 # Spring <property>, Java XML properties, JSON and YAML name/value environment entries.
+# Up to three other quoted fields may stand between ("type": "CONCEALED", "purpose": ...).
+_OTHER_FIELDS = (
+    r"(?:[ \t]*[,;][ \t]*\\?[\"'][\w-]+\\?[\"'][ \t]*[:=][ \t]*"
+    r"\\?[\"'][^\"'\n\\]{0,40}\\?[\"']){0,3}"
+)
 _INDIRECT = re.compile(
-    r"(?:name|key|id|param\w*|var\w*|setting|field|property|attr\w*|env)\\?[\"']?[ \t]*[:=][ \t]*"
-    rf"\\?[\"']?([\w.:%$-]*(?:{KEYWORD}|sessionid|(?<![a-z])pin(?![a-z]))[\w.:-]*)\\?[\"']?"
-    r"(?:[ \t]*[,;]?[ \t]*\\?[\"']?(?:\w*value|val|default|content|data|secret)\\?[\"']?[ \t]*[:=]"
+    r"(?:name|key|id|label|param\w*|var\w*|setting|field|property|attr\w*|env)\\?[\"']?[ \t]*[:=]"
+    rf"[ \t]*\\?[\"']?([\w.:%$-]*(?:{KEYWORD}|sessionid|(?<![a-z])pin(?![a-z]))[\w.:-]*)\\?[\"']?"
+    + _OTHER_FIELDS
+    + r"(?:[ \t]*[,;]?[ \t]*\\?[\"']?(?:\w*value|val|default|content|data|secret)\\?[\"']?"
+    r"[ \t]*[:=]"
     r"|[ \t]*>)[ \t]*" + _VALUE
 )
 # A call whose name speaks of logging in or of a secret: its quoted arguments are candidates.
@@ -615,6 +622,9 @@ _ENCRYPTED_VALUE = re.compile(
 )
 
 
+_LONGEST_NAME: Final = 64  # characters of a secret's name with its prefix, as names go
+
+
 def assignments(text: str, lower: str) -> Iterator[tuple[int, int]]:
     at = 0
     while (match := _ASSIGNMENT.search(lower, at)) is not None:
@@ -622,18 +632,28 @@ def assignments(text: str, lower: str) -> Iterator[tuple[int, int]]:
         span = _assigned(text, match)
         if span is not None:
             yield span
+            # A name well inside a value taken (key=key=key=...) is masked with it: on from
+            # near its end, so that a line of such names costs its length, not its square. Not
+            # from the end itself: a value can be a name whose own value follows ("DB_PASSWORD
+            # | SecureString | <value>", an SSM table's type cell).
+            at = max(at, span[1] - _LONGEST_NAME)
 
 
 def _in_arn(text: str, at: int) -> bool:
-    """Whether ``at`` is inside an ARN (a token that starts with "arn:")."""
-    begin = max(text.rfind(c, 0, at) for c in " \t\"'=(,[") + 1
+    """Whether ``at`` is inside an ARN (a token that starts with "arn:"). It looks back at most
+    2048 characters, an ARN's longest: so a long line costs its length, not its square."""
+    reach = max(0, at - 2048)
+    if text.find("arn:", reach, at) < 0:
+        return False
+    begin = max(reach, max(text.rfind(c, reach, at) for c in " \t\"'=(,[") + 1)
     return text.startswith("arn:", begin)
 
 
 # A key printed in equal groups (1494 0966 9642 5147, JBSW Y3DP EHPK 3PXP): the groups after
-# the first, to the end of the line or a punctuation mark.
+# the first, to the end of the line or a punctuation mark. At most 31 more: a 128-hex key in
+# fours has 32, and a bound keeps a line of such words ("PASS PASS ...") from costing its square.
 _GROUPS = {
-    n: re.compile(rf"(?:[ ][A-Za-z0-9]{{{n}}}){{2,}}(?=[ \t]*(?:$|[\r\n,;.)(]))")
+    n: re.compile(rf"(?:[ ][A-Za-z0-9]{{{n}}}){{2,31}}(?=[ \t]*(?:$|[\r\n,;.)(]))")
     for n in range(3, 7)
 }
 
@@ -749,14 +769,16 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
         return None  # a YAML tag (!secret mqtt_password): a reference by name
     if lower_word == "signature" and prefix.lower() in ("dkim-", "arc-message-"):
         return None  # a mail's DKIM signature header: public, like the body hash in it
-    if "arn:" in text and _in_arn(text, start):
+    if _in_arn(text, start):
         return None  # arn:aws:secretsmanager:...:secret:prod/db-AbC123 names a resource
-    if _DIGEST_NAME_BEFORE.search(text.translate(_LOWER), max(0, start - 10), start):
+    if _DIGEST_NAME_BEFORE.search(text[max(0, start - 10) : start].translate(_LOWER)):
         return None  # Helm's "checksum/secret: <sha256>": the digest of a secret, not it
     prior = _tail_words("", prefix.rstrip("._-"))[-1:] if prefix else []
     if prior == ["last"]:
         return None  # krbLastPwdChange, lastTokenRefresh: when, not what
-    if lower_word == "key" and (prior == ["public"] or _PUBLIC_BEFORE.search(text, 0, start)):
+    if lower_word == "key" and (
+        prior == ["public"] or _PUBLIC_BEFORE.search(text, max(0, start - 40), start)
+    ):
         return None  # a public key (WireGuard's "public key: <base64>") is public
     if prior and (prior[0] == "max" or (lower_word == "key" and prior[0] in _ID_KEYS)):
         return None  # max_tokens; Idempotency-Key, cache_key, sort-key: an id, not a key
@@ -956,6 +978,8 @@ _NEXT_ASSIGNMENT = re.compile(r"(?:[a-z][a-z_.-]{2,}(?:[A-Z][a-z]+)*|id)=")
 _PROSE_WORD = re.compile(r"[a-z]{3,}(?:ly|ed|ing)\Z")
 _SENTENCE_GOES_ON = re.compile(r"[ \t]+[a-z]")
 _KEYWORD_VALUE = re.compile(rf"(?:{KEYWORD}){_INFLECTION}\Z", re.IGNORECASE)
+# The patterns that end in \Z look back a bounded reach (search from there, not from 0): a
+# search from the line's start costs its length, and a long line of names its square.
 _PUBLIC_BEFORE = re.compile(r"public[ \t]+\Z", re.IGNORECASE)
 _METRIC = re.compile(r"[a-z][a-z0-9_]*=\d+(?:\.\d+)?(?:[a-z%]{1,4})?")  # p99=812.3ms
 _DOTTED_NAME = re.compile(r"[a-z]+(?:[._][a-z]+)+")
@@ -1356,7 +1380,9 @@ def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
     # "use X as": a cheap test first, as for "from X to" below (each scan costs what _PROSE does)
     for pattern in (_PROSE, _USE_AS) if "use" in lower else (_PROSE,):
         for match in pattern.finditer(lower):
-            if pattern is _PROSE and _ID_KEY_BEFORE.search(lower, 0, match.start() + 3):
+            if pattern is _PROSE and _ID_KEY_BEFORE.search(
+                lower, max(0, match.start() - 20), match.start() + 3
+            ):
                 continue  # "Idempotency-Key: <uuid>"
             if pattern is _PROSE and _ANOTHER_CLAUSE.match(lower, match.start()):
                 continue  # "secrets/api-key; X-Cloud-Trace-Context: <v>": another name's value
@@ -1369,7 +1395,7 @@ def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
                 _SENTENCE_END.search(lower, match.start(), _value_start(match))
                 or (
                     lower.startswith("key", match.start())
-                    and _PUBLIC_BEFORE.search(lower, 0, match.start())
+                    and _PUBLIC_BEFORE.search(lower, max(0, match.start() - 40), match.start())
                 )
             ):
                 continue  # "client secret ID. Trace ID: <uuid>": a new sentence; "public key:"
@@ -1546,7 +1572,7 @@ def random_tokens(text: str) -> Iterator[tuple[int, int]]:
             continue  # a JSON Web Key's public members (n, e, x, y); d, p, q are private
         token = match.group()
         if text[start - 1 : start] == "." and len(token) >= 32 and _HEX_PART.fullmatch(token):
-            head = _DOTTED_HEAD.search(text, 0, start - 1)
+            head = _DOTTED_HEAD.search(text, max(0, start - 41), start - 1)
             if head is not None and looks_random(head.group(), 12):
                 yield head.start(), end  # pat<random>.<64 hex>: a random id dotted to a hex body
             continue
@@ -2126,7 +2152,7 @@ def user_passwords(text: str) -> Iterator[tuple[int, int]]:
     for match in _SLASH_PAIR.finditer(text) if " / " in text else ():
         value = match.group(1)
         if _word_passphrase(value):
-            if _ACCOUNT_BEFORE.search(text, 0, match.start(1)):
+            if _ACCOUNT_BEFORE.search(text, max(0, match.start(1) - 80), match.start(1)):
                 yield match.span(1)  # "admin / Coffee-rabbit-tulip-dinner"
             continue  # (not "platform / Web-frontend-app", a project's path)
         if (
