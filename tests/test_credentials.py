@@ -760,3 +760,50 @@ def test_a_json_string_named_password_opens_no_sql_literal() -> None:
 )
 def test_a_secret_named_in_one_field_has_its_value_masked_fields_later(line: str) -> None:
     assert "Gannet-77-ridge" not in _masked(line)
+
+
+@pytest.mark.parametrize(
+    ("line", "value"),
+    [
+        # found missing by blind corpus T (its wording differs): a user flag, then -p
+        ("influxd-ctl -u ops -p heron.kettle.marble.12 show", "heron.kettle.marble.12"),
+        ("nc-probe --user=ops -p heron.kettle.marble.12 db-3 7000", "heron.kettle.marble.12"),
+        # a query string's p after its u
+        ("GET /write?db=m&u=ops&p=heron.Kettle.77&precision=s", "heron.Kettle.77"),
+        # a user setting whose value is user:password
+        ("PGBOUNCER_USER=ops:heron.Kettle.77", "heron.Kettle.77"),
+        ("client --user=svc-backup:heron.Kettle.77 --dry-run", "heron.Kettle.77"),
+        # a log line giving a password for an account, then a colon and the value
+        ("[Warning] Initial password generated for admin@db-7: qX<4&pLr2;Tz", "qX<4&pLr2;Tz"),
+        # a secret word, a qualifier (an algorithm, an encoding, a side), then the value
+        (
+            "snmp-server user ops grp v3 auth md5 Heron.Kettle77 priv des Marble.Lid42",
+            "Heron.Kettle77",
+        ),
+        ("psk set-key hex 6865726f6e6b6574746c65", "6865726f6e6b6574746c65"),
+        ("  pre-shared-key remote heron.kettle.marble.12", "heron.kettle.marble.12"),
+        ("  pre-shared-key local heron.kettle.marble.12", "heron.kettle.marble.12"),
+        # Redis ACL rules: >password adds one, #<sha256> adds its hash
+        ("user deploy on >heron.Kettle.77 ~app:* +@read", "heron.Kettle.77"),
+        (
+            "user deploy on #9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 ~*",
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        ),
+        # a Wi-Fi QR payload (WIFI:T:<auth>;S:<ssid>;P:<password>;;)
+        ("WIFI:S:Shop-Floor;T:WPA;P:heron.kettle.marble;H:false;;", "heron.kettle.marble"),
+        # an eSIM activation code (LPA:1$<SM-DP+ address>$<matching id>)
+        (
+            "scan LPA:1$rsp.carrier.example$K2M4-Q9TX-77LD-PP3A to add the plan",
+            "K2M4-Q9TX-77LD-PP3A",
+        ),
+        # a login pair in Markdown code spans
+        ("Sign in as `root` / `heron.Kettle.77` on the console.", "heron.Kettle.77"),
+        # a value piped into a command that reads its secret from standard input
+        (
+            "printf '%s' 'heron.Kettle.77' | vault-cli secrets put db --data-file=-",
+            "heron.Kettle.77",
+        ),
+    ],
+)
+def test_credential_forms_found_missing_by_blind_corpus_t(line: str, value: str) -> None:
+    assert value not in _masked(line)

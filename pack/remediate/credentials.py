@@ -2128,9 +2128,9 @@ def _word_passphrase(value: str) -> bool:
 
 
 # A login and its password written "user / password" (or "user@example.com / password")
-_SLASH_PAIR = re.compile(
-    r"(?:^|[\s(:])(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[A-Za-z][A-Za-z0-9._-]{1,30})[ \t]+/[ \t]+"
-    r"([^\s/]{6,40}?)[.,;)]?(?=\s|$)"
+_SLASH_PAIR = re.compile(  # (each side may be quoted, or a Markdown code span: `root` / `X`)
+    r"(?:^|[\s(:])([`'\"]?)(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[A-Za-z][A-Za-z0-9._-]{1,30})\1"
+    r"[ \t]+/[ \t]+([`'\"]?)(?P<value>[^\s/`'\"]{6,40}?)\2[.,;)]?(?=\s|$)"
 )
 
 
@@ -2150,10 +2150,12 @@ def user_passwords(text: str) -> Iterator[tuple[int, int]]:
         ):
             yield match.span(1)  # "login admin/X", "credentials: svc_app/X"
     for match in _SLASH_PAIR.finditer(text) if " / " in text else ():
-        value = match.group(1)
+        value = match.group("value")
         if _word_passphrase(value):
-            if _ACCOUNT_BEFORE.search(text, max(0, match.start(1) - 80), match.start(1)):
-                yield match.span(1)  # "admin / Coffee-rabbit-tulip-dinner"
+            if _ACCOUNT_BEFORE.search(
+                text, max(0, match.start("value") - 80), match.start("value")
+            ):
+                yield match.span("value")  # "admin / Coffee-rabbit-tulip-dinner"
             continue  # (not "platform / Web-frontend-app", a project's path)
         if (
             any(c.isdigit() for c in value)
@@ -2166,7 +2168,7 @@ def user_passwords(text: str) -> Iterator[tuple[int, int]]:
             and DIAGNOSTIC.fullmatch(value) is None
             and _VERSION.fullmatch(value) is None
         ):
-            yield match.span(1)  # "admin b.nguyen / Voquisor=811": a login, a slash, its password
+            yield match.span("value")  # "admin b.nguyen / Voquisor=811": a login, a slash, X
 
 
 def client_lines(text: str) -> Iterator[tuple[int, int]]:
@@ -2792,7 +2794,7 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     ),
     (
         r"@[a-z0-9-]+(?:\.[a-z0-9-]+)+:[^\s:/]|(?:auth|login|authtoken)[ \t]+[^\s]"
-        r"|[a-z0-9][ \t]/[ \t][^\s/]",
+        r"|[a-z0-9`'\"][ \t]/[ \t][^\s/]",
         (user_passwords,),
     ),
     (

@@ -308,10 +308,17 @@ _ECHO_PIPE = re.compile(
     r"(?:smbpasswd|passwd|chpasswd|kpasswd|ldappasswd|htpasswd|vncpasswd|\w+[-_]?passw\w*"
     # tools that read a password on their standard input: kinit, iinit (iRODS), and every
     # registry login's --password-stdin (docker, podman, helm, oras, skopeo)
-    r"|kinit|iinit|[^|\n]{0,256}--password-stdin)\b"
+    r"|kinit|iinit|[^|\n]{0,256}--password-stdin\b"
+    # and a command about a secret that reads a file from standard input (gcloud secrets
+    # create --data-file=-, kubectl create secret --from-file=x=/dev/stdin)
+    r"|[^|\n]{0,256}(?:secret|passw|token|credential)[^|\n]{0,256}"
+    r"(?:--[\w-]*file[= ]-(?![\w-])|=?/dev/stdin\b))"
 )
 _ECHOED = re.compile(
-    r"(?:echo|printf)[ \t]+(?:-[ne]+[ \t]+)?(?:'([^'\n]+)'|\"([^\"\n]+)\"|([^\s;'\"]+))"
+    # (printf's format first, when it has a conversion: printf '%s' X prints X)
+    r"(?:echo[ \t]+(?:-[neE]+[ \t]+)?|printf[ \t]+"
+    r"(?:(?:'[^'\n]*%[^'\n]*'|\"[^\"\n]*%[^\"\n]*\"|[^\s'\"]*%[^\s'\"]*)[ \t]+)?)"
+    r"(?:'([^'\n]+)'|\"([^\"\n]+)\"|([^\s;'\"]+))"
 )
 # RTMP's last path segment is the stream key: rtmp://a.rtmp.youtube.com/live2/<key>; an RTSP
 # link's, when random (UniFi Protect's rtsps://host:7441/<token>, not /Streaming/Channels/101)
@@ -612,7 +619,7 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (r"msh\||\dh\|\\\^&|(?:^|[^a-z])h\|\\\^&|9300cn|sip2|son/", (message_security,)),
     (
         r"\)[ \t]*\|[ \t]*(?:sudo[ \t]+)?\w*passw|rtmps?://|rtsps?://"
-        r"|(?:echo|printf)[ \t][^|\n]*\|[^|\n]*(?:passw|kinit|iinit|--password-stdin)"
+        r"|(?:echo|printf)[ \t][^|\n]*\|[^|\n]*(?:passw|kinit|iinit|stdin|secret|token|credential)"
         r"|(?:tobinary|btoa|b64encode|base64encode|encodetostring|tobase64string|getbytes)[ \t]*\(",
         (later_values,),
     ),

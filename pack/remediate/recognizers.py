@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, NamedTuple
 
-from remediate import credentials, formats
+from remediate import credentials, formats, payloads
 from remediate.credentials import shannon_entropy as shannon_entropy
 from remediate.formats import luhn_valid as luhn_valid
 
@@ -440,6 +440,7 @@ FAMILIES: Final = (
     Family(r"-----BEGIN", (_groups(_PRIVATE_KEY),)),
     *(Family(trigger, tuple(map(_secrets, finders))) for trigger, finders in credentials.FAMILIES),
     *(Family(trigger, tuple(map(_secrets, finders))) for trigger, finders in formats.FAMILIES),
+    *(Family(trigger, tuple(map(_secrets, finders))) for trigger, finders in payloads.FAMILIES),
     Family(r"eyJ", (_groups(_JWT),)),
     Family(
         r"age-secret-key-|akia|asia|agpa|aida|aroa|aipa|anpa|anva|aiza|ya29\.|gh[pousr]_"
