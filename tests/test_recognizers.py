@@ -1,6 +1,8 @@
 """Each recognizer on what it must find and on the traps it must leave alone; the Hyperscan
 prefilter never changes what is found."""
 
+import re
+
 import pytest
 
 from remediate import recognizers as r
@@ -293,6 +295,34 @@ def test_the_prefilter_never_changes_what_the_structure_finders_find() -> None:
 
     for text in [t for t, _ in STRUCTURED] + DIAGNOSTIC_LINES:
         assert sorted(SCANNER.find(text)) == sorted(exhaustive.find(text)), text
+
+
+def test_no_trigger_quantifies_one_byte_of_a_non_ascii_character() -> None:
+    # Hyperscan reads the triggers as bytes: in "s\u0327?ifre" the "?" makes only the last of
+    # the combining cedilla's two bytes optional, so "sifre" never fired its family
+    for family in r.FAMILIES:
+        for match in re.finditer(r"[^\x00-\x7f][?*+{]", family.trigger):
+            pytest.fail(f"{family.trigger[max(0, match.start() - 20) : match.end()]!r}")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # "password" in more languages, with their copulas (blind corpus T's were other lines)
+        "Jaunā VPN parole ir Lazda-58-upe, nomaini to.",
+        "Naujas slaptažodis yra Lazda-58-upe.",
+        "Geslo za strežnik je Lazda-58-upe.",
+        "Нова лозинка је Lazda-58-upe.",
+        "Новата парола е Lazda-58-upe.",
+        "Koplietotais noslēpums ir Lazda-58-upe.",
+        "sifre: Lazda-58-upe",
+    ],
+)
+def test_password_words_of_more_languages_are_found(line: str) -> None:
+    at = line.index("Lazda-58-upe")
+    assert any(
+        s.entity_type == r.SECRET and s.start <= at and at + 12 <= s.end for s in SCANNER.find(line)
+    ), line
 
 
 def test_the_compiled_prefilter_is_cached_on_disk_and_loaded_back(tmp_path, monkeypatch) -> None:

@@ -42,7 +42,7 @@ _STRONG = (
     r")senord|parola|"
     "\u043f\u0430\u0440\u043e\u043b\u044c|\u5bc6\u7801|\u5bc6\u78bc|\u30d1\u30b9\u30ef\u30fc\u30c9"
     r"|securestring|requirepass|masterauth|storepass|keypass|jsessionid|phpsessid|authtok|mdp"
-    "|clave|heslo|kata[-_ ]sandi|s\u0327?ifre|\u015fifre|\ube44\ubc00\ubc88\ud638|\uc554\ud638"
+    "|clave|heslo|kata[-_ ]sandi|s(?:\u0327)?ifre|\u015fifre|\ube44\ubc00\ubc88\ud638|\uc554\ud638"
     "|\u03ba\u03c9\u03b4\u03b9\u03ba\u03cc\u03c2"
     r"|passord|lozinka|parool|adgangskode|geheimnis|nenosiri|parol'|salausavain"
     "|parol\u0103"
@@ -83,6 +83,11 @@ _STRONG = (
     "|contrasenya|kata[ ]laluan|\u0631\u0645\u0632[ ]\u0639\u0628\u0648\u0631"
     "|\u06af\u0630\u0631\u0648\u0627\u0698\u0647"
     "|\u09aa\u09be\u09b8\u0993\u09af\u09bc\u09be\u09b0\u09cd\u09a1|\u05e1\u05d9\u05e1\u05de\u05ea"
+    # "password" in Lithuanian, Latvian, Slovenian, Serbian and Bulgarian Cyrillic, Urdu (as
+    # spoken: "pass word"), Amharic; Latvian "secret"
+    "|slapta\u017eodis|parole|geslo|\u043b\u043e\u0437\u0438\u043d\u043a\u0430"
+    "|\u043f\u0430\u0440\u043e\u043b\u0430|\u067e\u0627\u0633[ ]?\u0648\u0631\u0688"
+    "|\u12e8\u12ed\u1208\u134d[ ]\u1243\u120d|nosl\u0113pums"
 )
 # Names that carry a secret only as a whole word or camel-case part (not "bypass", "monkey").
 _WEAK = (
@@ -261,6 +266,7 @@ _COPULAS = (
     # Catalan, Tagalog, Malay, Bengali (two spellings), Persian "that is", South Slavic and
     # Bulgarian, Ukrainian, Lithuanian
     "|\u00e9s|ay|ialah|\u09b9\u09b2\u09cb|\u09b9\u09b2|\u06cc\u0639\u0646\u06cc|\u0435|\u0454|yra"
+    "|ir|\u0458\u0435"  # Latvian; Serbian Cyrillic (not Estonian "on": an English word too)
 )
 # Endings a secret word takes in prose: passwords, Lösenordet, tokenen, nyckeln, şifresi.
 _INFLECTION = r"(?:e[nt]|n|s|si|s\u0131)?"
@@ -2776,6 +2782,7 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         # Hyperscan folds ASCII case only: the capitalized Cyrillic and Greek words spelt out
         KEYWORD + "|login|authorization|identified|sessionid"
         "|\u041f\u0430\u0440\u043e\u043b\u044c|\u0422\u043e\u043a\u0435\u043d"
+        "|\u041b\u043e\u0437\u0438\u043d\u043a\u0430|\u041f\u0430\u0440\u043e\u043b\u0430"
         "|\u039a\u03c9\u03b4\u03b9\u03ba\u03cc\u03c2",
         (keyword_secrets,),
     ),
