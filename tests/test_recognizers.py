@@ -312,7 +312,7 @@ def test_no_trigger_quantifies_one_byte_of_a_non_ascii_character() -> None:
         "Jaunā VPN parole ir Lazda-58-upe, nomaini to.",
         "Naujas slaptažodis yra Lazda-58-upe.",
         "Geslo za strežnik je Lazda-58-upe.",
-        "Нова лозинка \u0458\u0435 Lazda-58-upe.",  # (је: Cyrillic)
+        "Нова лозинка \u0458\u0435 Lazda-58-upe.",  # (Cyrillic je)
         "Новата парола \u0435 Lazda-58-upe.",
         "Koplietotais noslēpums ir Lazda-58-upe.",
         "sifre: Lazda-58-upe",
