@@ -54,6 +54,23 @@ def _found(finder: Finder, text: str) -> list[str]:
         (payloads.qualified_values, "snmp user x auth sha256 lichenfjordtern", "lichenfjordtern"),
         (payloads.qualified_values, "wlan psk set-key ascii Lichen-4-fjord 3", "Lichen-4-fjord"),
         (
+            payloads.stored_values,
+            "aws ssm put-parameter --name /shop/SMTP_PASSWORD --type SecureString"
+            " --value 'Lichen 4 fjord'",
+            "Lichen 4 fjord",
+        ),
+        (
+            payloads.stored_values,
+            "tool secret put --data=Lichen-4-fjord --key api_token",
+            "Lichen-4-fjord",
+        ),
+        (
+            payloads.stored_values,
+            "##vso[task.setvariable variable=registryToken;issecret=true]Lichen-4-fjord",
+            "Lichen-4-fjord",
+        ),
+        (payloads.stored_values, "::add-mask::Lichen-4-fjord", "Lichen-4-fjord"),
+        (
             payloads.account_values,
             "[Server] A temporary password is generated for root@localhost: q;L<r2&T",
             "q;L<r2&T",
@@ -82,6 +99,9 @@ def test_each_finder_finds_its_secret(finder: Finder, text: str, secret: str) ->
         (payloads.acl_passwords, "the user count on >1000 nodes"),
         # a qualifier, then a word of the sentence
         (payloads.qualified_values, "auth sha is used for the v3 users"),
+        # a stored value under a name that is no secret's; a variable that is no secret
+        (payloads.stored_values, "aws ssm put-parameter --name /shop/feature_flags --value on-v2"),
+        (payloads.stored_values, "##vso[task.setvariable variable=buildNumber]20261203.4"),
         # a prompt, a result: nothing after the colon is a password
         (payloads.account_values, "Enter password for user admin: "),
         (payloads.account_values, "password reset for alice: done"),

@@ -316,6 +316,8 @@ def test_no_trigger_quantifies_one_byte_of_a_non_ascii_character() -> None:
         "Новата парола \u0435 Lazda-58-upe.",
         "Koplietotais noslēpums ir Lazda-58-upe.",
         "sifre: Lazda-58-upe",
+        # Amharic "password", then the Ethiopic preface colon
+        "\u12e8\u12ed\u1208\u134d \u1243\u120d\u1366 Lazda-58-upe",
     ],
 )
 def test_password_words_of_more_languages_are_found(line: str) -> None:

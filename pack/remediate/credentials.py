@@ -252,7 +252,8 @@ _ASSIGNMENT = re.compile(
     # (closed by a quote, a bracket, a brace, a parenthesis: ${ERP_PASSWORD}, .Item("...pw") =,
     # auth%5Bpassword%5D=)
     r"\\?[\"'`]?(?:\]|%5d|\}(?=[ \t]*[=:]|[ \t]{2})|\)(?=[ \t]*=))?[ \t]*"
-    r"(=>|:=|->|<-|::|[:=>,|\u2502]|\\u003[ad]|%3[ad]|[ \t])[ \t]*"
+    # (\u1366: the Ethiopic preface colon)
+    r"(=>|:=|->|<-|::|[:=>,|\u2502\u1366]|\\u003[ad]|%3[ad]|[ \t])[ \t]*"
     # (a C string's address before it in gdb: passwd = 0x5555... "X"; OTel's Str(X))
     r"(?:\(|some\(|ok\(|str\(|0x[0-9a-f]{4,16}[ \t]+(?=\")|n(?=')|=[ \t]*n?(?='))?[ \t]*" + _VALUE
 )

@@ -22,7 +22,15 @@ import re
 from collections.abc import Iterator
 from typing import Final
 
-from remediate.credentials import FILE_NAME, STRONG, Finder, is_placeholder, secret_like
+from remediate.credentials import (
+    FILE_NAME,
+    SECRET_WORD,
+    STRONG,
+    Finder,
+    is_placeholder,
+    lowered,
+    secret_like,
+)
 
 # A user flag and its value, then -p (or -P, --pass) and the password: mongo, influx, cqlsh,
 # rabbitmqadmin. A port after -p is digits, which secret_like refuses.
@@ -120,6 +128,46 @@ def account_values(text: str) -> Iterator[tuple[int, int]]:
             yield match.span(1)
 
 
+# A command that stores a secret: one flag names it, another carries it (aws ssm put-parameter
+# --name /prod/DB_PASSWORD --value X; drone secret add --name docker_password --data X)
+_NAME_FLAG = re.compile(
+    r"(?:^|[ \t])--?(?:name|key|parameter|secret-id|id)[ \t=]+[\"']?([^\s\"']+)"
+)
+_VALUE_FLAG = re.compile(
+    r"(?:^|[ \t])--?(?:value|data|body|secret-string|secret-binary|content|string)[ \t=]+"
+    r"(?:'([^'\n]+)'|\"([^\"\n]+)\"|([^\s\"'-][^\s\"']*))"
+)
+# CI runners' commands: Azure DevOps' ##vso[task.setvariable variable=NAME;...]VALUE (a secret
+# when NAME is one's), GitHub Actions' ::add-mask::VALUE (a secret whatever its name)
+_SET_VARIABLE = re.compile(r"##vso\[task\.setvariable[ \t]+variable=([^;\]\s]+)[^\]\n]*\](\S+)")
+_ADD_MASK = re.compile(r"::add-mask::(\S+)")
+
+
+def _secret_name(name: str) -> bool:
+    """A name with a secret's word in it, camel-case humps taken apart (registryToken)."""
+    return SECRET_WORD.search(lowered(_HUMP.sub("_", name))) is not None
+
+
+_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def stored_values(text: str) -> Iterator[tuple[int, int]]:
+    for line in re.finditer(r"[^\n]+", text):
+        names = _NAME_FLAG.finditer(text, line.start(), line.end())
+        if any(_secret_name(name.group(1)) for name in names):
+            for match in _VALUE_FLAG.finditer(text, line.start(), line.end()):
+                group = match.lastindex or 1
+                value = match.group(group)
+                if not is_placeholder(value) and "://" not in value:
+                    yield match.span(group)
+    for match in _SET_VARIABLE.finditer(text):
+        if _secret_name(match.group(1)):
+            yield match.span(2)
+    for match in _ADD_MASK.finditer(text):
+        if not is_placeholder(match.group(1)):
+            yield match.span(1)
+
+
 FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (
         r"(?:-u|-U|--user|-username|--login|-l)[ \t=][^\n]*[ \t](?:-p|-P|--pass)"
@@ -128,6 +176,11 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         (user_then_password,),
     ),
     (r"wifi:|lpa:1\$", (payload_fields,)),
+    (
+        r"--?(?:value|data|body|secret-string|secret-binary|content|string)[ \t=]"
+        r"|##vso\[task\.setvariable|::add-mask::",
+        (stored_values,),
+    ),
     # (the trigger without the words: a bounded repeat after their alternation is too large)
     (r"[ \t]for[ \t]+[^\s:]+:[ \t]+\S+[ \t]*$", (account_values,)),
     (r"user[ \t]+\S+[ \t]+(?:on|off|reset)|acl[ \t]+setuser", (acl_passwords,)),
