@@ -807,3 +807,42 @@ def test_a_secret_named_in_one_field_has_its_value_masked_fields_later(line: str
 )
 def test_credential_forms_found_missing_by_blind_corpus_t(line: str, value: str) -> None:
     assert value not in _masked(line)
+
+
+@pytest.mark.parametrize(
+    ("line", "value"),
+    [
+        # found missing by blind corpus U (its wording differs): a rejected sentence hid the
+        # next secret's word
+        ("Reset the password for app. New password: Umber-Kite-63", "Umber-Kite-63"),
+        # PostgreSQL's md5 password hash (md5 glued to 32 hex), on the wire and in pg_authid
+        (
+            'sendto(5, "p\\0\\0\\0(md5f4c2a1e9d87b3c6a5e0f9d8c7b6a5e4d\\0", 41, 0) = 41',
+            "md5f4c2a1e9d87b3c6a5e0f9d8c7b6a5e4d",
+        ),
+        # a Go DSN whose password holds an @
+        ('dsn = "app:Umb@r-Kite63@tcp(db-2:3306)/shop"', "Umb@r-Kite63"),
+        # a login=user:password option whose password holds an @
+        ("cache_peer up.example parent 3128 0 login=ops:Kite?@umber5", "Kite?@umber5"),
+        # Exim's plaintext authenticator: client_send = : <user> : <password>
+        ("  client_send = : relay@example.org : Umber_Kite63", "Umber_Kite63"),
+        # net-snmp's auth and privacy passphrases, quoted, dotted
+        (
+            "snmpwalk -v3 -l authPriv -u mon -a SHA -A 'umber.kite.63' -x AES -X 'kite.umber.36' h",
+            "umber.kite.63",
+        ),
+        # a password command that echoes the password
+        (
+            'borg create --password-command "echo umber kite 63 lantern" ::x',
+            "umber kite 63 lantern",
+        ),
+        # a value in parentheses right after the secret's words
+        ("Please rotate the SMTP password (umber.kite.63) today", "umber.kite.63"),
+        (
+            "Rotate the backup encryption key (63_umber_kite_lantern): it leaked",
+            "63_umber_kite_lantern",
+        ),
+    ],
+)
+def test_credential_forms_found_missing_by_blind_corpus_u(line: str, value: str) -> None:
+    assert value not in _masked(line)

@@ -102,6 +102,11 @@ def test_each_finder_finds_its_secret(finder: Finder, text: str, secret: str) ->
         # a stored value under a name that is no secret's; a variable that is no secret
         (payloads.stored_values, "aws ssm put-parameter --name /shop/feature_flags --value on-v2"),
         (payloads.stored_values, "##vso[task.setvariable variable=buildNumber]20261203.4"),
+        # an md5 sum written the usual ways; a password command that reads a file
+        (payloads.fixed_places, "md5: 9e107d9d372bb6826bd81d3542a419d6  pkg.tar.gz"),
+        (payloads.fixed_places, "md5sum=9e107d9d372bb6826bd81d3542a419d6"),
+        (payloads.fixed_places, 'restic --password-command "cat /run/secrets/restic" backup'),
+        (payloads.fixed_places, "snmpwalk -v2c -c public -On host .1.3.6"),
         # a prompt, a result: nothing after the colon is a password
         (payloads.account_values, "Enter password for user admin: "),
         (payloads.account_values, "password reset for alice: done"),

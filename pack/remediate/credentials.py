@@ -1383,10 +1383,20 @@ def _plainly_secret(value: str) -> bool:
     return shaped(value) or (secret_like(value, True) and not value.isalpha())
 
 
+def _every_start(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Each match, then the next one from one past its start (not past its end): a match the
+    caller rejects ("reset the password for grafana. The temporary password: X") must not hide
+    a secret's word inside it."""
+    at = 0
+    while (match := pattern.search(text, at)) is not None:
+        yield match
+        at = match.start() + 1
+
+
 def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
     # "use X as": a cheap test first, as for "from X to" below (each scan costs what _PROSE does)
     for pattern in (_PROSE, _USE_AS) if "use" in lower else (_PROSE,):
-        for match in pattern.finditer(lower):
+        for match in _every_start(pattern, lower):
             if pattern is _PROSE and _ID_KEY_BEFORE.search(
                 lower, max(0, match.start() - 20), match.start() + 3
             ):
@@ -1833,7 +1843,8 @@ def shannon_entropy(text: str) -> float:
 
 
 # Go's MySQL driver DSN has no scheme: user:password@tcp(host:port)/db, @unix(/path)/db.
-_SCHEMELESS_DSN = re.compile(r"(?<![\w:/@.-])[\w.-]+:([^\s:@/\"'(]+)@(?:tcp6?|udp|unix)\(")
+# (the password may hold an "@": the last one before tcp( ends it)
+_SCHEMELESS_DSN = re.compile(r"(?<![\w:/@.-])[\w.-]+:([^\s:/\"'(]+)@(?:tcp6?|udp|unix)\(")
 # libpq echoes a piece of a malformed conninfo (often the password) in its error message.
 _CONNINFO_ECHO = re.compile(r"\bmissing \"=\" after \"([^\"\n]+)\" in connection info string")
 # A line of nothing but two quoted strings: pgbouncer's userlist.txt ("user" "password").

@@ -46,7 +46,7 @@ _QUERY_USER_THEN_P = re.compile(
 # A user setting whose value is user:password (ETCDCTL_USER=root:X, "user": "svc:X")
 _USER_PAIR = re.compile(
     r"(?:^|[\s\"'{,])(?:[\w.-]*[_.-])?(?:user|username|login)[\"']?[ \t]*[=:][ \t]*[\"']?"
-    r"[\w.@-]+:([^\s:@\"']{4,})(?=[\"']?(?:[\s,;}]|$))",
+    r"[\w.@-]+:([^\s:\"']{4,})(?=[\"']?(?:[\s,;}]|$))",
     re.IGNORECASE,
 )
 
@@ -168,6 +168,30 @@ def stored_values(text: str) -> Iterator[tuple[int, int]]:
             yield match.span(1)
 
 
+# PostgreSQL's md5 password hash: "md5" glued to the hex of md5(password || user), in
+# pg_authid, pg_dump's CREATE ROLE, and the PasswordMessage a client sends
+_PG_MD5 = re.compile(r"(?<![0-9A-Za-z])md5[0-9a-f]{32}(?![0-9A-Za-z])")
+# Exim's plaintext authenticator sends its list: client_send = : <user> : <password>
+_CLIENT_SEND = re.compile(r"client_send[ \t]*=[ \t]*:[^:\n]*:[ \t]*([^\s:]+)")
+# net-snmp's -A (authentication) and -X (privacy) passphrases, quoted or not
+_SNMP_PASSPHRASE = re.compile(
+    r"\bsnmp\w*[ \t][^\n|;]*?[ \t]-[AX][ \t]*(?:'([^'\n]+)'|\"([^\"\n]+)\"|([^\s'\"-]\S*))"
+)
+# A password command that prints the password: --password-command "echo X" (restic, borg)
+_ECHO_COMMAND = re.compile(
+    r"(?i:passw\w*|secret|passphrase)[-_]?(?i:command|cmd)[\"']?[ \t]*[=: \t][ \t]*[\"']"
+    r"(?:echo|printf)[ \t]+(?:-n[ \t]+)?['\"]?([^'\"\n;|]+?)['\"]?[ \t]*[\"']"
+)
+
+
+def fixed_places(text: str) -> Iterator[tuple[int, int]]:
+    for pattern in (_PG_MD5, _CLIENT_SEND, _SNMP_PASSPHRASE, _ECHO_COMMAND):
+        for match in pattern.finditer(text):
+            group = match.lastindex or 0
+            if group == 0 or not is_placeholder(match.group(group)):
+                yield match.span(group)
+
+
 FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (
         r"(?:-u|-U|--user|-username|--login|-l)[ \t=][^\n]*[ \t](?:-p|-P|--pass)"
@@ -176,6 +200,11 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         (user_then_password,),
     ),
     (r"wifi:|lpa:1\$", (payload_fields,)),
+    (
+        r"md5[0-9a-f]{32}|client_send[ \t]*=|snmp\w*[ \t][^\n]*[ \t]-[ax]"
+        r"|(?:passw|secret|passphrase)\w*[-_]?(?:command|cmd)",
+        (fixed_places,),
+    ),
     (
         r"--?(?:value|data|body|secret-string|secret-binary|content|string)[ \t=]"
         r"|##vso\[task\.setvariable|::add-mask::",
