@@ -836,6 +836,41 @@ def test_credential_forms_found_missing_by_blind_corpus_t(line: str, value: str)
             'borg create --password-command "echo umber kite 63 lantern" ::x',
             "umber kite 63 lantern",
         ),
+        # an auditd EXECVE record read as the command line it records
+        (
+            'type=EXECVE msg=audit(1.2:3): argc=3 a0="curl" a1="-u" a2="ops:Umber_Kite63"',
+            "Umber_Kite63",
+        ),
+        # password in Icelandic, Georgian (its copula glued), Armenian, Kazakh, Tamil, Zulu
+        ("Lykilorðið á vélinni er Umber-Kite-63 núna", "Umber-Kite-63"),
+        (
+            "\u10e1\u10d4\u10e0\u10d5\u10d4\u10e0\u10d8\u10e1"
+            " \u10de\u10d0\u10e0\u10dd\u10da\u10d8\u10d0 Umber-Kite-63 .",
+            "Umber-Kite-63",
+        ),
+        (
+            "\u0563\u0561\u0572\u057f\u0576\u0561\u0562\u0561\u057c\u0576 \u0567 Umber-Kite-63",
+            "Umber-Kite-63",
+        ),
+        ("\u049b\u04b1\u043f\u0438\u044f \u0441\u04e9\u0437\u0456: Umber-Kite-63", "Umber-Kite-63"),
+        (
+            "root \u0b95\u0b9f\u0bb5\u0bc1\u0b9a\u0bcd\u0b9a\u0bca\u0bb2\u0bcd Umber-Kite-63 ,",
+            "Umber-Kite-63",
+        ),
+        ("Iphasiwedi ye-VPN ithi Umber-Kite-63 .", "Umber-Kite-63"),
+        # Turkish accusative, Czech "set to", the Nordic definite article
+        ("VPN şifresini değiştirdim, yenisi: Umber-Kite-63", "Umber-Kite-63"),
+        ("Heslo jsem nastavil na Umber-Kite-63 .", "Umber-Kite-63"),
+        (
+            "Byt API-nyckeln 3f5e0c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f idag",
+            "3f5e0c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f",
+        ),
+        # "Key" capitalised in Cyrillic (Hyperscan folds ASCII case only)
+        (
+            "\u041a\u043b\u044e\u0447 \u0448\u0438\u0444\u0440\u0443\u0432\u0430\u043d\u043d\u044f"
+            " (63_umber_kite_lantern) x",
+            "63_umber_kite_lantern",
+        ),
         # a value in parentheses right after the secret's words
         ("Please rotate the SMTP password (umber.kite.63) today", "umber.kite.63"),
         (
@@ -846,3 +881,21 @@ def test_credential_forms_found_missing_by_blind_corpus_t(line: str, value: str)
 )
 def test_credential_forms_found_missing_by_blind_corpus_u(line: str, value: str) -> None:
     assert value not in _masked(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # parentheses after a secret's word that hold no secret: a PR number, a resource id,
+        # a setting's name, a mechanism, another field, a status code, a hex id
+        "b41c2d9 rotate the signing key via CI (#40211)",
+        "token refresh from i-0c1d2e3f4a5b6c7d8 (ami-0f1e2d3c4b5a69788) failed",
+        "set a secret passphrase (cookie_secret) in the config",
+        "Auth ok for app_7 (auth:KERBEROS)",
+        "token rejected (span_id=9f8e7d6c5b4a3921)",
+        "password check returned (0x0000001F)",
+        "session token expired (c0ffee00d15ea5e0b1a2c3d4e5f60718)",
+    ],
+)
+def test_parentheses_after_a_secret_word_that_hold_no_secret_are_kept(line: str) -> None:
+    assert _masked(line) == line + "\n"

@@ -88,6 +88,11 @@ _STRONG = (
     "|slapta\u017eodis|parole|geslo|\u043b\u043e\u0437\u0438\u043d\u043a\u0430"
     "|\u043f\u0430\u0440\u043e\u043b\u0430|\u067e\u0627\u0633[ ]?\u0648\u0631\u0688"
     "|\u12e8\u12ed\u1208\u134d[ ]\u1243\u120d|nosl\u0113pums"
+    # ... in Icelandic, Georgian, Armenian, Kazakh ("secret word"), Tamil, Zulu
+    "|lykilor\u00f0|\u10de\u10d0\u10e0\u10dd\u10da\u10d8"
+    "|\u0563\u0561\u0572\u057f\u0576\u0561\u0562\u0561\u057c"
+    "|\u049b\u04b1\u043f\u0438\u044f[ ]\u0441\u04e9\u0437"
+    "|\u0b95\u0b9f\u0bb5\u0bc1\u0b9a\u0bcd\u0b9a\u0bca\u0bb2\u0bcd|iphasiwedi"
 )
 # Names that carry a secret only as a whole word or camel-case part (not "bypass", "monkey").
 _WEAK = (
@@ -240,7 +245,7 @@ _METADATA_TAILS: Final = frozenset(
 # What may follow the secret word inside the name: password_b64, SECRET_KEY_BASE, secretHex.
 # (dotless i: Turkish possessives; bounded and possessive, so a line of "pw_pw_pw_..." costs
 # linear time, not quadratic)
-_NAME_TAIL = r"((?:[a-z0-9\u0131]|[._-](?=[a-z0-9])){0,64}+)"
+_NAME_TAIL = r"((?:[a-z0-9\u0131\u10d0]|[._-](?=[a-z0-9])){0,64}+)"
 _VALUE = (
     r"(?:(\[[A-Za-z][A-Za-z0-9_]*\])|\"\"\"([^\"\n]+)\"\"\"|[bBrRuU]?\\?\"((?:[^\"\\\n]|\\[^\"])*)\\?\"|[bBrRuU]?'([^'\n]*)'|`([^`\n]*)`"
     r"|((?:&(?![\w.\[\]-]*=))?[^\s\"'`,;&)}\]<>\uff0c\u3001\u3002]+))"
@@ -268,9 +273,12 @@ _COPULAS = (
     # Bulgarian, Ukrainian, Lithuanian
     "|\u00e9s|ay|ialah|\u09b9\u09b2\u09cb|\u09b9\u09b2|\u06cc\u0639\u0646\u06cc|\u0435|\u0454|yra"
     "|ir|\u0458\u0435"  # Latvian; Serbian Cyrillic (not Estonian "on": an English word too)
+    "|\u0567|ithi"  # Armenian; Zulu ("it says")
 )
 # Endings a secret word takes in prose: passwords, Lösenordet, tokenen, nyckeln, şifresi.
-_INFLECTION = r"(?:e[nt]|n|s|si|s\u0131)?"
+# (also Turkish accusatives, şifresini; Icelandic's article, lykilorðið; Georgian's glued
+# copula, პაროლია; Armenian's article, գաղտնաբառն; Kazakh's possessive, сөзі)
+_INFLECTION = r"(?:e[nt]|n|s|sini|s\u0131n\u0131|si|s\u0131|i\u00f0|\u10d0|\u0576|\u0456)?"
 INFLECTION: Final = _INFLECTION
 # "changed to" in other languages: alterada para, cambiada a, gewijzigd naar, geändert auf
 _CHANGED_TO_WORDS = (
@@ -280,7 +288,8 @@ _CHANGED_TO_WORDS = (
     # reimpostata a, gereset naar, nastaveno na, zresetowane na, aterstallt till
     "|redefinid[ao]|restablecid[ao]|reestablecid[ao]|reiniciad[ao]|reimpostat[ao]"
     "|zur\u00fcckgesetzt|neu[ \t]+gesetzt|gesetzt|r\u00e9initialis\u00e9e?|gereset|teruggezet"
-    "|nastaven[oa]|zresetowan[eya]|ustawion[eya]|\u00e5terst\u00e4llt|nulstillet|tilbakestilt)"
+    "|nastaven[oa]|nastavil[ai]?|zresetowan[eya]|ustawion[eya]|\u00e5terst\u00e4llt|nulstillet"
+    "|tilbakestilt)"
     "[ \t]+(?:para|a|naar|op|in|auf|zu|till|til|na|\u00e0)"
 )
 # ("set to X"; but "the password to the iLO is X" names what it opens)
@@ -692,6 +701,20 @@ def _secret_word_name(value: str) -> bool:
 
 
 _WEAK_WORDS: Final = frozenset(_WEAK.split("|"))
+_DEFINITE_ENDINGS: Final = frozenset(("n", "en", "et", "t", "e"))
+_NORDIC_WORDS: Final = frozenset(
+    (
+        "nyckel",
+        "n\u00f8kkel",
+        "n\u00f8gle",
+        "l\u00f6senord",
+        "losenord",
+        "passord",
+        "adgangskode",
+        "wachtwoord",
+        "sleutel",
+    )
+)
 
 
 # Whose key is public: Tailscale's nodekey and discokey, a peer's, a host's, a machine's
@@ -792,7 +815,10 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     # "şifresi": a Turkish possessive ending, not another word
     going_on = tail[:1].isalpha() and tail[0].islower() and tail.lower() != "s"
     going_on = going_on and not (
-        (tail == "si" and not word.isascii()) or tail == "s\u0131"  # Turkish possessives
+        (tail == "si" and not word.isascii())
+        or tail in ("s\u0131", "\u10d0")  # Turkish possessives; Georgian's glued copula
+        # the Nordic definite article (nyckeln, lösenordet, nøkkelen, passordet)
+        or (tail in _DEFINITE_ENDINGS and lower_word in _NORDIC_WORDS)
     )
     if going_on and not (lower_word == "pass" and tail in ("in", "out")):
         return None  # "tokenizer", "keyboard", "signal": the word goes on (-passin is a flag)
@@ -1393,7 +1419,40 @@ def _every_start(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]
         at = match.start() + 1
 
 
+# A value in parentheses right after a secret's words: "the SMTP password (X)", "Ключ
+# шифрування бекапів (X)"; not a word ("(see below)", "(rotated)"), a field, a hex id
+_PAREN_VALUE = re.compile(
+    rf"(?:(?<![A-Za-z0-9])(?:{KEYWORD})){_INFLECTION}(?![A-Za-z0-9])(?:[ \t]+[\w'-]+){{0,4}}?"
+    r"[ \t]+\([ \t]*([^\s()]{6,})[ \t]*\)"
+)
+
+
+_PAREN_HEX = re.compile(r"(?:0[xX])?[0-9A-Fa-f]+")
+
+
+def _chosen_words(value: str) -> bool:
+    """Words and numbers joined as people choose a passphrase: four or more words, or three
+    parts with a number (banana.bangkok.858); not a name of two (blowfish_secret), nor an id
+    with hex or letters and digits mixed in a part (ami-0a45..., pod-7d9f8b-x2klm)."""
+    parts = re.split(r"[-_.]", value)
+    if not all((p.isalpha() and len(p) >= 3) or p.isdigit() for p in parts):
+        return False
+    words = sum(p.isalpha() for p in parts)
+    return words >= 4 or (len(parts) >= 3 and words >= 2 and words < len(parts))
+
+
 def prose(text: str, lower: str) -> Iterator[tuple[int, int]]:
+    if "(" in text:
+        for match in _PAREN_VALUE.finditer(lower):
+            value = text[match.start(1) : match.end(1)]
+            if (
+                (shaped(value) or _chosen_words(value))
+                and ":" not in value  # (not "(auth:SIMPLE)", a mechanism named)
+                and "=" not in value  # (not "(trace_id=<hex>)", another field)
+                and _PAREN_HEX.fullmatch(value) is None  # an id or a code: "expired (<hex>)"
+                and not DIAGNOSTIC.fullmatch(value)
+            ):
+                yield match.span(1)
     # "use X as": a cheap test first, as for "from X to" below (each scan costs what _PROSE does)
     for pattern in (_PROSE, _USE_AS) if "use" in lower else (_PROSE,):
         for match in _every_start(pattern, lower):
@@ -2646,6 +2705,10 @@ _ARGV = re.compile(
     r"\[[ \t]*\"(?:[^\"\\\n]|\\.)*\"(?:[ \t]*,[ \t]*\"(?:[^\"\\\n]|\\.)*\")+[ \t]*\]"
 )
 _ARGV_ITEM = re.compile(r"\"((?:[^\"\\\n]|\\.)*)\"")
+# auditd's EXECVE record: argc=3 a0="curl" a1="-u" a2="..." (an argument holding blanks or
+# quotes comes hex-encoded, unquoted): its arguments as a command line
+_EXECVE = re.compile(r"\bargc=\d+(?:[ \t]+a\d+=(?:\"[^\"\n]*\"|[0-9A-Fa-f]+))+")
+_EXECVE_ITEM = re.compile(r"\ba\d+=\"?([^\"\s]*)")
 _RESP = re.compile(r"\*\d+(?:\\r\\n\$\d+\\r\\n((?:(?!\\r\\n).)*))+")
 _RESP_ITEM = re.compile(r"\\r\\n\$\d+\\r\\n((?:(?!\\r\\n).)*)")
 # Hex of "pass", "PASS", "secret", "token": text about a secret, hex-encoded in a dump.
@@ -2670,7 +2733,7 @@ _OCR_TRIGGER = (
 _DECODE_TRIGGER = (
     rf"{_OCR_TRIGGER}|[^\\]\\[nrt][^\s\\]|"
     r"\\u00|\\\\\\\"|\[[ \t]*\"[^\"]*\"[ \t]*,|\*\d+\\r\\n\$|proctitle=[0-9a-f]{8}"
-    rf"|\^@|\b(?:a\d+|cmd)=[0-9a-f]{{16}}|{_HEX_WORDS}"
+    rf"|\^@|\b(?:a\d+|cmd)=[0-9a-f]{{16}}|{_HEX_WORDS}|argc=\d+[ \t]+a0="
 )
 
 View = tuple[str, list[int], list[int]]  # text, where each char starts, where it ends
@@ -2725,7 +2788,7 @@ def _views(text: str) -> Iterator[View]:
                 break
             view = decoded
             yield view
-    for pattern, item in ((_ARGV, _ARGV_ITEM), (_RESP, _RESP_ITEM)):
+    for pattern, item in ((_ARGV, _ARGV_ITEM), (_RESP, _RESP_ITEM), (_EXECVE, _EXECVE_ITEM)):
         for match in pattern.finditer(text):
             if item is _RESP_ITEM or '"-' in match.group():  # an argv array holds a flag
                 yield _joined(text, match, item)
@@ -2795,6 +2858,7 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         KEYWORD + "|login|authorization|identified|sessionid"
         "|\u041f\u0430\u0440\u043e\u043b\u044c|\u0422\u043e\u043a\u0435\u043d"
         "|\u041b\u043e\u0437\u0438\u043d\u043a\u0430|\u041f\u0430\u0440\u043e\u043b\u0430"
+        "|\u041a\u043b\u044e\u0447|\u039a\u03bb\u03b5\u03b9\u03b4\u03af"  # Ключ, Κλειδί
         "|\u039a\u03c9\u03b4\u03b9\u03ba\u03cc\u03c2",
         (keyword_secrets,),
     ),
