@@ -899,3 +899,18 @@ def test_credential_forms_found_missing_by_blind_corpus_u(line: str, value: str)
 )
 def test_parentheses_after_a_secret_word_that_hold_no_secret_are_kept(line: str) -> None:
     assert _masked(line) == line + "\n"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # found lost by blind corpus U (its values differ): a journal cursor's one-letter
+        # fields, a container's cgroup scope
+        "cursor s=0a1b2c3d4e5f60718293a4b5c6d7e8f9;i=3f2;"
+        "b=9f8e7d6c5b4a39281706f5e4d3c2b1a0;m=1a2b;t=5f6;x=77",
+        "0::/system.slice/cri-containerd-"
+        "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0.scope",
+    ],
+)
+def test_diagnostic_tokens_found_lost_by_blind_corpus_u_are_kept(line: str) -> None:
+    assert _masked(line) == line + "\n"

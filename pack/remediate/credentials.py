@@ -514,6 +514,8 @@ DIAGNOSTIC: Final = re.compile(
     # a typed id: two capitals and 32 hex digits (Twilio's AC..., SM... SIDs)
     r"|[A-Z]{2}[0-9a-f]{32}"
     r"|v?\d+(?:\.\d+)+(?:[-+][\w.-]+)?"
+    # a container's cgroup scope: docker-<64 hex>.scope, cri-containerd-, crio-, libpod-
+    r"|(?:docker|crio|libpod|cri-containerd|containerd)-[0-9a-f]{64}"
 )
 # MD5:aa:bb:.. prints; Vault's audit log HMACs values (hmac-sha256:...)
 # A door, gate, alarm or safe code: a number that opens something.

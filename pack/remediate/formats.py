@@ -444,6 +444,9 @@ def diagnostic_name(name: str) -> bool:
     )
 
 
+_PACKED_FIELDS = re.compile(r";[a-z]=[0-9a-f]+;[a-z]=")
+
+
 def named_key_hex(text: str) -> Iterator[tuple[int, int]]:
     for match in _KEY_HEX.finditer(text):
         line = text.rfind("\n", 0, match.start()) + 1
@@ -455,6 +458,8 @@ def named_key_hex(text: str) -> Iterator[tuple[int, int]]:
         named = _HEX_NAME.search(text, max(line, match.start() - 100), match.start())
         if named is None:
             continue
+        if _PACKED_FIELDS.match(text, match.end()) and len(named.group(2)) == 1:
+            continue  # a journal cursor (s=<hex>;i=<hex>;b=<hex>;...): one-letter fields, ids
         flag, name, separator = named.groups()
         keyed = _KEY_WORD.search(name.lower()) is not None
         upper_flag = flag == "-" and len(name) == 1 and name.isupper()  # gurux's -A, openssl's -K
