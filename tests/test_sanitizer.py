@@ -729,6 +729,24 @@ def test_the_answer_to_a_question_about_a_secret_is_redacted_on_the_next_line() 
     assert out.endswith("<ann> thanks, restarting nginx now\n"), "only the answer line"
 
 
+def test_a_script_that_prints_a_password_has_the_printed_value_redacted() -> None:
+    # found missing by blind corpus U (its wording differs): an askpass script shown with cat,
+    # its interpreter line first; a script that prints no password is left alone
+    lines = [
+        "$ cat /usr/local/bin/vault-askpass.sh\n",
+        "#!/bin/bash\n",
+        "printf 'Marten-41-quay'\n",
+        "$ cat /usr/local/bin/build.sh\n",
+        "#!/bin/bash\n",
+        'echo "building release 41"\n',
+    ]
+
+    out = "".join(Sanitizer().sanitize_lines(lines))
+
+    assert "Marten-41-quay" not in out
+    assert out.endswith('echo "building release 41"\n')
+
+
 def test_an_answer_naming_a_file_or_a_ticket_is_left_readable() -> None:
     lines = [
         "<ann> where does the api token live?\n",

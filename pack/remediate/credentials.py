@@ -2438,13 +2438,15 @@ _SECRET_COMMAND = re.compile(
     r"|creds?\b|recovery|backup[-_]codes|authenticator|otp\b|mfa|pin\b)"
     # pass(1) and gopass print the password first; a command that makes a key prints it
     r"|(?<![\w-])(?:go)?pass[ \t]+(?:show|get|cat)\b|keys?[ \t]+(?:create|generate|new)\b"
-    r"|\.(?:pass|keys?|cookie|token)\b|/\.?[\w-]*(?:key|pass|token|secret)(?:\.txt)?[ \t]*$)"
+    # (also a script that prints one: askpass.sh, Apache's SSLPassPhraseDialog ssl-pass.sh)
+    r"|\.(?:pass|keys?|cookie|token)\b|/\.?[\w-]*(?:key|pass|token|secret)(?:\.txt|\.sh)?[ \t]*$)"
 )
 # What was typed or printed: the line alone, or expect's "send: sending "X\r" to { exp6 }".
 # Also a library's debug line of what it wrote (netmiko's write_channel: b'X\n', pexpect's
 # sendline('X')) and an asciinema cast's input event ([12.1, "i", "X\r"]).
 _TYPED = re.compile(
     r"[ \t]*(?:send:[ \t]*sending[ \t]+|send:[ \t]*b?|send[ \t]+(?:--[ \t]+)?"
+    r"|(?:echo|printf)[ \t]+(?:-n[ \t]+)?"  # the script's line that prints it
     r"|[^\n]*?(?:write_channel|sendline|send|write)[:(][ \t]*b?|\[[\d.]+,[ \t]*\"i\",[ \t]*)?"
     r"([\"']?)([^\s\"']+?)(?:\\r|\\n)*\1\)?\]?(?:[ \t]+to[ \t]+\{[^}\n]*\})?[ \t]*\Z"
 )

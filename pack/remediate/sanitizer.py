@@ -86,7 +86,8 @@ _ASCII_WORDS: Final = bytes(
 _LEADING_HYPHENS = re.compile(rb"(?<![\w$-])-+")
 _PSEUDONYM = re.compile(r"\[([A-Z][A-Z0-9_]*)_(\d+)\]")
 _KEY_ENDS: Final = frozenset(":|>-+{")  # last characters of a "password:" line (cheap test first)
-_COMMENT = re.compile(r"[ \t]*(?:#|\"|;|//)[ \t]")  # a comment or option line in a file
+# a comment or option line in a file, or a script's interpreter line (#!/bin/sh)
+_COMMENT = re.compile(r"[ \t]*(?:#!|(?:#|\"|;|//)[ \t])")
 
 _ASKED: Final = frozenset((credentials.Question.NUMBER, credentials.Question.OTHER))
 # Another field of the same object between a secret's name and its value ("Type": "SecureString")
