@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, NamedTuple
 
-from remediate import credentials, formats, payloads
+from remediate import credentials, dumps, formats, payloads
 from remediate.credentials import shannon_entropy as shannon_entropy
 from remediate.formats import luhn_valid as luhn_valid
 
@@ -405,6 +405,22 @@ def _national_ids(text: str, ctx: Context) -> Iterator[Span]:
         yield Span(match.start(), match.end(), NATIONAL_ID, 0.7)
 
 
+def _dump_secrets(text: str, ctx: Context) -> Iterator[Span]:
+    """Secrets in the stream a block of hex dump rows shows: every other family runs on the
+    decoded bytes, and what it finds is masked in each row's text and hex columns."""
+    found = dumps.view(text)
+    if found is None:
+        return
+    for family in FAMILIES:
+        if family.finders == (_dump_secrets,):
+            continue
+        for finder in family.finders:
+            for span in finder(found.text, ctx):
+                if span.entity_type == SECRET and span.start < span.end:
+                    for start, end in dumps.row_spans(found, span.start, span.end):
+                        yield Span(start, end, SECRET, span.score)
+
+
 class Family(NamedTuple):
     """Recognizers that share one trigger: the trigger must match wherever any of them does."""
 
@@ -442,6 +458,11 @@ FAMILIES: Final = (
     *(Family(trigger, tuple(map(_secrets, finders))) for trigger, finders in formats.FAMILIES),
     *(Family(trigger, tuple(map(_secrets, finders))) for trigger, finders in payloads.FAMILIES),
     Family(r"eyJ", (_groups(_JWT),)),
+    # a block of hex dump rows (the sanitizer keeps consecutive rows together)
+    Family(
+        r"^[ \t]*(?:0x)?[0-9a-f]{4,16}:?[ \t]+[0-9a-f]{2}[^\n]*\n[ \t]*(?:0x)?[0-9a-f]{4}",
+        (_dump_secrets,),
+    ),
     Family(
         r"age-secret-key-|akia|asia|agpa|aida|aroa|aipa|anpa|anva|aiza|ya29\.|gh[pousr]_"
         r"|github_pat_|gl[a-z]+-"

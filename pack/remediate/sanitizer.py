@@ -21,7 +21,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from types import MappingProxyType
 from typing import Final, TypeVar, overload
 
-from remediate import credentials, tables
+from remediate import credentials, dumps, tables
 from remediate.errors import InventoryError, UsageError
 from remediate.recognizers import (
     DANGLING_SECRET_KEY,
@@ -239,6 +239,7 @@ class Sanitizer:
     def _units(self, lines: Iterable[str]) -> Iterator[tuple[str, bool]]:
         """(text, whether it still needs scanning): lines, key blocks, redacted YAML values."""
         block: list[str] = []
+        dump: list[str] = []  # consecutive rows of a hex dump
         size = 0
         value_indent: int | None = None  # indent of a dangling secret key, while its value runs
         columns: tables.Table | None = None  # a table whose header names a secret column
@@ -290,6 +291,15 @@ class Sanitizer:
                 line = redacted
             elif ":" not in body and "=" not in body and not block:
                 columns = tables.header(body)
+            if dump and not (dumps.ROW_START.match(line) and dumps.row(line)):
+                yield _joined_block(dump), True  # the rows of a hex dump end
+                dump = []
+            if not block and dumps.ROW_START.match(line) and dumps.row(line) is not None:
+                dump.append(line)  # scanned together: a secret runs across the rows
+                if len(dump) >= PEM_MAX_LINES:
+                    yield _joined_block(dump), True
+                    dump = []
+                continue
             if block:
                 block.append(line)
                 size += len(line)
@@ -302,6 +312,8 @@ class Sanitizer:
                 yield line, True
         if block:
             yield _joined_block(block), True
+        if dump:
+            yield _joined_block(dump), True
 
     def _finish(self, batch: list[tuple[str, bool]], found: list[list[Span]]) -> list[str]:
         """Replace what was found in each unit of ``batch`` (``found``: spans per scanned unit)."""
