@@ -914,3 +914,36 @@ def test_parentheses_after_a_secret_word_that_hold_no_secret_are_kept(line: str)
 )
 def test_diagnostic_tokens_found_lost_by_blind_corpus_u_are_kept(line: str) -> None:
     assert _masked(line) == line + "\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "value"),
+    [
+        # found missing by blind corpus V (its wording differs): terminal colours around a name
+        ("app.env:3:\x1b[1;31m\x1b[KREDIS_PASSWORD\x1b[m\x1b[K=Heron+Dune-58", "Heron+Dune-58"),
+        ("  \x1b[34mapi_token\x1b[0m: \x1b[33mHeron+Dune-58\x1b[0m", "Heron+Dune-58"),
+        # HTML: character references, text tags between the words
+        ("<code>{&quot;db_password&quot;: &quot;Heron+Dune-58&quot;}</code>", "Heron+Dune-58"),
+        ("<li>Door PIN: <strong>480913</strong></li>", "480913"),
+        ("<td>backup login: svc-bk / Heron+Dune-58</td>", "Heron+Dune-58"),
+        # a query inside a query, encoded twice
+        ("next=%2Flogin%3Fuser%3Dops%26password%3DHeron%2523Dune58", "Heron%2523Dune58"),
+    ],
+)
+def test_secrets_under_another_layer_found_missing_by_blind_corpus_v(line: str, value: str) -> None:
+    assert value not in _masked(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # an XML element's text keeps its element's meaning: not prose about a key
+        "<Message>Check your key.</Message><RequestId>4F1E2D3C4B5A6978</RequestId>"
+        "<HostId>Zx9/Qw8+Er7Ty6Ui5Op4As3Df2Gh1Jk0LzXcVbNm</HostId>",
+        # colours around ordinary words, an encoded path
+        "\x1b[32mINFO\x1b[0m token cache warmed in 41 ms",
+        "GET /search?q=reset%20password%20help&page=2",
+    ],
+)
+def test_text_under_another_layer_that_holds_no_secret_is_kept(line: str) -> None:
+    assert _masked(line) == line + "\n"

@@ -2734,13 +2734,69 @@ _OCR_TRIGGER = (
     r"p[@4][s5$]{2}w[o0]rd|pa(?:[5$][s5$]|s[5$])w[o0]rd|passw0rd|pa[s5$]{2}vv[o0]rd"
     r"|(?:^|[^a-z0-9])pvv(?:[^a-z0-9]|$)|(?-i:P[l1|]N)|(?-i:p1n)"
 )
+View = tuple[str, list[int], list[int]]  # text, where each char starts, where it ends
+
+
+# Text another layer dressed: terminal colours (CSI and OSC escape sequences), markup (tags
+# and character references), percent-encoding of a value's = and & (a query inside a query)
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)")
+# (HTML's text tags only: an XML element's name says what its text is, which markup() reads)
+_MARKUP = re.compile(
+    r"</?(?i:b|i|u|em|strong|code|pre|tt|kbd|samp|td|th|tr|p|span|div|font|li|br|label"
+    r"|textarea|small|h[1-6])(?:[ \t][^<>\n]{0,300})?/?>"
+    r"|&(?:quot|amp|lt|gt|apos|nbsp|#\d{1,7}|#[xX][0-9A-Fa-f]{1,6});"
+)
+_PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+_ENTITIES: Final = {"quot": '"', "amp": "&", "lt": "<", "gt": ">", "apos": "'", "nbsp": " "}
+
+
+def _unmarked(match: re.Match[str]) -> str:
+    piece = match.group()
+    if piece[0] == "<":
+        return " "  # a tag stands between words: <td>user</td><td>X</td>
+    name = piece[1:-1]
+    if name[0] == "#":
+        number = int(name[2:], 16) if name[1:2] in "xX" else int(name[1:])
+        return chr(number) if 0 < number < 0x110000 else " "
+    return _ENTITIES[name]
+
+
+def _unpercented(match: re.Match[str]) -> str:
+    raw = bytes(int(match.group()[i + 1 : i + 3], 16) for i in range(0, len(match.group()), 3))
+    return raw.decode("utf-8", "replace")
+
+
+def _substituted(
+    view: View, pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str]
+) -> View:
+    """``view`` with each match of ``pattern`` replaced; each replacing character stands for the
+    whole match (a secret found in it masks what it was decoded from)."""
+    text, starts, ends = view
+    out: list[str] = []
+    new_starts: list[int] = []
+    new_ends: list[int] = []
+    at = 0
+    for match in pattern.finditer(text):
+        out.append(text[at : match.start()])
+        new_starts += starts[at : match.start()]
+        new_ends += ends[at : match.start()]
+        piece = replace(match)
+        out.append(piece)
+        new_starts += [starts[match.start()]] * len(piece)
+        new_ends += [ends[match.end() - 1]] * len(piece)
+        at = match.end()
+    out.append(text[at:])
+    new_starts += starts[at:]
+    new_ends += ends[at:]
+    return "".join(out), new_starts, new_ends
+
+
 _DECODE_TRIGGER = (
     rf"{_OCR_TRIGGER}|[^\\]\\[nrt][^\s\\]|"
     r"\\u00|\\\\\\\"|\[[ \t]*\"[^\"]*\"[ \t]*,|\*\d+\\r\\n\$|proctitle=[0-9a-f]{8}"
     rf"|\^@|\b(?:a\d+|cmd)=[0-9a-f]{{16}}|{_HEX_WORDS}|argc=\d+[ \t]+a0="
+    r"|\x1b[\[\]]|</|&(?:quot|amp|lt|gt|apos|#);?|%25|%3d|%26"
 )
-
-View = tuple[str, list[int], list[int]]  # text, where each char starts, where it ends
 
 
 def _unescaped(text: str, starts: list[int], ends: list[int]) -> View:
@@ -2796,6 +2852,21 @@ def _views(text: str) -> Iterator[View]:
         for match in pattern.finditer(text):
             if item is _RESP_ITEM or '"-' in match.group():  # an argv array holds a flag
                 yield _joined(text, match, item)
+    plain: View = (text, list(range(len(text))), list(range(1, len(text) + 1)))
+    if "\x1b" in text:
+        yield _substituted(plain, _ANSI, lambda match: "")
+    if "</" in text or "&" in text:
+        unmarked = _substituted(plain, _MARKUP, _unmarked)
+        if unmarked[0] != text:
+            yield unmarked
+    if "%" in text:
+        percent = plain
+        for _ in range(2):  # a query inside a query: %253D is %3D is =
+            decoded = _substituted(percent, _PERCENT, _unpercented)
+            if decoded[0] == percent[0]:
+                break
+            percent = decoded
+            yield percent
     if "^@" in text:  # cat -v of /proc/<pid>/cmdline: NULs between the arguments
         yield text.replace("^@", "  "), list(range(len(text))), list(range(1, len(text) + 1))
     for match in _PROCTITLE.finditer(text):
