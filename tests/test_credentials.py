@@ -920,14 +920,29 @@ def test_diagnostic_tokens_found_lost_by_blind_corpus_u_are_kept(line: str) -> N
     ("line", "value"),
     [
         # found missing by blind corpus V (its wording differs): terminal colours around a name
-        ("app.env:3:\x1b[1;31m\x1b[KREDIS_PASSWORD\x1b[m\x1b[K=Heron+Dune-58", "Heron+Dune-58"),
-        ("  \x1b[34mapi_token\x1b[0m: \x1b[33mHeron+Dune-58\x1b[0m", "Heron+Dune-58"),
+        ("app.env:3:\x1b[1;31m\x1b[KREDIS_PASSWORD\x1b[m\x1b[K=heron.dune.58", "heron.dune.58"),
+        ("  \x1b[34mapi_token\x1b[0m: \x1b[33mheron.dune.58\x1b[0m", "heron.dune.58"),
         # HTML: character references, text tags between the words
-        ("<code>{&quot;db_password&quot;: &quot;Heron+Dune-58&quot;}</code>", "Heron+Dune-58"),
+        ("<code>{&quot;db_password&quot;: &quot;heron.dune.58&quot;}</code>", "heron.dune.58"),
         ("<li>Door PIN: <strong>480913</strong></li>", "480913"),
-        ("<td>backup login: svc-bk / Heron+Dune-58</td>", "Heron+Dune-58"),
+        ("<td>backup login: svc-bk / heron_DUNE_58</td>", "heron_DUNE_58"),
         # a query inside a query, encoded twice
         ("next=%2Flogin%3Fuser%3Dops%26password%3DHeron%2523Dune58", "Heron%2523Dune58"),
+        # a list printed by Java's Arrays.toString: the flags and their values
+        ("exec [openssl, pkcs12, -passout, heron.dune.58, -nokeys]", "heron.dune.58"),
+        # a URL in JSON with its slashes escaped
+        ('{"src":"ftp:\\/\\/ops:heron.dune.58@files.example\\/in"}', "heron.dune.58"),
+        # a recovery code named with an underscore
+        ('{"backup_code": "k3vq9-x7mpa"}', "k3vq9-x7mpa"),
+        # YAML tags that keep the text as it is; a .pgpass held under a YAML key
+        ('db_password: !unsafe "heron.dune.58"', "heron.dune.58"),
+        # literal pairs: PHP's serialize(), an Erlang tuple, a Lisp association
+        ('a:1:{s:6:"secret";s:13:"heron.dune.58";}', "heron.dune.58"),
+        ('[{username,<<"ops">>},{passwd,<<"heron.dune.58">>}]', "heron.dune.58"),
+        ('((login . "ops") (api-token . "heron.dune.58"))', "heron.dune.58"),
+        # JSON in a CSV cell, its quotes doubled; a mail header's encoded word
+        ('7,"{""token"":""heron.dune.58""}"', "heron.dune.58"),
+        ("Subject: =?UTF-8?Q?Your_sign-in_code_is_480913?=", "480913"),
     ],
 )
 def test_secrets_under_another_layer_found_missing_by_blind_corpus_v(line: str, value: str) -> None:

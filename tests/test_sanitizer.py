@@ -747,6 +747,20 @@ def test_a_script_that_prints_a_password_has_the_printed_value_redacted() -> Non
     assert out.endswith('echo "building release 41"\n')
 
 
+def test_a_yaml_block_under_a_credentials_file_key_is_redacted() -> None:
+    # found missing by blind corpus V (its wording differs): "|" opens the value, it is none
+    lines = [
+        "  netrc: |\n",
+        "    machine git.example login ci password heron.dune.58\n",
+        "  x: 1\n",
+    ]
+
+    out = "".join(Sanitizer().sanitize_lines(lines))
+
+    assert "heron.dune.58" not in out and out.startswith("  netrc: |\n")
+    assert out.endswith("  x: 1\n")
+
+
 def test_an_answer_naming_a_file_or_a_ticket_is_left_readable() -> None:
     lines = [
         "<ann> where does the api token live?\n",

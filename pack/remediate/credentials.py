@@ -260,7 +260,9 @@ _ASSIGNMENT = re.compile(
     # (\u1366: the Ethiopic preface colon)
     r"(=>|:=|->|<-|::|[:=>,|\u2502\u1366]|\\u003[ad]|%3[ad]|[ \t])[ \t]*"
     # (a C string's address before it in gdb: passwd = 0x5555... "X"; OTel's Str(X))
-    r"(?:\(|some\(|ok\(|str\(|0x[0-9a-f]{4,16}[ \t]+(?=\")|n(?=')|=[ \t]*n?(?='))?[ \t]*" + _VALUE
+    r"(?:\(|some\(|ok\(|str\(|0x[0-9a-f]{4,16}[ \t]+(?=\")|n(?=')|=[ \t]*n?(?='))?[ \t]*"
+    # (a YAML tag that keeps the text as it is: Ansible's !unsafe, !!str, !!binary)
+    r"(?:(?:!unsafe|!!str|!!binary)[ \t]+)?" + _VALUE
 )
 _NAME_CHARS: Final = frozenset(string.ascii_letters + string.digits + "._-")
 # "is" in the languages prose about a secret was seen in (est, ist, är, là, είναι, ...)
@@ -745,6 +747,9 @@ def _csv_cell(text: str, name_start: int, value_end: int) -> bool:
     )
 
 
+_BLOCK_INDICATOR = re.compile(r"[|>][-+]?\d?")
+
+
 def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
     word, separator = text[match.start(1) : match.end(1)], match.group(3)
     start = match.start()
@@ -760,6 +765,10 @@ def _assigned(text: str, match: re.Match[str]) -> tuple[int, int] | None:
         and _OUR_PLACEHOLDER.fullmatch(text, start, match.end(2))
     ):
         return None  # a placeholder: [SECRET_TOKEN] (not PHP's [PHP_AUTH_PW] => X)
+    if _BLOCK_INDICATOR.fullmatch(
+        text, match.start(match.lastindex or 0), match.end(match.lastindex or 0)
+    ):
+        return None  # "pgpass: |": YAML's block scalar, the value is on the lines below
     lower_word = word.lower()
     strong = _STRONG_WORD.match(word) is not None
     glued = bool(prefix) and prefix[-1] not in "._-" and not strong
@@ -2114,7 +2123,7 @@ def spoken(text: str) -> Iterator[tuple[int, int]]:
 
 # Two-factor recovery codes listed after their name: "Recovery codes (two left): efrrz-i26sy ...".
 _RECOVERY_CODES = re.compile(
-    r"(?:(?:recovery|backup|scratch|emergency)[ \t-]codes?\b"
+    r"(?:(?:recovery|backup|scratch|emergency)[ \t_-]codes?\b"
     # German, Dutch, Danish, Swedish, French and Spanish names for them
     r"|(?:wiederherstellungs|notfall|backup)codes?|herstelcodes?|gendannelseskoder?"
     "|\u00e5terst\u00e4llningskod(?:er)?|codes?[ \t]+de[ \t]+(?:r\u00e9cup\u00e9ration|secours)"
@@ -2713,6 +2722,10 @@ _ARGV_ITEM = re.compile(r"\"((?:[^\"\\\n]|\\.)*)\"")
 # quotes comes hex-encoded, unquoted): its arguments as a command line
 _EXECVE = re.compile(r"\bargc=\d+(?:[ \t]+a\d+=(?:\"[^\"\n]*\"|[0-9A-Fa-f]+))+")
 _EXECVE_ITEM = re.compile(r"\ba\d+=\"?([^\"\s]*)")
+# A list printed by Java's Arrays.toString, Python's str of a list of words: [keytool,
+# -storepass, X, -noprompt]
+_LIST = re.compile(r"\[([^\[\]\n\"']*?-[\w-]+, [^\[\]\n\"']*)\]")
+_LIST_ITEM = re.compile(r"(?:(?<=\[)|(?<=, ))([^,\[\]]+)")
 _RESP = re.compile(r"\*\d+(?:\\r\\n\$\d+\\r\\n((?:(?!\\r\\n).)*))+")
 _RESP_ITEM = re.compile(r"\\r\\n\$\d+\\r\\n((?:(?!\\r\\n).)*)")
 # Hex of "pass", "PASS", "secret", "token": text about a secret, hex-encoded in a dump.
@@ -2766,6 +2779,21 @@ def _unpercented(match: re.Match[str]) -> str:
     return raw.decode("utf-8", "replace")
 
 
+_DOUBLED_QUOTE = re.compile(r'""')
+_ENCODED_WORD = re.compile(r"=\?[\w-]+\?([QqBb])\?([^?\s]*)\?=")
+
+
+def _decoded_word(match: re.Match[str]) -> str:
+    kind, body = match.group(1).upper(), match.group(2)
+    if kind == "B":
+        try:
+            return base64.b64decode(body + "=" * (-len(body) % 4)).decode("utf-8", "replace")
+        except ValueError:
+            return match.group()
+    raw = re.sub(rb"=([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), body.encode())
+    return raw.replace(b"_", b" ").decode("utf-8", "replace")
+
+
 def _substituted(
     view: View, pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str]
 ) -> View:
@@ -2794,8 +2822,8 @@ def _substituted(
 _DECODE_TRIGGER = (
     rf"{_OCR_TRIGGER}|[^\\]\\[nrt][^\s\\]|"
     r"\\u00|\\\\\\\"|\[[ \t]*\"[^\"]*\"[ \t]*,|\*\d+\\r\\n\$|proctitle=[0-9a-f]{8}"
-    rf"|\^@|\b(?:a\d+|cmd)=[0-9a-f]{{16}}|{_HEX_WORDS}|argc=\d+[ \t]+a0="
-    r"|\x1b[\[\]]|</|&(?:quot|amp|lt|gt|apos|#);?|%25|%3d|%26"
+    rf"|\^@|\b(?:a\d+|cmd)=[0-9a-f]{{16}}|{_HEX_WORDS}|argc=\d+[ \t]+a0=|,[ \t]-[a-z][\w-]*,[ \t]"
+    r"|\x1b[\[\]]|</|&(?:quot|amp|lt|gt|apos|#);?|%25|%3d|%26|:\\/\\/|\"\"[a-z_]|=\?[\w-]+\?[qb]\?"
 )
 
 
@@ -2848,9 +2876,10 @@ def _views(text: str) -> Iterator[View]:
                 break
             view = decoded
             yield view
-    for pattern, item in ((_ARGV, _ARGV_ITEM), (_RESP, _RESP_ITEM), (_EXECVE, _EXECVE_ITEM)):
+    lists = ((_ARGV, _ARGV_ITEM), (_RESP, _RESP_ITEM), (_EXECVE, _EXECVE_ITEM), (_LIST, _LIST_ITEM))
+    for pattern, item in lists:
         for match in pattern.finditer(text):
-            if item is _RESP_ITEM or '"-' in match.group():  # an argv array holds a flag
+            if item in (_RESP_ITEM, _LIST_ITEM) or '"-' in match.group():  # (holds a flag)
                 yield _joined(text, match, item)
     plain: View = (text, list(range(len(text))), list(range(1, len(text) + 1)))
     if "\x1b" in text:
@@ -2859,6 +2888,10 @@ def _views(text: str) -> Iterator[View]:
         unmarked = _substituted(plain, _MARKUP, _unmarked)
         if unmarked[0] != text:
             yield unmarked
+    if '""' in text:  # a CSV cell's doubled quotes around JSON: {""secret"":""X""}
+        yield _substituted(plain, _DOUBLED_QUOTE, lambda match: '"')
+    if "=?" in text:  # a mail header's encoded words: =?UTF-8?Q?code_:_630640?=
+        yield _substituted(plain, _ENCODED_WORD, _decoded_word)
     if "%" in text:
         percent = plain
         for _ in range(2):  # a query inside a query: %253D is %3D is =
@@ -3009,7 +3042,7 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         "|\u8a8d\u8a3c\u30b3\u30fc\u30c9|\u78ba\u8a8d\u30b3\u30fc\u30c9|\uc778\uc99d"
         r"|code[ \t]+(?:\S+[ \t]+|\w'){0,4}(?:alarm|door|t\xc3\xbcr|porte|puerta|safe|gate|cage)"
         r"|\xd0\x9f\xd0\x98\xd0\x9d|\xd0\xbf\xd0\xb8\xd0\xbd"
-        r"|(?:recovery|backup|scratch|emergency)[ \t-]code|(?:safe|lock|vault|cage)[ \t]+combo"
+        r"|(?:recovery|backup|scratch|emergency)[ \t_-]code|(?:safe|lock|vault|cage)[ \t]+combo"
         r"|wiederherstellungscode|notfallcode|backupcode|herstelcode|gendannelseskode"
         r"|terst\xc3\xa4llningskod|codes?[ \t]+de[ \t]+(?:r\xc3\xa9cup|secours)"
         r"|c\xc3\xb3digos?[ \t]+de[ \t]+(?:recuperaci|respaldo)"

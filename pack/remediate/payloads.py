@@ -192,6 +192,24 @@ def fixed_places(text: str) -> Iterator[tuple[int, int]]:
                 yield match.span(group)
 
 
+# A name and its value as a language's literal pair: PHP's serialize() (s:8:"password";s:6:
+# "X";), an Erlang tuple ({password,<<"X">>}), a Lisp association (password . "X")
+_PAIRS = (
+    re.compile(r"s:\d+:\"([^\"\n]{1,64})\";s:\d+:\"([^\"\n]+)\""),
+    re.compile(r"\{[ \t]*'?([\w-]{1,64})'?[ \t]*,[ \t]*(?:<<)?\"([^\"\n]+)\"(?:>>)?[ \t]*\}"),
+    re.compile(r"\([ \t]*([\w-]{1,64})[ \t]+\.[ \t]+\"([^\"\n]+)\"[ \t]*\)"),
+)
+
+
+def pair_literals(text: str) -> Iterator[tuple[int, int]]:
+    for pattern in _PAIRS:
+        for match in pattern.finditer(text):
+            value = match.group(2)
+            named = _secret_name(match.group(1))
+            if named and not is_placeholder(value) and secret_like(value, True):
+                yield match.span(2)
+
+
 FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
     (
         r"(?:-u|-U|--user|-username|--login|-l)[ \t=][^\n]*[ \t](?:-p|-P|--pass)"
@@ -200,6 +218,11 @@ FAMILIES: Final[tuple[tuple[str, tuple[Finder, ...]], ...]] = (
         (user_then_password,),
     ),
     (r"wifi:|lpa:1\$", (payload_fields,)),
+    (
+        r"s:\d+:\"[^\"]*\";s:|\{[ \t]*'?[\w-]+'?[ \t]*,[ \t]*(?:<<)?\""
+        r"|\([ \t]*[\w-]+[ \t]+\.[ \t]+\"",
+        (pair_literals,),
+    ),
     (
         r"md5[0-9a-f]{32}|client_send[ \t]*=|snmp\w*[ \t][^\n]*[ \t]-[ax]"
         r"|(?:passw|secret|passphrase)\w*[-_]?(?:command|cmd)",

@@ -147,7 +147,8 @@ _HEX_NAME = re.compile(r"[0-9a-fA-F]+")
 _RHOST = re.compile(r"\brhost=([A-Za-z0-9][\w.-]*)")
 _KEYWORD = (
     # A prefix glued to the keyword still names a secret: PGPASSWORD, DB_PASSWORD, aws_secret_...
-    r"(?:[A-Za-z0-9]*passw(?:or)?d|pwd|passphrase|secret|token|api[-_]?key|apikey"
+    # (and files of credentials a YAML key may hold: a .pgpass, a .netrc)
+    r"(?:[A-Za-z0-9]*passw(?:or)?d|pwd|passphrase|secret|token|api[-_]?key|apikey|pgpass|netrc"
     r"|access[-_]?key|private[-_]?key|account[-_]?key|shared[-_]?access[-_]?key|credentials?"
     r"|client[-_]?secret|auth|sig|signature)(?:[-_][A-Za-z0-9]+)*"
 )
