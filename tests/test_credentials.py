@@ -943,6 +943,12 @@ def test_diagnostic_tokens_found_lost_by_blind_corpus_u_are_kept(line: str) -> N
         # JSON in a CSV cell, its quotes doubled; a mail header's encoded word
         ('7,"{""token"":""heron.dune.58""}"', "heron.dune.58"),
         ("Subject: =?UTF-8?Q?Your_sign-in_code_is_480913?=", "480913"),
+        # a PIN at a sentence's end; a code word with a hyphenated suffix; a quoted -p glued
+        ("De PIN van de kluis is 480913.", "480913"),
+        ("Ini kode OTP-nya 480913 ya", "480913"),
+        ("+ mysqldump -u app '-pheron.dune.58' shop", "heron.dune.58"),
+        # Dutch "passphrase"
+        ("de wachtwoordzin is 'heron dune fifty eight'", "heron dune fifty eight"),
     ],
 )
 def test_secrets_under_another_layer_found_missing_by_blind_corpus_v(line: str, value: str) -> None:

@@ -35,7 +35,7 @@ _STRONG = (
     r"|passwort|kennwort|contrase(?:n|"
     "\u00f1"
     r")a|mot[-_ ]?de[-_ ]?passe|motdepasse|senha"
-    r"|wachtwoord|has(?:l|"
+    r"|wachtwoord(?:zin)?|has(?:l|"
     "\u0142"
     r")o|salasana|l(?:o|"
     "\u00f6"
@@ -315,7 +315,9 @@ _PROSE = re.compile(
     r"(?:[ \t]+to[ \t]+[\"'`]?([^\s\"'`,;)]+))?"
 )
 _PIN_PROSE = re.compile(
-    rf"\bPIN\b[^\n]{{0,60}}?[ \t](?i:{_COPULAS})[ \t]+(?:now[ \t]+)?[\"'`]?(\d{{4,8}})(?![\d.:/-])"
+    # (a full stop may end the sentence after it; not a version's or an address's dot)
+    rf"\bPIN\b[^\n]{{0,60}}?[ \t](?i:{_COPULAS})[ \t]+(?:now[ \t]+)?[\"'`]?(\d{{4,8}})"
+    r"(?![\d:/-]|\.\d)"
 )
 # A name for a digest in front of a secret's word (checksum/secret), or as the last word
 # before the value ("Key fingerprint = ...", "token checksum: ...")
@@ -374,7 +376,7 @@ _SQL_UNQUOTED = re.compile(r"\bidentified[ \t]+by[ \t]+(?!values\b|password\b)([
 # Tools whose short flags carry a password: mysql -pX, sshpass -p X, docker login -p X,
 # redis-cli -a X, curl -u user:X.
 _CLI = re.compile(
-    r"\b(?:mysql\w*|mariadb\w*)\b[^\n]*?[ \t]-p([^\s-]\S*)"
+    r"\b(?:mysql\w*|mariadb\w*)\b[^\n]*?[ \t]['\"]?-p([^\s-]\S*)"
     r"|\bsshpass[ \t]+-p[ \t]*(?:'([^'\n]+)'|\"([^\"\n]+)\"|(\S+))"
     r"|\b(?:docker|podman|buildah|skopeo|helm(?:[ \t]+registry)?)[ \t]+login\b"
     r"[^\n]*?[ \t]-p[ \t]+(\S+)"
@@ -1963,7 +1965,9 @@ _PIN = re.compile(
     r"|code[ \t]+(?:on|in|from)[ \t]+(?:my|your|the)[ \t]+(?:phone|screen|app|authenticator|device)"
     r"|code[ \t]+(?:[\w']+[ \t]+|\w'){0,4}?(?:alarm\w*|door|t\u00fcr|porte|puerta|safe|gate|cage)"
     r"|code[ \t]+(?:they|i|we|you)[ \t]+(?:just[ \t]+)?(?:texted|sent|got))"
-    r"(?:[-_ ]?(?:code|number|no|value|\u043a\u043e\u0434))?\\?[\"']?"
+    r"(?:[-_ ]?(?:code|number|no|value|\u043a\u043e\u0434))?"
+    # (a suffix the word takes after a hyphen: Indonesian OTP-nya, Swedish PIN-koden)
+    r"(?:-[a-z\u00e0-\u00ff]{1,6})?\\?[\"']?"
     # (a number of three digits or fewer after the word is a GPIO pin's, not a PIN)
     r"(?:[ \t]*(?:=>|[:=])|[ \t]+(?=\d)|(?![ \t]+\d{1,3}[ \t])(?:[ \t]+[\w/'.()-]+){0,6}?[ \t]+"
     rf"(?:{_COPULAS}|on|to|says|reads|shows|\u09b9\u09b2)"
