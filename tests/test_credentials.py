@@ -947,6 +947,8 @@ def test_diagnostic_tokens_found_lost_by_blind_corpus_u_are_kept(line: str) -> N
         ("De PIN van de kluis is 480913.", "480913"),
         ("Ini kode OTP-nya 480913 ya", "480913"),
         ("+ mysqldump -u app '-pheron.dune.58' shop", "heron.dune.58"),
+        # a login pair closing a JSON string (found lost between the session's commits by W)
+        ('{"toString":"break-glass: root / heron_dune58"}', "heron_dune58"),
         # Dutch "passphrase"
         ("de wachtwoordzin is 'heron dune fifty eight'", "heron dune fifty eight"),
     ],

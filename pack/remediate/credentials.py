@@ -2222,7 +2222,8 @@ def _word_passphrase(value: str) -> bool:
 # A login and its password written "user / password" (or "user@example.com / password")
 _SLASH_PAIR = re.compile(  # (each side may be quoted, or a Markdown code span: `root` / `X`)
     r"(?:^|[\s(:])([`'\"]?)(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[A-Za-z][A-Za-z0-9._-]{1,30})\1"
-    r"[ \t]+/[ \t]+([`'\"]?)(?P<value>[^\s/`'\"]{6,40}?)\2[.,;)]?(?=\s|$)"
+    # (the pair may close a quoted string: "toString":"admin / X"})
+    r"[ \t]+/[ \t]+([`'\"]?)(?P<value>[^\s/`'\"]{6,40}?)\2[.,;)]?(?=[\s\"'}\]]|$)"
 )
 
 
