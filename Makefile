@@ -71,3 +71,4 @@ bench-sanitizer: install
 	$(BIN)/python benchmarks/sanitizer_quality.py
 	$(BIN)/python benchmarks/secret_leaks.py
 	$(BIN)/python benchmarks/sanitizer_speed.py --baseline-step 10
+	$(BIN)/python benchmarks/sanitizer_long_lines.py
