@@ -2725,7 +2725,9 @@ _ARGV = re.compile(
 _ARGV_ITEM = re.compile(r"\"((?:[^\"\\\n]|\\.)*)\"")
 # auditd's EXECVE record: argc=3 a0="curl" a1="-u" a2="..." (an argument holding blanks or
 # quotes comes hex-encoded, unquoted): its arguments as a command line
-_EXECVE = re.compile(r"\bargc=\d+(?:[ \t]+a\d+=(?:\"[^\"\n]*\"|[0-9A-Fa-f]+))+")
+_EXECVE = re.compile(
+    r"\bargc=\d+[ \t]+a0=(?:\"[^\"\n]*\"|[0-9A-Fa-f]+)(?:[ \t]+a\d+=(?:\"[^\"\n]*\"|[0-9A-Fa-f]+))*"
+)
 _EXECVE_ITEM = re.compile(r"\ba\d+=\"?([^\"\s]*)")
 # A list printed by Java's Arrays.toString, Python's str of a list of words: [keytool,
 # -storepass, X, -noprompt]
@@ -2824,11 +2826,22 @@ def _substituted(
     return "".join(out), new_starts, new_ends
 
 
+_LAYERS = (
+    r"\x1b[\[\]]",
+    r"</|&(?:quot|amp|lt|gt|apos|nbsp|#)",
+    r"\"\"[a-z_]",
+    r"=\?[a-z0-9_-]+\?[qb]\?",
+    r"%(?:25|3d|26)",
+    r",[ \t]-[a-z][a-z0-9_-]*,[ \t]",
+)
+_LAYER_ANSI, _LAYER_MARKUP, _LAYER_QUOTES, _LAYER_WORD, _LAYER_PERCENT, _LAYER_LIST = (
+    re.compile(layer, re.IGNORECASE) for layer in _LAYERS
+)
 _DECODE_TRIGGER = (
     rf"{_OCR_TRIGGER}|[^\\]\\[nrt][^\s\\]|"
     r"\\u00|\\\\\\\"|\[[ \t]*\"[^\"]*\"[ \t]*,|\*\d+\\r\\n\$|proctitle=[0-9a-f]{8}"
     rf"|\^@|\b(?:a\d+|cmd)=[0-9a-f]{{16}}|{_HEX_WORDS}|argc=\d+[ \t]+a0=|,[ \t]-[a-z][\w-]*,[ \t]"
-    r"|\x1b[\[\]]|</|&(?:quot|amp|lt|gt|apos|#);?|%25|%3d|%26|:\\/\\/|\"\"[a-z_]|=\?[\w-]+\?[qb]\?"
+    r"|:\\/\\/|" + "|".join(_LAYERS)
 )
 
 
@@ -2884,20 +2897,24 @@ def _views(text: str) -> Iterator[View]:
     lists = ((_ARGV, _ARGV_ITEM), (_RESP, _RESP_ITEM), (_EXECVE, _EXECVE_ITEM), (_LIST, _LIST_ITEM))
     for pattern, item in lists:
         for match in pattern.finditer(text):
+            if item is _LIST_ITEM and not _LAYER_LIST.search(match.group()):
+                continue
             if item in (_RESP_ITEM, _LIST_ITEM) or '"-' in match.group():  # (holds a flag)
                 yield _joined(text, match, item)
     plain: View = (text, list(range(len(text))), list(range(1, len(text) + 1)))
-    if "\x1b" in text:
+    # (each view only where its piece of the trigger matches, so that the Hyperscan prefilter
+    # never changes what is found)
+    if _LAYER_ANSI.search(text):
         yield _substituted(plain, _ANSI, lambda match: "")
-    if "</" in text or "&" in text:
+    if _LAYER_MARKUP.search(text):
         unmarked = _substituted(plain, _MARKUP, _unmarked)
         if unmarked[0] != text:
             yield unmarked
-    if '""' in text:  # a CSV cell's doubled quotes around JSON: {""secret"":""X""}
+    if _LAYER_QUOTES.search(text):  # a CSV cell's doubled quotes around JSON: {""secret"":""X""}
         yield _substituted(plain, _DOUBLED_QUOTE, lambda match: '"')
-    if "=?" in text:  # a mail header's encoded words: =?UTF-8?Q?code_:_630640?=
+    if _LAYER_WORD.search(text):  # a mail header's encoded words: =?UTF-8?Q?code_:_630640?=
         yield _substituted(plain, _ENCODED_WORD, _decoded_word)
-    if "%" in text:
+    if _LAYER_PERCENT.search(text):
         percent = plain
         for _ in range(2):  # a query inside a query: %253D is %3D is =
             decoded = _substituted(percent, _PERCENT, _unpercented)

@@ -461,7 +461,7 @@ FAMILIES: Final = (
     Family(r"eyJ", (_groups(_JWT),)),
     # a block of hex dump rows (the sanitizer keeps consecutive rows together)
     Family(
-        r"^[ \t]*(?:0x)?[0-9a-f]{4,16}:?[ \t]+[0-9a-f]{2}[^\n]*\n[ \t]*(?:0x)?[0-9a-f]{4}",
+        r"^[ \t]*(?:0x)?[0-9a-f]{4,16}:?[ \t]+[0-9a-f]{2}",  # a row's start (view() wants two)
         (_dump_secrets,),
     ),
     Family(
